@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Single-node Apache Kafka (KRaft) on 127.0.0.1, from Maven Central jars, without Docker.
+#
+#   infra/kafka/kafka.sh start    fetch jars (cached), format storage, start, wait until ready
+#   infra/kafka/kafka.sh stop     stop cleanly (SIGTERM, then SIGKILL after 30 s)
+#   infra/kafka/kafka.sh status   exit 0 when running
+#   infra/kafka/kafka.sh fetch    only resolve the broker jars
+#
+# Environment: KAFKA_PORT (default 19092), KAFKA_CONTROLLER_PORT (default KAFKA_PORT+1),
+# ERA_CACHE_DIR (default <repo>/.cache: jars), ERA_STATE_DIR (default <repo>/.cache/state: data, logs, pid).
+# start is idempotent: when the broker already runs it prints its address and does nothing.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+PORT=${KAFKA_PORT:-19092}
+CPORT=${KAFKA_CONTROLLER_PORT:-$((PORT + 1))}
+CACHE=${ERA_CACHE_DIR:-$ROOT/.cache}
+STATE=${ERA_STATE_DIR:-$ROOT/.cache/state}/kafka-$PORT
+KAFKA_VERSION=$(sed -n 's#.*<kafka.version>\(.*\)</kafka.version>.*#\1#p' "$HERE/pom.xml")
+LIB=$CACHE/kafka-lib-$KAFKA_VERSION
+PIDFILE=$STATE/kafka.pid
+OUT=$STATE/kafka.out
+JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
+LOG4J="-Dlog4j2.configurationFile=file:$HERE/log4j2.properties"
+
+log() { echo "[kafka] $*" >&2; }
+
+running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+fetch() {
+  if [ -f "$LIB/.complete" ]; then return 0; fi
+  command -v mvn >/dev/null || { log "Maven (mvn) is required to fetch the Kafka broker jars"; exit 1; }
+  log "resolving Kafka $KAFKA_VERSION broker jars from Maven Central into $LIB"
+  rm -rf "$LIB"
+  mvn -q -B -f "$HERE/pom.xml" package -Dkafka.lib.dir="$LIB" \
+    -Dproject.build.directory="$CACHE/kafka-mvn-target" >&2
+  rm -rf "$HERE/target"
+  touch "$LIB/.complete"
+}
+
+start() {
+  if running; then
+    log "already running (pid $(cat "$PIDFILE")) on 127.0.0.1:$PORT"
+    echo "127.0.0.1:$PORT"
+    return 0
+  fi
+  if port_open "$PORT"; then
+    log "port $PORT is taken by another process; set KAFKA_PORT to a free port"; exit 1
+  fi
+  fetch
+  mkdir -p "$STATE/data"
+  sed -e "s#@PORT@#$PORT#g" -e "s#@CONTROLLER_PORT@#$CPORT#g" -e "s#@DATA_DIR@#$STATE/data#g" \
+    "$HERE/server.properties.template" > "$STATE/server.properties"
+  if [ ! -f "$STATE/data/meta.properties" ]; then
+    local cid
+    cid=$("$JAVA" $LOG4J -cp "$LIB/*" kafka.tools.StorageTool random-uuid)
+    "$JAVA" $LOG4J -cp "$LIB/*" kafka.tools.StorageTool format -t "$cid" \
+      -c "$STATE/server.properties" --ignore-formatted >&2
+  fi
+  : > "$OUT"
+  nohup "$JAVA" -Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true $LOG4J \
+    -Dkafka.logs.dir="$STATE" -cp "$LIB/*" kafka.Kafka "$STATE/server.properties" \
+    >> "$OUT" 2>&1 < /dev/null &
+  echo $! > "$PIDFILE"
+  for _ in $(seq 1 180); do
+    if grep -q "Kafka Server started" "$OUT" && port_open "$PORT"; then
+      log "up (pid $(cat "$PIDFILE")) on 127.0.0.1:$PORT"
+      echo "127.0.0.1:$PORT"
+      return 0
+    fi
+    if ! running; then log "broker exited during start:"; tail -40 "$OUT" >&2; exit 1; fi
+    sleep 0.5
+  done
+  log "not ready after 90 s:"; tail -40 "$OUT" >&2; exit 1
+}
+
+stop() {
+  if ! running; then log "not running"; rm -f "$PIDFILE"; return 0; fi
+  local pid; pid=$(cat "$PIDFILE")
+  kill -TERM "$pid"
+  for _ in $(seq 1 60); do
+    kill -0 "$pid" 2>/dev/null || { rm -f "$PIDFILE"; log "stopped"; return 0; }
+    sleep 0.5
+  done
+  log "did not stop within 30 s; killing"; kill -KILL "$pid" 2>/dev/null || true; rm -f "$PIDFILE"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) running && port_open "$PORT" && echo "127.0.0.1:$PORT" ;;
+  fetch) fetch ;;
+  *) echo "usage: $0 start|stop|status|fetch" >&2; exit 2 ;;
+esac

@@ -1,0 +1,31 @@
+import { ConfigError } from '../errors/pipeline-error.ts';
+import { SETTINGS, type Config, type SettingKey } from './schema.ts';
+
+/**
+ * Builds the configuration from environment variables (and overrides, e.g. CLI flags, keyed by
+ * setting). Every problem is reported at once, each naming the variable, the value and the fix.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<SettingKey, string>> = {}): Config {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, setting] of Object.entries(SETTINGS) as [SettingKey, (typeof SETTINGS)[SettingKey]][]) {
+    const raw = overrides[key] ?? env[setting.env] ?? setting.default;
+    const parsed = setting.schema.safeParse(raw);
+    if (parsed.success) {
+      out[key] = parsed.data;
+    } else {
+      const shown = 'secret' in setting && setting.secret ? '***' : JSON.stringify(raw);
+      const why = parsed.error.issues.map((i) => i.message).join('; ');
+      problems.push(`${setting.env}=${shown} is invalid (${why}). ${setting.help}${setting.default !== undefined ? ` Default: ${setting.default}.` : ''}`);
+    }
+  }
+  const config = out as Config;
+  if (problems.length === 0) {
+    if (config.chunkOverlap >= config.chunkTokens) problems.push(`CHUNK_OVERLAP=${config.chunkOverlap} must be smaller than CHUNK_TOKENS=${config.chunkTokens}.`);
+    if (config.kafkaSaslMechanism !== 'none' && (!config.kafkaSaslUsername || !config.kafkaSaslPassword)) {
+      problems.push(`KAFKA_SASL_MECHANISM=${config.kafkaSaslMechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD.`);
+    }
+  }
+  if (problems.length) throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  return config;
+}

@@ -1,0 +1,52 @@
+/**
+ * The one configuration schema (DESIGN.md §8). Every setting has an environment variable; the
+ * CLI flags map onto the same keys. Invalid configuration fails at start with a message naming
+ * the variable, the value and the fix (see ./load.ts). docs/configuration.md is generated from
+ * this file (`npm run docs:config`), so it cannot drift.
+ */
+import { z } from 'zod';
+
+const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((s) => ['true', '1', 'yes'].includes(s));
+
+/** One entry per setting: env name, schema, default (as the env string), help. */
+export const SETTINGS = {
+  kafkaBrokers: { env: 'KAFKA_BROKERS', schema: csv.pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port')).min(1)), default: '127.0.0.1:19092', help: 'Kafka bootstrap brokers, comma-separated host:port.' },
+  kafkaClientId: { env: 'KAFKA_CLIENT_ID', schema: z.string().min(1), default: 'era-ingest', help: 'Kafka client id prefix.' },
+  kafkaSsl: { env: 'KAFKA_SSL', schema: bool, default: 'false', help: 'Connect to Kafka over TLS.' },
+  kafkaSslCa: { env: 'KAFKA_SSL_CA_FILE', schema: z.string().optional(), default: undefined, help: 'PEM file of the CA that signed the brokers\' certificates.' },
+  kafkaSaslMechanism: { env: 'KAFKA_SASL_MECHANISM', schema: z.enum(['none', 'plain', 'scram-sha-256', 'scram-sha-512']), default: 'none', help: 'SASL mechanism.' },
+  kafkaSaslUsername: { env: 'KAFKA_SASL_USERNAME', schema: z.string().optional(), default: undefined, help: 'SASL user name.' },
+  kafkaSaslPassword: { env: 'KAFKA_SASL_PASSWORD', schema: z.string().optional(), default: undefined, help: 'SASL password (never logged).', secret: true },
+  topicPrefix: { env: 'TOPIC_PREFIX', schema: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, ".", "_" or "-"'), default: 'era', help: 'Prefix of every topic name: `${TOPIC_PREFIX}.raw` …' },
+  topicPartitions: { env: 'TOPIC_PARTITIONS', schema: int(1, 10_000), default: '6', help: 'Partitions of topics created by `topics create` and at stage start.' },
+  topicReplicationFactor: { env: 'TOPIC_REPLICATION_FACTOR', schema: int(1, 10), default: '1', help: 'Replication factor of created topics.' },
+  groupPrefix: { env: 'GROUP_PREFIX', schema: z.string().min(1), default: 'era', help: 'Consumer groups are `${GROUP_PREFIX}.<stage>`.' },
+  databaseUrl: { env: 'DATABASE_URL', schema: z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://user:pass@host:port/db').optional(), default: undefined, help: 'PostgreSQL with pgvector. Unset in embedded mode: PGlite in --data-dir.' },
+  dbPoolSize: { env: 'DB_POOL_SIZE', schema: int(1, 100), default: '4', help: 'PostgreSQL connections per process.' },
+  embedder: { env: 'EMBEDDER', schema: z.enum(['hash', 'ollama']), default: 'hash', help: '`hash`: built-in lexical feature hashing (no model server). `ollama`: semantic embeddings from OLLAMA_HOST.' },
+  ollamaHost: { env: 'OLLAMA_HOST', schema: csv.pipe(z.array(z.string().url('expected http://host:port')).min(1)), default: 'http://127.0.0.1:11434', help: 'Ollama base URLs, comma-separated; requests are spread over them.' },
+  embedModel: { env: 'EMBED_MODEL', schema: z.string().min(1), default: 'all-minilm', help: 'Embedding model name (Ollama) or label (hash).' },
+  embedDim: { env: 'EMBED_DIM', schema: int(2, 16_000), default: '384', help: 'Embedding dimension; the chunks.embedding column is vector(EMBED_DIM).' },
+  embedBatchSize: { env: 'EMBED_BATCH_SIZE', schema: int(1, 1024), default: '16', help: 'Chunks per /api/embed request.' },
+  embedConcurrency: { env: 'EMBED_CONCURRENCY', schema: int(1, 256), default: '2', help: 'Concurrent embedding requests (upper bound of the adaptive limit).' },
+  embedTimeoutMs: { env: 'EMBED_TIMEOUT_MS', schema: int(100), default: '30000', help: 'Timeout of one embedding request, ms.' },
+  embedKeepAlive: { env: 'EMBED_KEEP_ALIVE', schema: z.string().min(1), default: '5m', help: 'Ollama keep_alive for the model.' },
+  chunkTokens: { env: 'CHUNK_TOKENS', schema: int(16, 8192), default: '256', help: 'Chunk size limit in (approximate) tokens.' },
+  chunkOverlap: { env: 'CHUNK_OVERLAP', schema: int(0, 4096), default: '32', help: 'Overlap between consecutive chunks in tokens.' },
+  maxDocumentBytes: { env: 'MAX_DOCUMENT_BYTES', schema: int(1024), default: String(10 * 1024 * 1024), help: 'Largest accepted raw document; larger ones go to the DLQ (MESSAGE_TOO_LARGE).' },
+  ministersFile: { env: 'MINISTERS_FILE', schema: z.string().optional(), default: undefined, help: 'Ministers file (JSON or YAML); default: the bundled config/ministers.yaml.' },
+  profile: { env: 'PROFILE', schema: z.enum(['local', 'standard', 'high-throughput']), default: 'standard', help: 'Preset of concurrency, batch sizes, rates and retry policy.' },
+  maxInFlight: { env: 'MAX_IN_FLIGHT', schema: int(1), default: '2000', help: 'Messages a stage holds in flight before pausing its partitions.' },
+  maxInFlightBytes: { env: 'MAX_IN_FLIGHT_BYTES', schema: int(1024), default: String(64 * 1024 * 1024), help: 'Bytes a stage holds in flight before pausing its partitions.' },
+  commitIntervalMs: { env: 'COMMIT_INTERVAL_MS', schema: int(10), default: '1000', help: 'How often completed offsets are committed, ms.' },
+  dlqMaxRatio: { env: 'DLQ_MAX_RATIO', schema: z.coerce.number().min(0).max(1), default: '0.5', help: 'Halt the stage when more than this share of a window goes to the DLQ.' },
+  dlqWindow: { env: 'DLQ_WINDOW', schema: int(1), default: '200', help: 'Messages in the DLQ-ratio window; the limit applies once the window is full.' },
+  shutdownTimeoutMs: { env: 'SHUTDOWN_TIMEOUT_MS', schema: int(100), default: '20000', help: 'Drain deadline on SIGTERM, ms.' },
+  metricsPort: { env: 'METRICS_PORT', schema: int(0, 65535), default: '9464', help: 'HTTP port for /metrics, /healthz, /readyz (0 = any free port).' },
+  logLevel: { env: 'LOG_LEVEL', schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), default: 'info', help: 'Log level (JSON lines on stdout).' },
+} as const;
+
+export type SettingKey = keyof typeof SETTINGS;
+export type Config = { [K in SettingKey]: z.output<(typeof SETTINGS)[K]['schema']> };

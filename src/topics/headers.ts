@@ -1,0 +1,34 @@
+/** Header names (DESIGN.md §3). Carried from every input message to all its outputs. */
+export const HEADERS = {
+  job: 'era.job',
+  publishedAt: 'era.published.at',
+  trace: 'era.trace',
+} as const;
+
+/** Dead-letter headers (same information as Kafka Connect's `__connect.errors.*`). */
+export const DLQ_HEADERS = {
+  stage: 'era.dlq.stage',
+  errorCode: 'era.dlq.error.code',
+  errorMessage: 'era.dlq.error.message',
+  errorStack: 'era.dlq.error.stack',
+  originalTopic: 'era.dlq.original.topic',
+  originalPartition: 'era.dlq.original.partition',
+  originalOffset: 'era.dlq.original.offset',
+  originalTimestamp: 'era.dlq.original.timestamp',
+  consumerGroup: 'era.dlq.consumer.group',
+  attempts: 'era.dlq.attempts',
+  failedAt: 'era.dlq.failed.at',
+} as const;
+
+/** Headers on the wire: kafkajs gives Buffers (or arrays of them); we keep strings. */
+export type Headers = Record<string, string>;
+
+/** The carried headers of an input, ready to be copied to its outputs. */
+export function carriedHeaders(headers: Headers): Headers {
+  const out: Headers = {};
+  for (const name of Object.values(HEADERS)) {
+    const value = headers[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}

@@ -1,0 +1,88 @@
+/**
+ * Message types of every topic (DESIGN.md §3). Every topic is keyed by document id.
+ * The codecs in ./codec-json.ts are the only code that knows their bytes.
+ */
+
+/** `era.raw` value, v1. Only `id` and `text` are required. */
+export interface RawDocument {
+  id: string;
+  text: string;
+  title?: string;
+  source?: string;
+  minister?: string;
+  category?: string;
+  metadata?: Record<string, unknown>;
+  jobId?: string;
+}
+
+/** Fields every chunk carries from its document, so later stages need no lookups. */
+export interface DocumentFields {
+  docId: string;
+  /**
+   * Document version: ms epoch at which this version was published (`era.published.at`,
+   * else the raw record's timestamp). Versions only move forward: an older one arriving
+   * late is ignored by the store.
+   */
+  version: number;
+  /** sha256 (hex) of the document's content (text, title); equal hash = unchanged document. */
+  contentHash: string;
+  title?: string;
+  source?: string;
+  /** Explicit minister / category from the document, if any. */
+  minister?: string;
+  category?: string;
+  metadata?: Record<string, unknown>;
+  jobId?: string;
+}
+
+/** `era.chunks` value: one message per chunk of a document version. */
+export interface ChunkRecord extends DocumentFields {
+  kind: 'chunk';
+  /** Deterministic: hash of docId, contentHash, seq and the chunker settings. */
+  chunkId: string;
+  /** 0-based position in the document. */
+  seq: number;
+  /** Number of chunks of this document version (the store flips the version when all are in). */
+  count: number;
+  text: string;
+  tokenCount: number;
+  /** Markdown heading path above the chunk, outermost first. */
+  headingPath: string[];
+}
+
+/** A document deletion (from a tombstone on `era.raw`), carried through every topic. */
+export interface DeleteRecord {
+  kind: 'delete';
+  docId: string;
+  version: number;
+  jobId?: string;
+}
+
+/** `era.embeddings` value. */
+export interface EmbeddedChunk extends ChunkRecord {
+  embedding: Float32Array;
+  model: string;
+}
+
+export type RoutingMethod = 'explicit' | 'nearest' | 'default';
+
+/** `era.ministers` value. */
+export interface RoutedChunk extends EmbeddedChunk {
+  ministerId: string;
+  category: string | undefined;
+  routing: { method: RoutingMethod; score?: number };
+}
+
+/** `era.stored` value: one per document when all its chunks are committed, one per deletion. */
+export interface StoredEvent {
+  id: string;
+  version: number;
+  chunks: number;
+  jobId?: string;
+  storedAt: number;
+  deleted?: boolean;
+}
+
+export type ChunksValue = ChunkRecord | DeleteRecord;
+export type EmbeddingsValue = EmbeddedChunk | DeleteRecord;
+export type MinistersValue = RoutedChunk | DeleteRecord;
