@@ -21,8 +21,8 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           // Two cores: one test file at a time keeps broker/database timing honest.
-          fileParallelism: false,
           pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],

@@ -1,0 +1,44 @@
+/**
+ * Builds the configured embedder (EMBEDDER=hash|ollama) from the validated configuration.
+ */
+import { SETTINGS, type Config } from '../config/schema.ts';
+import { ConfigError } from '../errors/pipeline-error.ts';
+import { createHashEmbedder } from './hash-embedder.ts';
+import { createOllamaEmbedder } from './ollama-embedder.ts';
+import type { Embedder } from './types.ts';
+
+export type EmbedderConfig = Pick<Config, 'embedder' | 'ollamaHost' | 'embedModel' | 'embedDim' | 'embedTimeoutMs' | 'embedKeepAlive'>;
+
+/** The label of hash vectors when EMBED_MODEL is left at its (Ollama) default. */
+export const DEFAULT_HASH_MODEL = 'hash-v1';
+
+/**
+ * Creates the embedder named by `config.embedder`.
+ *
+ * - `hash`: the built-in lexical embedder. Its `model` label is `hash-v1`, unless EMBED_MODEL
+ *   was changed from its default (which names an Ollama model and would mislabel lexical
+ *   vectors in `chunks.model`).
+ * - `ollama`: semantic embeddings from every URL of OLLAMA_HOST.
+ *
+ * No network call is made; a missing model shows on the first request as CONFIG_INVALID.
+ *
+ * @throws ConfigError naming the setting, the value and the fix.
+ */
+export function createEmbedder(config: EmbedderConfig): Embedder {
+  switch (config.embedder) {
+    case 'hash': {
+      const model = config.embedModel === SETTINGS.embedModel.default ? DEFAULT_HASH_MODEL : config.embedModel;
+      return createHashEmbedder({ dimension: config.embedDim, model });
+    }
+    case 'ollama':
+      return createOllamaEmbedder({
+        hosts: config.ollamaHost,
+        model: config.embedModel,
+        dimension: config.embedDim,
+        timeoutMs: config.embedTimeoutMs,
+        keepAlive: config.embedKeepAlive,
+      });
+    default:
+      throw new ConfigError(`EMBEDDER=${JSON.stringify(config.embedder as unknown)} is invalid: use "hash" (built-in, lexical) or "ollama" (semantic, needs OLLAMA_HOST).`);
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * Exact offset tracking (DESIGN.md §2.1), after Redpanda Connect's checkpointer and Arroyo's
+ * commit step. Pure bookkeeping: no Kafka client, no clock.
+ *
+ * - `track()` registers an input offset when the source hands the message on. Offsets of one
+ *   partition are tracked in increasing order.
+ * - `complete()` marks it done once every output derived from it is acknowledged (the sink
+ *   calls it after the producer's ack; fan-out is the sink's business: it completes the input
+ *   after the last of its outputs).
+ * - `committable()` gives, per owned partition, the offset to commit: one past the highest
+ *   contiguous done offset. A gap (an earlier offset still in flight) holds the commit back.
+ * - `revoke()` forgets partitions taken away by a rebalance. Tickets issued before the revoke
+ *   stay valid objects but completing them changes nothing, so a late ack can never produce a
+ *   commit for a partition this member no longer owns.
+ */
+
+export interface Ticket {
+  readonly topic: string;
+  readonly partition: number;
+  /** Offset as a bigint string (Kafka offsets are int64). */
+  readonly offset: string;
+  readonly bytes: number;
+}
+
+interface Entry {
+  offset: bigint;
+  bytes: number;
+  done: boolean;
+}
+
+class PartitionState {
+  /** In-flight and done-but-not-yet-contiguous entries, in offset order. */
+  readonly entries: Entry[] = [];
+  head = 0;
+  /** Next offset to commit (one past the highest contiguous done offset); undefined until one is done. */
+  commitOffset: bigint | undefined;
+  /** Highest offset ever tracked, to recognise redeliveries. */
+  highest: bigint | undefined;
+  /** commitOffset value at the last successful commit. */
+  committed: bigint | undefined;
+}
+
+interface TicketImpl extends Ticket {
+  readonly state: PartitionState;
+  readonly entry: Entry;
+}
+
+const keyOf = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+export interface CommitOffset {
+  topic: string;
+  partition: number;
+  /** The offset to commit: the next one to consume. */
+  offset: string;
+}
+
+export class OffsetTracker {
+  private readonly partitions = new Map<string, PartitionState>();
+  private inFlightCount = 0;
+  private inFlightBytesTotal = 0;
+
+  /** Messages tracked and not yet completed (across owned partitions). */
+  get inFlight(): number {
+    return this.inFlightCount;
+  }
+
+  get inFlightBytes(): number {
+    return this.inFlightBytesTotal;
+  }
+
+  /**
+   * True when `offset` was already tracked on this partition and not revoked since: a
+   * redelivery (kafkajs rewinds retained partitions to the committed offset on every
+   * rebalance). The source skips it; the first delivery is still in flight or done.
+   */
+  isDuplicate(topic: string, partition: number, offset: string): boolean {
+    const state = this.partitions.get(keyOf(topic, partition));
+    return state?.highest !== undefined && BigInt(offset) <= state.highest;
+  }
+
+  track(topic: string, partition: number, offset: string, bytes: number): Ticket {
+    const key = keyOf(topic, partition);
+    let state = this.partitions.get(key);
+    if (!state) {
+      state = new PartitionState();
+      this.partitions.set(key, state);
+    }
+    const value = BigInt(offset);
+    if (state.highest !== undefined && value <= state.highest) {
+      throw new RangeError(`offset ${offset} of ${topic}[${partition}] tracked twice or out of order (highest ${state.highest})`);
+    }
+    state.highest = value;
+    const entry: Entry = { offset: value, bytes, done: false };
+    state.entries.push(entry);
+    this.inFlightCount += 1;
+    this.inFlightBytesTotal += bytes;
+    const ticket: TicketImpl = { topic, partition, offset, bytes, state, entry };
+    return ticket;
+  }
+
+  /** Marks the ticket's input done. Idempotent; a no-op for revoked partitions. */
+  complete(ticket: Ticket): void {
+    const { state, entry } = ticket as TicketImpl;
+    if (entry.done) return;
+    entry.done = true;
+    if (this.partitions.get(keyOf(ticket.topic, ticket.partition)) !== state) return; // revoked
+    this.inFlightCount -= 1;
+    this.inFlightBytesTotal -= entry.bytes;
+    while (state.head < state.entries.length && state.entries[state.head]!.done) {
+      state.commitOffset = state.entries[state.head]!.offset + 1n;
+      state.head += 1;
+    }
+    if (state.head > 1024 && state.head * 2 > state.entries.length) {
+      state.entries.splice(0, state.head);
+      state.head = 0;
+    }
+  }
+
+  /** Offsets that advanced since the last `markCommitted`, for owned partitions only. */
+  committable(): CommitOffset[] {
+    const out: CommitOffset[] = [];
+    for (const [key, state] of this.partitions) {
+      if (state.commitOffset === undefined || state.commitOffset === state.committed) continue;
+      const [topic, partition] = key.split('\u0000') as [string, string];
+      out.push({ topic, partition: Number(partition), offset: state.commitOffset.toString() });
+    }
+    return out;
+  }
+
+  /** Records a successful commit of these offsets (ignored for partitions revoked meanwhile). */
+  markCommitted(offsets: readonly CommitOffset[]): void {
+    for (const { topic, partition, offset } of offsets) {
+      const state = this.partitions.get(keyOf(topic, partition));
+      if (state) state.committed = BigInt(offset);
+    }
+  }
+
+  /** Forgets the given partitions: their in-flight work no longer counts and is never committed. */
+  revoke(partitions: ReadonlyArray<{ topic: string; partition: number }>): void {
+    for (const { topic, partition } of partitions) {
+      const key = keyOf(topic, partition);
+      const state = this.partitions.get(key);
+      if (!state) continue;
+      for (let i = state.head; i < state.entries.length; i++) {
+        const entry = state.entries[i]!;
+        if (!entry.done) {
+          this.inFlightCount -= 1;
+          this.inFlightBytesTotal -= entry.bytes;
+        }
+      }
+      this.partitions.delete(key);
+    }
+  }
+
+  /** Partitions with tracked state. */
+  owned(): Array<{ topic: string; partition: number }> {
+    return [...this.partitions.keys()].map((key) => {
+      const [topic, partition] = key.split('\u0000') as [string, string];
+      return { topic, partition: Number(partition) };
+    });
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * Turns a StageDefinition into a Kafka consumer-producer service:
+ *
+ *   KafkaSource ─▶ batchStep ─▶ orderedParallelStep(processBatch) ─▶ sinkStream(kafkaResultSink)
+ *        ▲                                                                   │ acked
+ *        └──── pause/resume ◀── in-flight limits ◀── OffsetTracker ◀────────┘ ─▶ OffsetCommitter
+ *
+ * Lifecycle: `start()` ensures topics, connects, joins the group. `close()` (SIGTERM) stops
+ * fetching, lets in-flight work finish within `shutdownTimeoutMs` (then aborts it: unfinished
+ * inputs are not committed and will be redelivered), commits what is done and disconnects.
+ * Every cleanup step runs even when an earlier one throws; `close()` is idempotent.
+ * `done` settles when the stage stops: it rejects when the stage halted (DLQ limit, fatal error).
+ */
+import { pipeline } from 'node:stream/promises';
+import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Config } from '../config/schema.ts';
+import { PipelineError, toPipelineError } from '../errors/pipeline-error.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import { ensureTopics } from '../topics/admin.ts';
+import { HEADERS } from '../topics/headers.ts';
+import { topicNames } from '../topics/names.ts';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './backoff.ts';
+import { DlqLimiter } from './dlq.ts';
+import { kafkaResultSink, sinkStream, type ResultSink } from './kafka-sink.ts';
+import { KafkaSource } from './kafka-source.ts';
+import { OffsetCommitter } from './offset-committer.ts';
+import { OffsetTracker } from './offset-tracker.ts';
+import { processBatch } from './process-batch.ts';
+import type { InputMessage, StageDefinition, StageResult } from './stage.ts';
+import { batchStep, orderedParallelStep } from './steps.ts';
+
+export type RunnerConfig = Pick<Config, 'topicPrefix' | 'topicPartitions' | 'topicReplicationFactor' | 'groupPrefix' | 'maxDocumentBytes' | 'maxInFlight' | 'maxInFlightBytes' | 'commitIntervalMs' | 'dlqMaxRatio' | 'dlqWindow' | 'shutdownTimeoutMs'>;
+
+export interface StageRunnerOptions<T> {
+  stage: StageDefinition<T>;
+  config: RunnerConfig;
+  kafka: Kafka;
+  logger: Logger;
+  metrics: Metrics;
+  /** @defaultValue `${groupPrefix}.${stage.name}` */
+  groupId?: string;
+  retryPolicy?: RetryPolicy;
+  /** Extra admission check (token bucket, priority lanes), besides the in-flight limits. */
+  admit?: (topic: string, partition: number, bytes: number) => boolean;
+  /** Wraps the Kafka producer sink (to observe or delay acknowledgements, in tests). */
+  wrapSink?: (sink: ResultSink) => ResultSink;
+  /** Called for every durable result (job tracking, tests). */
+  onResult?: (result: StageResult) => void;
+}
+
+export class StageRunner<T> {
+  readonly groupId: string;
+  readonly done: Promise<void>;
+  private readonly tracker = new OffsetTracker();
+  private readonly committer: OffsetCommitter;
+  private readonly abort = new AbortController();
+  private consumer?: Consumer;
+  private producer?: Producer;
+  private source?: KafkaSource;
+  private commitTimer?: NodeJS.Timeout;
+  private pipelineDone?: Promise<void>;
+  private closing?: Promise<void>;
+  private joined = false;
+  private halted?: PipelineError;
+  private settle!: { resolve: () => void; reject: (error: Error) => void };
+
+  constructor(private readonly options: StageRunnerOptions<T>) {
+    const { stage, config } = options;
+    this.groupId = options.groupId ?? `${config.groupPrefix}.${stage.name}`;
+    this.committer = new OffsetCommitter(this.tracker, (offsets) => this.consumer!.commitOffsets(offsets));
+    this.done = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
+    this.done.catch(() => undefined);
+  }
+
+  get ready(): boolean {
+    return this.joined && !this.closing && !this.halted;
+  }
+
+  get live(): boolean {
+    return !this.halted;
+  }
+
+  get inFlight(): number {
+    return this.tracker.inFlight;
+  }
+
+  async start(): Promise<void> {
+    const { stage, config, kafka, logger, metrics } = this.options;
+    const names = topicNames(config.topicPrefix);
+    const inputTopics = stage.inputTopics(names);
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const created = await ensureTopics(admin, {
+        prefix: config.topicPrefix,
+        partitions: config.topicPartitions,
+        replicationFactor: config.topicReplicationFactor,
+        maxMessageBytes: config.maxDocumentBytes + 1024 * 1024,
+      });
+      if (created.length) logger.info({ created }, 'created topics');
+    } finally {
+      await admin.disconnect();
+    }
+
+    this.producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
+    this.consumer = kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+    await this.producer.connect();
+    await this.consumer.connect();
+
+    const label = { stage: stage.name };
+    const admitLimits = (topic: string, partition: number, bytes: number): boolean =>
+      this.tracker.inFlight < config.maxInFlight &&
+      this.tracker.inFlightBytes + bytes <= config.maxInFlightBytes &&
+      (this.options.admit?.(topic, partition, bytes) ?? true);
+    const source = new KafkaSource({
+      consumer: this.consumer,
+      topics: inputTopics,
+      tracker: this.tracker,
+      committer: this.committer,
+      admit: admitLimits,
+      highWaterMark: Math.min(256, config.maxInFlight),
+      onAssign: (assignment, revoked) => {
+        this.joined = true;
+        metrics.assignedPartitions.set(label, assignment.length);
+        logger.info({ assignment: assignment.length, revoked }, 'group joined');
+      },
+      onPauseChange: (paused) => metrics.pausedPartitions.set(label, paused),
+    });
+    this.source = source;
+
+    const retryPolicy = this.options.retryPolicy ?? DEFAULT_RETRY_POLICY;
+    const signal = this.abort.signal;
+    const onRetry = (error: unknown, attempt: number, delayMs: number): void => {
+      const e = toPipelineError(error);
+      metrics.retries.inc({ ...label, code: e.code });
+      logger.warn({ code: e.code, attempt, delayMs, err: e.message }, 'dependency failure, retrying');
+    };
+    const kafkaSink = kafkaResultSink({ producer: this.producer, dlq: { stage: stage.name, group: this.groupId, dlqTopic: names.dlq } });
+    const sink = this.options.wrapSink?.(kafkaSink) ?? kafkaSink;
+    const batch = stage.batch ?? { size: 1, lingerMs: 0 };
+
+    this.pipelineDone = pipeline(
+      source,
+      batchStep<InputMessage>(batch.size, batch.lingerMs),
+      orderedParallelStep(async (inputs: InputMessage[]) => {
+        const end = metrics.processingSeconds.startTimer(label);
+        for (const input of inputs) metrics.messagesIn.inc({ ...label, topic: input.topic });
+        try {
+          return await processBatch(stage, inputs, { retryPolicy, hooks: { signal, onRetry } });
+        } finally {
+          end();
+        }
+      }, stage.concurrency ?? 1),
+      sinkStream({
+        sink,
+        tracker: this.tracker,
+        limiter: new DlqLimiter({ maxRatio: config.dlqMaxRatio, window: config.dlqWindow }),
+        retryPolicy,
+        signal,
+        onRetry,
+        onDurable: (result) => this.onDurable(result),
+      }),
+      { signal },
+    );
+    this.pipelineDone.catch((error: unknown) => {
+      const e = toPipelineError(error);
+      if (this.closing && (e.code === 'SHUTDOWN' || signal.aborted)) return;
+      this.halted = e;
+      metrics.halted.set(label, 1);
+      logger.fatal({ code: e.code, err: e.message }, `stage ${stage.name} halted`);
+      void this.close();
+    });
+
+    this.commitTimer = setInterval(() => void this.commitNow(), config.commitIntervalMs);
+    await source.start();
+    logger.info({ group: this.groupId, inputTopics }, `stage ${stage.name} started`);
+  }
+
+  private onDurable(result: StageResult): void {
+    const { metrics, stage } = this.options;
+    const label = { stage: stage.name };
+    if (result.poison) {
+      metrics.dlqRecords.inc({ ...label, code: result.poison.code });
+      metrics.errors.inc({ ...label, code: result.poison.code });
+      this.options.logger.warn({ code: result.poison.code, topic: result.input.topic, partition: result.input.partition, offset: result.input.offset, err: result.poison.message }, 'dead-lettered');
+    } else {
+      for (const out of result.outputs) metrics.messagesOut.inc({ ...label, topic: out.topic });
+      const publishedAt = Number(result.input.headers[HEADERS.publishedAt]);
+      if (Number.isFinite(publishedAt) && publishedAt > 0) metrics.endToEndSeconds.observe(label, Math.max(0, Date.now() - publishedAt) / 1000);
+    }
+    this.options.onResult?.(result);
+    this.source?.maybeResume();
+  }
+
+  /** Commits completed offsets now; failures are logged and retried on the next tick. */
+  async commitNow(): Promise<void> {
+    const { metrics, stage, logger } = this.options;
+    metrics.inFlight.set({ stage: stage.name }, this.tracker.inFlight);
+    metrics.inFlightBytes.set({ stage: stage.name }, this.tracker.inFlightBytes);
+    try {
+      const offsets = await this.committer.commit();
+      for (const o of offsets) metrics.committedOffset.set({ stage: stage.name, topic: o.topic, partition: String(o.partition) }, Number(o.offset));
+    } catch (error) {
+      logger.warn({ err: (error as Error).message }, 'offset commit failed; will retry');
+    }
+  }
+
+  /** Stops the stage cleanly (see the file comment). Idempotent; never rejects. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const { config, logger, stage } = this.options;
+    const steps: Array<[string, () => Promise<unknown> | unknown]> = [
+      ['stop fetching', () => this.source?.stopFetching()],
+      ['drain', () => this.drain(config.shutdownTimeoutMs)],
+      ['stop commit timer', () => clearInterval(this.commitTimer)],
+      ['final commit', () => this.consumer && this.committer.commit()],
+      ['detach', () => this.source?.detach()],
+      ['disconnect consumer', () => this.consumer?.disconnect()],
+      ['disconnect producer', () => this.producer?.disconnect()],
+      ['close stage', () => stage.close?.()],
+    ];
+    for (const [name, step] of steps) {
+      try {
+        await step();
+      } catch (error) {
+        logger.error({ step: name, err: (error as Error).message }, 'shutdown step failed');
+      }
+    }
+    logger.info({ inFlightAbandoned: this.tracker.inFlight, halted: this.halted?.code }, `stage ${stage.name} stopped`);
+    if (this.halted) this.settle.reject(this.halted);
+    else this.settle.resolve();
+  }
+
+  private async drain(deadlineMs: number): Promise<void> {
+    if (!this.pipelineDone) return;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), deadlineMs)));
+    const outcome = await Promise.race([this.pipelineDone.then(() => 'drained' as const, () => 'failed' as const), deadline]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      this.options.logger.warn({ inFlight: this.tracker.inFlight, deadlineMs }, 'drain deadline passed; abandoning in-flight work (it will be redelivered)');
+      this.abort.abort(new PipelineError('SHUTDOWN', 'drain deadline passed'));
+      await this.pipelineDone.catch(() => undefined);
+    }
+  }
+}
