@@ -87,9 +87,16 @@ stop() {
   log "did not stop within 30 s; killing"; kill -KILL "$pid" 2>/dev/null || true; rm -f "$PIDFILE"
 }
 
+# Concurrent start/stop calls (several test runs at once) are serialised by a lock file.
+lock() {
+  mkdir -p "${ERA_STATE_DIR:-${TMPDIR:-/tmp}}"
+  exec 9>"${ERA_STATE_DIR:-${TMPDIR:-/tmp}}/era-ingest-kafka.lock"
+  flock -w 600 9
+}
+
 case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
+  start) lock; start ;;
+  stop) lock; stop ;;
   status) running && port_open "$PORT" && echo "127.0.0.1:$PORT" ;;
   fetch) fetch ;;
   *) echo "usage: $0 start|stop|status|fetch" >&2; exit 2 ;;

@@ -82,9 +82,16 @@ stop() {
   fi
 }
 
+# Concurrent start/stop calls (several test runs at once) are serialised by a lock file.
+lock() {
+  mkdir -p "${ERA_STATE_DIR:-${TMPDIR:-/tmp}}"
+  exec 9>"${ERA_STATE_DIR:-${TMPDIR:-/tmp}}/era-ingest-postgres.lock"
+  flock -w 600 9
+}
+
 case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
+  start) lock; start ;;
+  stop) lock; stop ;;
   status) install_tree; ready && echo "$URL" ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
 esac

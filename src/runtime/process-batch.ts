@@ -14,6 +14,9 @@ export interface ProcessBatchOptions {
   hooks: RetryHooks & { signal: AbortSignal };
 }
 
+/** Failures that no input causes and no retry fixes: the stage halts instead of dead-lettering. */
+const isFatal = (error: unknown): boolean => error instanceof PipelineError && (error.retriable || error.code === 'SHUTDOWN' || error.code === 'CONFIG_INVALID');
+
 const poison = (input: InputMessage, error: unknown, attempts: number): StageResult => ({ input, outputs: [], poison: toPipelineError(error), attempts });
 
 export async function processBatch<T>(stage: StageDefinition<T>, inputs: readonly InputMessage[], { retryPolicy, hooks }: ProcessBatchOptions): Promise<StageResult[]> {
@@ -44,7 +47,7 @@ export async function processBatch<T>(stage: StageDefinition<T>, inputs: readonl
     try {
       await run(decoded, positions);
     } catch (error) {
-      if (error instanceof PipelineError && (error.retriable || error.code === 'SHUTDOWN')) throw error;
+      if (isFatal(error)) throw error;
       if (decoded.length === 1) {
         results[positions[0]!] = poison(decoded[0]!.message, error, 1);
       } else {
@@ -52,7 +55,7 @@ export async function processBatch<T>(stage: StageDefinition<T>, inputs: readonl
           try {
             await run([decoded[j]!], [positions[j]!]);
           } catch (single) {
-            if (single instanceof PipelineError && (single.retriable || single.code === 'SHUTDOWN')) throw single;
+            if (isFatal(single)) throw single;
             results[positions[j]!] = poison(decoded[j]!.message, single, 1);
           }
         }

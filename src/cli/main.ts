@@ -1,0 +1,41 @@
+/**
+ * `era-ingest` command line. Every command has --help; exit codes: 0 ok, 1 failure, 2 usage.
+ */
+import { Command, CommanderError } from 'commander';
+import { PipelineError } from '../errors/pipeline-error.ts';
+import { registerStage } from './commands/stage.ts';
+import { registerTopics } from './commands/topics.ts';
+import { CliError, EXIT } from './context.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('era-ingest')
+    .description('Streaming ingestion into a retrieval knowledge base: Kafka → chunk → embed → minister → PostgreSQL + pgvector')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerTopics(program);
+  registerStage(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version') return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (error instanceof CliError) {
+      process.stderr.write(`era-ingest: ${error.message}\n`);
+      return error.exitCode;
+    }
+    const message = error instanceof PipelineError ? `${error.code}: ${error.message}` : (error as Error).stack ?? String(error);
+    process.stderr.write(`era-ingest: ${message}\n`);
+    return EXIT.failure;
+  }
+}
+
+const code = await main();
+process.exitCode = code;

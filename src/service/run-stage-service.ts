@@ -1,0 +1,62 @@
+/**
+ * A stage as a service process: configuration, logs, metrics endpoint, the stage runner, and
+ * signal handling. SIGTERM/SIGINT stop it cleanly (a second signal forces exit).
+ * Resolves with the process exit code: 0 after a clean stop, 1 when the stage halted.
+ */
+import type { Config } from '../config/schema.ts';
+import { toPipelineError } from '../errors/pipeline-error.ts';
+import { createLogger, type Logger } from '../log/logger.ts';
+import { startServiceServer } from '../metrics/http-server.ts';
+import { createMetrics } from '../metrics/metrics.ts';
+import { createKafka } from '../runtime/kafka-client.ts';
+import type { StageName } from '../runtime/stage.ts';
+import { StageRunner } from '../runtime/stage-runner.ts';
+import { createStage } from '../stages/create-stage.ts';
+
+export interface StageServiceOptions {
+  name: StageName;
+  config: Config;
+  logger?: Logger;
+}
+
+export async function runStageService({ name, config, logger = createLogger(config.logLevel, { stage: name }) }: StageServiceOptions): Promise<number> {
+  const metrics = createMetrics();
+  let runner: StageRunner<unknown> | undefined;
+  const server = await startServiceServer({
+    port: config.metricsPort,
+    registry: metrics.registry,
+    live: () => runner?.live ?? true,
+    ready: () => runner?.ready ?? false,
+  });
+  logger.info({ port: server.port }, 'metrics, /healthz and /readyz listening');
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting without draining');
+      process.exit(130);
+    }
+    logger.info({ signal }, 'stopping: draining in-flight work');
+    void runner?.close();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    const stage = await createStage(name, config, { metrics });
+    runner = new StageRunner({ stage, config, kafka: createKafka(config, logger, name), logger, metrics });
+    if (signals > 0) return 0;
+    await runner.start();
+    await runner.done;
+    return 0;
+  } catch (error) {
+    const e = toPipelineError(error);
+    logger.fatal({ code: e.code, err: e.message }, `stage ${name} failed`);
+    await runner?.close();
+    return 1;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    await server.close();
+    logger.flush?.();
+  }
+}

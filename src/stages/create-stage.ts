@@ -1,0 +1,75 @@
+/**
+ * Builds a product stage from the configuration: the one place that knows which dependencies
+ * (embedder, database, ministers) each stage needs.
+ */
+import type { Config } from '../config/schema.ts';
+import { ConfigError } from '../errors/pipeline-error.ts';
+import { createEmbedder } from '../embedding/create-embedder.ts';
+import { AimdLimiter } from '../flow-control/aimd-limiter.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { StageDefinition, StageName } from '../runtime/stage.ts';
+import { lookupEmbeddings } from '../storage/embedding-cache.ts';
+import { migrate } from '../storage/migrate.ts';
+import { createPgClient } from '../storage/pg-client.ts';
+import type { SqlClient } from '../storage/sql-client.ts';
+import { topicNames } from '../topics/names.ts';
+import { chunkStage } from './chunk/stage.ts';
+import { embedStage } from './embed/stage.ts';
+import { loadMinistersFile } from './minister/ministers-file.ts';
+import { buildProfiles } from './minister/profiles.ts';
+import { ministerStage } from './minister/stage.ts';
+import { storeStage } from './store/stage.ts';
+
+export interface StageDependencies {
+  metrics: Metrics;
+  /** Database for the store stage and the embed stage's stored-vector lookup; default from DATABASE_URL. */
+  client?: SqlClient;
+}
+
+function requireDatabase(config: Config, stage: string): string {
+  if (!config.databaseUrl) throw new ConfigError(`DATABASE_URL is not set: the ${stage} stage needs PostgreSQL with pgvector (e.g. DATABASE_URL=postgres://user:pass@host:5432/db)`);
+  return config.databaseUrl;
+}
+
+export async function createStage(name: StageName, config: Config, deps: StageDependencies): Promise<StageDefinition<unknown>> {
+  const topics = topicNames(config.topicPrefix);
+  const label = { stage: name };
+  switch (name) {
+    case 'chunk':
+      return chunkStage({
+        topics,
+        chunker: { maxTokens: config.chunkTokens, overlapTokens: config.chunkOverlap },
+        limits: { maxBytes: config.maxDocumentBytes, maxIdBytes: 1024, maxMetadataDepth: 32 },
+      }) as StageDefinition<unknown>;
+    case 'embed': {
+      const embedder = createEmbedder(config);
+      const limiter = new AimdLimiter({ min: 1, max: config.embedConcurrency, initial: config.embedConcurrency });
+      const client = deps.client ?? (config.databaseUrl ? createPgClient(config.databaseUrl, { max: 2 }) : undefined);
+      const stage = embedStage({
+        topics,
+        embedder,
+        limiter,
+        batchSize: config.embedBatchSize,
+        ...(client ? { lookup: (ids: string[], model: string) => lookupEmbeddings(client, ids, model) } : {}),
+        onRequest: (outcome, seconds, cached) => {
+          if (cached) deps.metrics.embedCacheHits.inc(label, cached);
+          else deps.metrics.embedSeconds.observe({ ...label, outcome }, seconds);
+          deps.metrics.embedConcurrency.set(label, limiter.limit);
+        },
+      });
+      const close = stage.close;
+      return { ...stage, close: async () => { await close?.(); if (!deps.client) await client?.close(); } } as StageDefinition<unknown>;
+    }
+    case 'minister': {
+      const embedder = createEmbedder(config);
+      const profiles = await buildProfiles(loadMinistersFile(config.ministersFile), embedder);
+      await embedder.close?.();
+      return ministerStage({ topics, profiles }) as StageDefinition<unknown>;
+    }
+    case 'store': {
+      const client = deps.client ?? createPgClient(requireDatabase(config, 'store'), { max: config.dbPoolSize });
+      await migrate(client, { dimension: config.embedDim });
+      return storeStage({ topics, client }) as StageDefinition<unknown>;
+    }
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The embed stage: `era.chunks` → `era.embeddings`.
+ *
+ * - Unchanged content costs no embedding call: vectors already stored for the same chunk id
+ *   and model are reused (`lookup`, the database in Kafka mode), and vectors embedded by this
+ *   process recently are kept in a small cache, so a batch retried after an outage does not
+ *   embed its successful part again.
+ * - Chunks go to the embedder in requests of `batchSize`, at most `limiter.limit` at once
+ *   (AIMD: halved on 503s and timeouts, grown while healthy).
+ * - A failing request is bisected to the one bad chunk, which alone is dead-lettered;
+ *   outages (retriable) fail the whole batch, which the runtime retries with backoff.
+ */
+import { PipelineError } from '../../errors/pipeline-error.ts';
+import { embedWithBisect, type EmbedOutcome } from '../../embedding/embed-batch.ts';
+import type { Embedder } from '../../embedding/types.ts';
+import type { AimdLimiter } from '../../flow-control/aimd-limiter.ts';
+import type { DecodedInput, OutputRecord, StageDefinition } from '../../runtime/stage.ts';
+import { outputHeaders } from '../../runtime/output-headers.ts';
+import { chunksCodec, embeddingsCodec } from '../../topics/codec-json.ts';
+import type { ChunkRecord, ChunksValue, EmbeddedChunk } from '../../topics/messages.ts';
+import type { TopicNames } from '../../topics/names.ts';
+import { RecentVectors } from './recent-vectors.ts';
+
+export type EmbeddingLookup = (chunkIds: string[], model: string) => Promise<Map<string, Float32Array>>;
+
+export interface EmbedStageOptions {
+  topics: TopicNames;
+  embedder: Embedder;
+  limiter: AimdLimiter;
+  /** Chunks per embedding request. */
+  batchSize: number;
+  /** Stored vectors by chunk id (unchanged documents cost zero embedding calls). */
+  lookup?: EmbeddingLookup;
+  /** Observes every embedding request (metrics). */
+  onRequest?: (outcome: 'ok' | 'overload' | 'error', seconds: number, cached: number) => void;
+  now?: () => number;
+}
+
+export function embedStage({ topics, embedder, limiter, batchSize, lookup, onRequest, now = Date.now }: EmbedStageOptions): StageDefinition<ChunksValue> {
+  const recent = new RecentVectors(8192);
+
+  const embedGroup = async (chunks: ChunkRecord[], signal: AbortSignal): Promise<EmbedOutcome[]> => {
+    const release = await limiter.acquire(signal);
+    const started = now();
+    try {
+      const outcomes = await embedWithBisect(embedder, chunks.map((c) => c.text), signal);
+      limiter.onSuccess(now() - started, now(), started);
+      onRequest?.('ok', (now() - started) / 1000, 0);
+      return outcomes;
+    } catch (error) {
+      const overload = error instanceof PipelineError && error.retriable;
+      if (overload) limiter.onOverload(now(), started);
+      onRequest?.(overload ? 'overload' : 'error', (now() - started) / 1000, 0);
+      throw error;
+    } finally {
+      release();
+    }
+  };
+
+  return {
+    name: 'embed',
+    inputTopics: (t) => [t.chunks],
+    outputTopics: (t) => [t.embeddings],
+    batch: { size: batchSize * Math.max(1, limiter.limit) * 2, lingerMs: 5 },
+    concurrency: 2,
+    decode: (message) => chunksCodec.decode(message.value ?? Buffer.alloc(0)),
+    async process(batch: ReadonlyArray<DecodedInput<ChunksValue>>, signal: AbortSignal) {
+      const chunks = batch.map((b) => b.value).filter((v): v is ChunkRecord => v.kind === 'chunk');
+      const vectors = new Map<string, Float32Array>();
+      for (const c of chunks) {
+        const hit = recent.get(c.chunkId, embedder.model);
+        if (hit) vectors.set(c.chunkId, hit);
+      }
+      if (lookup) {
+        const wanted = chunks.filter((c) => !vectors.has(c.chunkId)).map((c) => c.chunkId);
+        if (wanted.length) for (const [id, v] of await lookup(wanted, embedder.model)) if (v.length === embedder.dimension) vectors.set(id, v);
+        onRequest?.('ok', 0, vectors.size);
+      }
+      const failures = new Map<string, PipelineError>();
+      const todo = [...new Map(chunks.filter((c) => !vectors.has(c.chunkId)).map((c) => [c.chunkId, c])).values()];
+      const groups: ChunkRecord[][] = [];
+      for (let i = 0; i < todo.length; i += batchSize) groups.push(todo.slice(i, i + batchSize));
+      await Promise.all(groups.map(async (group) => {
+        const outcomes = await embedGroup(group, signal);
+        outcomes.forEach((outcome, i) => {
+          const chunk = group[i]!;
+          if (outcome.ok) {
+            vectors.set(chunk.chunkId, outcome.vector);
+            recent.set(chunk.chunkId, embedder.model, outcome.vector);
+          } else {
+            failures.set(chunk.chunkId, outcome.error);
+          }
+        });
+      }));
+      return batch.map(({ message, value }): readonly OutputRecord[] | PipelineError => {
+        const headers = outputHeaders(message, value.jobId);
+        if (value.kind === 'delete') return [{ topic: topics.embeddings, key: value.docId, value: embeddingsCodec.encode(value), headers }];
+        const failure = failures.get(value.chunkId);
+        if (failure) return failure;
+        const embedded: EmbeddedChunk = { ...value, embedding: vectors.get(value.chunkId)!, model: embedder.model };
+        return [{ topic: topics.embeddings, key: value.docId, value: embeddingsCodec.encode(embedded), headers }];
+      });
+    },
+    close: async () => embedder.close?.(),
+  };
+}

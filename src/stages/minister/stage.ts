@@ -1,0 +1,40 @@
+/**
+ * The minister stage: `era.embeddings` → `era.ministers`. Profiles are embedded once at start
+ * with the same embedder as the embed stage; routing is the pure `routeValue`. Output stays
+ * keyed by document id, so parallelism does not depend on the number of ministers.
+ */
+import { toPipelineError } from '../../errors/pipeline-error.ts';
+import type { DecodedInput, OutputRecord, StageDefinition } from '../../runtime/stage.ts';
+import { outputHeaders } from '../../runtime/output-headers.ts';
+import { embeddingsCodec, ministersCodec } from '../../topics/codec-json.ts';
+import type { EmbeddingsValue } from '../../topics/messages.ts';
+import type { TopicNames } from '../../topics/names.ts';
+import type { MinisterProfiles } from './profiles.ts';
+import { routeValue, type RouteOptions } from './route.ts';
+
+export interface MinisterStageOptions {
+  topics: TopicNames;
+  profiles: MinisterProfiles;
+  route?: RouteOptions;
+}
+
+export function ministerStage({ topics, profiles, route = {} }: MinisterStageOptions): StageDefinition<EmbeddingsValue> {
+  return {
+    name: 'minister',
+    inputTopics: (t) => [t.embeddings],
+    outputTopics: (t) => [t.ministers],
+    batch: { size: 64, lingerMs: 2 },
+    decode: (message) => embeddingsCodec.decode(message.value ?? Buffer.alloc(0)),
+    async process(batch: ReadonlyArray<DecodedInput<EmbeddingsValue>>) {
+      return batch.map(({ message, value }) => {
+        try {
+          const routed = routeValue(value, profiles, route);
+          const out: OutputRecord = { topic: topics.ministers, key: value.docId, value: ministersCodec.encode(routed), headers: outputHeaders(message, value.jobId) };
+          return [out];
+        } catch (error) {
+          return toPipelineError(error);
+        }
+      });
+    },
+  };
+}

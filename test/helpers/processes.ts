@@ -1,0 +1,51 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const tsx = `${root}node_modules/.bin/tsx`;
+
+export interface ServiceProcess {
+  readonly child: ChildProcess;
+  /** Everything the process wrote, stdout and stderr. */
+  output(): string;
+  /** Resolves when the process printed `text`. */
+  waitForOutput(text: string | RegExp, timeoutMs?: number): Promise<void>;
+  /** Resolves with the exit code (or the signal name). */
+  exited: Promise<number | string>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** Starts a TypeScript entry point of this repository as a separate process, through tsx. */
+export function startProcess(script: string, args: string[], env: Record<string, string>): ServiceProcess {
+  const child = spawn(tsx, [`${root}${script}`, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  return {
+    child,
+    output: () => out,
+    exited,
+    kill: (signal = 'SIGTERM') => void child.kill(signal),
+    waitForOutput: (text, timeoutMs = 60_000) =>
+      new Promise((resolve, reject) => {
+        const matches = (): boolean => (typeof text === 'string' ? out.includes(text) : text.test(out));
+        if (matches()) return resolve();
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${String(text)}; output:\n${out.slice(-3000)}`)), timeoutMs);
+        const onData = (): void => {
+          if (matches()) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        child.stdout!.on('data', onData);
+        child.stderr!.on('data', onData);
+        void exited.then((code) => {
+          if (!matches()) {
+            clearTimeout(timer);
+            reject(new Error(`process exited (${code}) before printing ${String(text)}; output:\n${out.slice(-3000)}`));
+          }
+        });
+      }),
+  };
+}

@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { renderConfigDocs } from '../../src/config/docs.ts';
+import { loadConfig } from '../../src/config/load.ts';
+
+describe('configuration', () => {
+  it('has working defaults', () => {
+    const config = loadConfig({});
+    expect(config.kafkaBrokers).toEqual(['127.0.0.1:19092']);
+    expect(config.topicPrefix).toBe('era');
+    expect(config.embedder).toBe('hash');
+    expect(config.embedDim).toBe(384);
+  });
+
+  it('reads the environment', () => {
+    const config = loadConfig({ KAFKA_BROKERS: 'a:1, b:2', EMBED_DIM: '768', OLLAMA_HOST: 'http://x:11434,http://y:11434', KAFKA_SSL: 'true' });
+    expect(config.kafkaBrokers).toEqual(['a:1', 'b:2']);
+    expect(config.embedDim).toBe(768);
+    expect(config.ollamaHost).toHaveLength(2);
+    expect(config.kafkaSsl).toBe(true);
+  });
+
+  it('names the setting, the value and the fix for every invalid value at once', () => {
+    expect(() => loadConfig({ EMBED_DIM: 'lots', KAFKA_BROKERS: 'nohost', PROFILE: 'turbo' })).toThrowError(
+      expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(/KAFKA_BROKERS="nohost" is invalid \(expected host:port\)[\s\S]*EMBED_DIM="lots"[\s\S]*Default: 384[\s\S]*PROFILE="turbo"/) }),
+    );
+  });
+
+  it('never prints a secret it rejects', () => {
+    try {
+      loadConfig({ KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'u' });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as Error).message).toMatch(/needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD/);
+    }
+  });
+
+  it('rejects an overlap not smaller than the chunk size', () => {
+    expect(() => loadConfig({ CHUNK_TOKENS: '64', CHUNK_OVERLAP: '64' })).toThrow(/CHUNK_OVERLAP=64 must be smaller than CHUNK_TOKENS=64/);
+  });
+
+  it('keeps docs/configuration.md in step with the schema (run `npm run docs:config`)', () => {
+    expect(readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8')).toBe(renderConfigDocs());
+  });
+});
