@@ -10,7 +10,7 @@ FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --no-audit --no-fund
+    npm ci --omit=dev --no-audit --no-fund
 
 # --- runtime -------------------------------------------------------------------------------
 FROM node:20-bookworm-slim AS runtime

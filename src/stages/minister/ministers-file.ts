@@ -23,6 +23,7 @@ import { z } from 'zod';
 import { ConfigError } from '../../errors/pipeline-error.ts';
 import { GENERAL_MINISTER_ID, MINISTER_ID_PATTERN } from './ids.ts';
 
+export { GENERAL_MINISTER_ID, MINISTER_ID_PATTERN };
 
 /** The bundled default set, used when MINISTERS_FILE is unset. */
 export const DEFAULT_MINISTERS_FILE = fileURLToPath(new URL('../../../config/ministers.yaml', import.meta.url));
@@ -59,11 +60,13 @@ export function generalMinister(): Minister {
 /**
  * Reads and validates a ministers file. Synchronous: called once at stage start.
  *
- * @param path - JSON or YAML file. @defaultValue the bundled `config/ministers.yaml`
+ * @param path - JSON or YAML file; empty or undefined means the default (an empty MINISTERS_FILE
+ *   counts as unset). @defaultValue the bundled `config/ministers.yaml`
  * @throws ConfigError when the file cannot be read, parsed or validated; the message names the
  *   file, the entry (index and id) and the field.
  */
-export function loadMinistersFile(path: string = DEFAULT_MINISTERS_FILE): Minister[] {
+export function loadMinistersFile(path?: string): Minister[] {
+  path ||= DEFAULT_MINISTERS_FILE;
   let content: string;
   try {
     content = readFileSync(path, 'utf8');

@@ -5,6 +5,7 @@
 import type { Embedder } from '../../embedding/types.ts';
 import { PipelineError } from '../../errors/pipeline-error.ts';
 import type { Minister, MinisterCategory } from './ministers-file.ts';
+import { contentWords } from './stop-words.ts';
 import { normalise } from './vectors.ts';
 
 /** A category's profile: the unit vector of "name keywords". */
@@ -40,19 +41,26 @@ export interface BuildProfilesOptions {
   signal?: AbortSignal;
 }
 
-/** The text a minister is embedded as: "name. description. keywords". */
-export function ministerProfileText(minister: Minister): string {
+/**
+ * The text a minister is embedded as: "name. description. keywords". For a lexical embedder,
+ * only its content words (see ./stop-words.ts for why).
+ */
+export function ministerProfileText(minister: Minister, kind: Embedder['kind'] = 'semantic'): string {
   const sentence = (s: string) => s.trim().replace(/[.\s]+$/, '');
-  return `${sentence(minister.name)}. ${sentence(minister.description)}. ${minister.keywords.join(', ')}`;
+  const text = `${sentence(minister.name)}. ${sentence(minister.description)}. ${minister.keywords.join(', ')}`;
+  return kind === 'lexical' ? contentWords(text) : text;
 }
 
-/** The text a category is embedded as: "name keywords". */
-export function categoryProfileText(category: MinisterCategory): string {
-  return `${category.name} ${category.keywords.join(' ')}`;
+/** The text a category is embedded as: "name keywords" (content words only for a lexical embedder). */
+export function categoryProfileText(category: MinisterCategory, kind: Embedder['kind'] = 'semantic'): string {
+  const text = `${category.name} ${category.keywords.join(' ')}`;
+  return kind === 'lexical' ? contentWords(text) : text;
 }
 
 /**
- * Embeds every minister and category once and normalises the vectors to unit length.
+ * Embeds every minister and category once (at stage start) and normalises the vectors to unit
+ * length. Call it with the embed stage's embedder (same EMBEDDER, EMBED_MODEL, EMBED_DIM): routing
+ * refuses chunks of another model.
  *
  * @throws whatever the embedder throws (a retriable DependencyError when it is down: the caller
  *   retries the stage start); PipelineError EMBEDDER_BAD_RESPONSE when it returns the wrong
@@ -60,7 +68,7 @@ export function categoryProfileText(category: MinisterCategory): string {
  */
 export async function buildProfiles(ministers: readonly Minister[], embedder: Embedder, { batchSize = 16, signal }: BuildProfilesOptions = {}): Promise<MinisterProfiles> {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
-  const texts = ministers.flatMap((m) => [ministerProfileText(m), ...m.categories.map(categoryProfileText)]);
+  const texts = ministers.flatMap((m) => [ministerProfileText(m, embedder.kind), ...m.categories.map((c) => categoryProfileText(c, embedder.kind))]);
   const vectors: Float32Array[] = [];
   for (let i = 0; i < texts.length; i += batchSize) {
     const batch = texts.slice(i, i + batchSize);

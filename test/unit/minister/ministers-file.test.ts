@@ -90,8 +90,9 @@ describe('ministers file', () => {
     expect(() => loadMinistersFile(missing)).toThrow(new RegExp(`${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot be read.*MINISTERS_FILE`));
   });
 
-  it('loads the bundled config/ministers.yaml by default', () => {
+  it('loads the bundled config/ministers.yaml by default (also for an empty MINISTERS_FILE)', () => {
     expect(DEFAULT_MINISTERS_FILE).toMatch(/config[\\/]ministers\.yaml$/);
     expect(loadMinistersFile().map((m) => m.id)).toContain('general');
+    expect(loadMinistersFile('')).toEqual(loadMinistersFile());
   });
 });

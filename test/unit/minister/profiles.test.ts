@@ -15,6 +15,12 @@ describe('minister profiles', () => {
     expect(categoryProfileText(ministers[0]!.categories[0]!)).toBe('Budget budget deficit spending');
   });
 
+  it('drops function words from the profile texts of a lexical embedder only', () => {
+    expect(ministerProfileText(ministers[0]!, 'lexical')).toBe('finance public money economy budget deficit taxation treasury');
+    expect(categoryProfileText(ministers[1]!.categories[1]!, 'lexical')).toBe('public health vaccine outbreak');
+    expect(ministerProfileText(ministers[0]!, 'semantic')).toContain('and the economy');
+  });
+
   it('embeds every text once, in batches, into unit vectors in file order', async () => {
     const embedder = bagOfWordsEmbedder(VOCABULARY);
     const profiles = await buildProfiles(ministers, embedder, { batchSize: 3 });
