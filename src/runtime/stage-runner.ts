@@ -109,9 +109,10 @@ export class StageRunner<T> {
     await this.consumer.connect();
 
     const label = { stage: stage.name };
+    // A message larger than the byte limit is still admitted when nothing else is in flight,
+    // or its partition would stall for good.
     const admitLimits = (topic: string, partition: number, bytes: number): boolean =>
-      this.tracker.inFlight < config.maxInFlight &&
-      this.tracker.inFlightBytes + bytes <= config.maxInFlightBytes &&
+      (this.tracker.inFlight === 0 || (this.tracker.inFlight < config.maxInFlight && this.tracker.inFlightBytes + bytes <= config.maxInFlightBytes)) &&
       (this.options.admit?.(topic, partition, bytes) ?? true);
     const source = new KafkaSource({
       consumer: this.consumer,

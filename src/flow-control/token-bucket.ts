@@ -1,0 +1,191 @@
+/**
+ * Token bucket (DESIGN.md §5: "gates how fast a stage takes work"): `ratePerSec` tokens accrue
+ * per second up to `burst`; taking work costs tokens.
+ *
+ * - Holds no clock and no timer: every call takes the time in ms, and tokens are refilled lazily
+ *   from the time elapsed since the previous call. Time that goes backwards counts as no time.
+ * - `tryTake` never blocks; when it says no, the caller pauses and schedules ONE wake-up after
+ *   `msUntil(n)` (the Kafka source: pause the partition, `maybeResume()` later). No polling.
+ * - `ratePerSec = Infinity` is unlimited: every take succeeds and `burst` is ignored.
+ *   `ratePerSec = 0` is closed: nothing is taken and nothing accrues until `setRate` opens the
+ *   bucket again; tokens held when it closed are kept (frozen), not lost.
+ * - `acquire` is the async convenience for simple loops (CLI publisher, tools): it waits with the
+ *   injected `sleep`, and a `setRate` wakes it early. Concurrent `acquire` calls are not FIFO.
+ */
+import { setTimeout as sleepMs } from 'node:timers/promises';
+
+export interface TokenBucketOptions {
+  /** Tokens added per second; ≥ 0. `Infinity` = unlimited, `0` = closed until `setRate`. */
+  ratePerSec: number;
+  /** Most tokens the bucket holds (largest single take while limited); finite, > 0. */
+  burst: number;
+  /** Time of construction, ms (any monotonic or wall clock, used consistently). */
+  nowMs: number;
+  /** Tokens at construction, in [0, burst]. @defaultValue burst (starts full) */
+  initialTokens?: number;
+}
+
+export interface AcquireOptions {
+  /** Aborting rejects the pending `acquire` with `signal.reason`. */
+  signal?: AbortSignal;
+  /** Clock, ms. @defaultValue Date.now */
+  now?: () => number;
+  /**
+   * Waits `ms` (always finite and > 0). Should reject, or at least stop its timer, when `signal`
+   * aborts: the bucket aborts it when it no longer needs the wait. @defaultValue a node timer
+   */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+/** Absolute slack for float rounding: a wait of `msUntil(n)` must make `tryTake(n)` succeed. */
+const slack = (n: number): number => 1e-9 * Math.max(1, n);
+
+/** Marks a rejection as handled and returns the same promise. */
+function quiet<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+function checkRate(ratePerSec: number): void {
+  if (!(ratePerSec >= 0)) throw new RangeError(`TokenBucket ratePerSec=${ratePerSec} must be ≥ 0 (Infinity = unlimited, 0 = closed)`);
+}
+
+function checkCount(n: number): void {
+  if (!(n >= 0 && Number.isFinite(n))) throw new RangeError(`TokenBucket n=${n} must be a finite number ≥ 0`);
+}
+
+function checkTime(nowMs: number): void {
+  if (!Number.isFinite(nowMs)) throw new RangeError(`TokenBucket nowMs=${nowMs} must be a finite time in ms`);
+}
+
+export class TokenBucket {
+  readonly #burst: number;
+  #rate: number;
+  #tokens: number;
+  #lastMs: number;
+  /** Resolvers of pending `acquire` waits; `setRate` calls them so they recompute. */
+  readonly #wakers = new Set<() => void>();
+
+  /** @throws RangeError naming the option when an option is out of range. */
+  constructor({ ratePerSec, burst, nowMs, initialTokens = burst }: TokenBucketOptions) {
+    checkRate(ratePerSec);
+    if (!(burst > 0 && Number.isFinite(burst))) throw new RangeError(`TokenBucket burst=${burst} must be a finite number > 0`);
+    checkTime(nowMs);
+    if (!(initialTokens >= 0 && initialTokens <= burst)) throw new RangeError(`TokenBucket initialTokens=${initialTokens} must be in [0, burst=${burst}]`);
+    this.#rate = ratePerSec;
+    this.#burst = burst;
+    this.#tokens = initialTokens;
+    this.#lastMs = nowMs;
+  }
+
+  /** Current rate, tokens per second (Infinity = unlimited, 0 = closed). */
+  get ratePerSec(): number {
+    return this.#rate;
+  }
+
+  get burst(): number {
+    return this.#burst;
+  }
+
+  /** Tokens that can be taken at `nowMs`: Infinity when unlimited, 0 when closed. */
+  available(nowMs: number): number {
+    this.#refill(nowMs);
+    if (this.#rate === Number.POSITIVE_INFINITY) return Number.POSITIVE_INFINITY;
+    return this.#rate === 0 ? 0 : this.#tokens;
+  }
+
+  /**
+   * Takes `n` tokens at `nowMs` if there are that many; never blocks, takes nothing on false.
+   * `n = 0` always succeeds. While limited, `n > burst` never succeeds.
+   * @throws RangeError when `n` is negative or not finite.
+   */
+  tryTake(n: number, nowMs: number): boolean {
+    checkCount(n);
+    this.#refill(nowMs);
+    if (n === 0 || this.#rate === Number.POSITIVE_INFINITY) return true;
+    if (this.#rate === 0 || this.#tokens + slack(n) < n) return false;
+    this.#tokens = Math.max(0, this.#tokens - n);
+    return true;
+  }
+
+  /**
+   * Whole ms from `nowMs` until `tryTake(n)` would succeed at the current rate: 0 when it would
+   * now, Infinity when it never will without `setRate` (closed, or `n > burst` while limited).
+   * Pure query: takes nothing.
+   */
+  msUntil(n: number, nowMs: number): number {
+    checkCount(n);
+    this.#refill(nowMs);
+    if (n === 0 || this.#rate === Number.POSITIVE_INFINITY) return 0;
+    if (this.#rate === 0 || n > this.#burst) return Number.POSITIVE_INFINITY;
+    const deficit = n - this.#tokens;
+    if (deficit <= slack(n)) return 0;
+    return Math.max(1, Math.ceil((deficit * 1000) / this.#rate));
+  }
+
+  /**
+   * Changes the rate from `nowMs` on. Tokens accrued so far (at the old rate) are kept, clamped
+   * to `burst`; leaving the unlimited rate starts full. Wakes pending `acquire` calls.
+   * @throws RangeError when `ratePerSec` is negative or NaN.
+   */
+  setRate(ratePerSec: number, nowMs: number): void {
+    checkRate(ratePerSec);
+    this.#refill(nowMs);
+    if (this.#rate === Number.POSITIVE_INFINITY) this.#tokens = this.#burst;
+    this.#rate = ratePerSec;
+    this.#tokens = Math.min(this.#burst, this.#tokens);
+    for (const wake of [...this.#wakers]) wake();
+  }
+
+  /**
+   * Waits until `n` tokens can be taken, then takes them. Waits with one `sleep(msUntil(n))` at
+   * a time (never polls); a closed bucket waits for `setRate` without sleeping.
+   * @throws `signal.reason` when `signal` aborts first (nothing is taken).
+   * @throws RangeError when `n` is invalid, or exceeds `burst` while the rate is limited.
+   */
+  async acquire(n: number, { signal, now = Date.now, sleep = (ms, s) => sleepMs(ms, undefined, { signal: s }) }: AcquireOptions = {}): Promise<void> {
+    checkCount(n);
+    for (;;) {
+      signal?.throwIfAborted();
+      const nowMs = now();
+      if (this.tryTake(n, nowMs)) return;
+      const waitMs = this.msUntil(n, nowMs);
+      if (waitMs === Number.POSITIVE_INFINITY && this.#rate > 0) {
+        throw new RangeError(`TokenBucket acquire n=${n} exceeds burst=${this.#burst}: it can never be granted at a limited rate`);
+      }
+      await this.#wait(waitMs, sleep, signal);
+    }
+  }
+
+  /** Resolves after `ms`, on `setRate`, or rejects with `signal.reason`; stops the sleep after. */
+  async #wait(ms: number, sleep: NonNullable<AcquireOptions['sleep']>, signal: AbortSignal | undefined): Promise<void> {
+    const stop = new AbortController();
+    const onAbort = (): void => stop.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let wake!: () => void;
+    // Every promise gets a no-op handler: the losers settle (reject) after the race, at cleanup.
+    const woken: Promise<unknown>[] = [
+      new Promise<void>((resolve) => (wake = resolve)),
+      quiet(new Promise<never>((_, reject) => stop.signal.addEventListener('abort', () => reject(stop.signal.reason), { once: true }))),
+    ];
+    this.#wakers.add(wake);
+    try {
+      if (Number.isFinite(ms)) woken.push(quiet(sleep(ms, stop.signal)));
+      await Promise.race(woken);
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      throw error;
+    } finally {
+      this.#wakers.delete(wake);
+      signal?.removeEventListener('abort', onAbort);
+      stop.abort();
+    }
+  }
+
+  #refill(nowMs: number): void {
+    checkTime(nowMs);
+    if (nowMs <= this.#lastMs) return;
+    if (this.#rate > 0) this.#tokens = Math.min(this.#burst, this.#tokens + ((nowMs - this.#lastMs) * this.#rate) / 1000);
+    this.#lastMs = nowMs;
+  }
+}
