@@ -1,11 +1,15 @@
 import { ConfigError } from '../errors/pipeline-error.ts';
+import { applyPreset, isProfile } from '../flow-control/presets.ts';
 import { SETTINGS, type Config, type SettingKey } from './schema.ts';
 
 /**
  * Builds the configuration from environment variables (and overrides, e.g. CLI flags, keyed by
  * setting). Every problem is reported at once, each naming the variable, the value and the fix.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<SettingKey, string>> = {}): Config {
+export function loadConfig(explicitEnv: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<SettingKey, string>> = {}): Config {
+  // Precedence: flag > explicit env > PROFILE preset > schema default.
+  const profile = overrides.profile ?? explicitEnv[SETTINGS.profile.env] ?? SETTINGS.profile.default;
+  const env = isProfile(profile) ? applyPreset(profile, explicitEnv) : explicitEnv;
   const out: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const [key, setting] of Object.entries(SETTINGS) as [SettingKey, (typeof SETTINGS)[SettingKey]][]) {

@@ -26,8 +26,10 @@ export interface KafkaSourceOptions {
   topics: string[];
   tracker: OffsetTracker;
   committer: OffsetCommitter;
-  /** Whether one more message of this partition may enter the pipeline now. */
+  /** Whether one more message of this partition may enter the pipeline now (may take a token). */
   admit?: (topic: string, partition: number, bytes: number) => boolean;
+  /** Whether a partition paused by this source may resume now (takes nothing). @defaultValue admit(…, 0) */
+  canResume?: (topic: string, partition: number) => boolean;
   /** Buffered messages before `push()` asks to stop. @defaultValue 256 */
   highWaterMark?: number;
   /** @defaultValue 3_000 ms */
@@ -52,7 +54,7 @@ export function headersToStrings(headers: IHeaders | undefined): Headers {
 
 export class KafkaSource extends Readable {
   private readonly paused = new Map<string, TopicPartition>();
-  private readonly options: Required<Omit<KafkaSourceOptions, 'onAssign' | 'onPauseChange'>> & Pick<KafkaSourceOptions, 'onAssign' | 'onPauseChange'>;
+  private readonly options: Required<Omit<KafkaSourceOptions, 'onAssign' | 'onPauseChange' | 'canResume'>> & Pick<KafkaSourceOptions, 'onAssign' | 'onPauseChange' | 'canResume'>;
   private stopped = false;
   private readonly removers: Array<() => void> = [];
 
@@ -140,7 +142,8 @@ export class KafkaSource extends Readable {
     if (this.stopped || this.paused.size === 0) return;
     if (this.readableLength >= this.readableHighWaterMark) return;
     for (const [key, tp] of this.paused) {
-      if (!this.options.admit(tp.topic, tp.partition, 0)) continue;
+      const may = this.options.canResume ? this.options.canResume(tp.topic, tp.partition) : this.options.admit(tp.topic, tp.partition, 0);
+      if (!may) continue;
       this.paused.delete(key);
       this.options.consumer.resume([{ topic: tp.topic, partitions: [tp.partition] }]);
     }

@@ -12,7 +12,9 @@
  * `done` settles when the stage stops: it rejects when the stage halted (DLQ limit, fatal error).
  */
 import { pipeline } from 'node:stream/promises';
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
+import type { FlowGate } from '../flow-control/flow-gate.ts';
+import { LagMonitor, type LagTarget } from '../flow-control/lag-monitor.ts';
 import type { Config } from '../config/schema.ts';
 import { PipelineError, toPipelineError } from '../errors/pipeline-error.ts';
 import type { Logger } from '../log/logger.ts';
@@ -41,8 +43,15 @@ export interface StageRunnerOptions<T> {
   /** @defaultValue `${groupPrefix}.${stage.name}` */
   groupId?: string;
   retryPolicy?: RetryPolicy;
-  /** Extra admission check (token bucket, priority lanes), besides the in-flight limits. */
-  admit?: (topic: string, partition: number, bytes: number) => boolean;
+  /** Flow control (token bucket, adaptive controller, priority lanes); none = in-flight limits only. */
+  flow?: {
+    gate: FlowGate;
+    /** The next stage's group on this stage's output topic. */
+    downstream?: LagTarget;
+    downstreamLagLimit: number;
+  };
+  /** How often lag is measured (and the controller ticks). @defaultValue 5_000 ms */
+  sampleMs?: number;
   /** Wraps the Kafka producer sink (to observe or delay acknowledgements, in tests). */
   wrapSink?: (sink: ResultSink) => ResultSink;
   /** Called for every durable result (job tracking, tests). */
@@ -59,6 +68,11 @@ export class StageRunner<T> {
   private producer?: Producer;
   private source?: KafkaSource;
   private commitTimer?: NodeJS.Timeout;
+  private sampleTimer?: NodeJS.Timeout;
+  private resumeTimer?: NodeJS.Timeout;
+  private admin?: Admin;
+  private monitor?: LagMonitor;
+  private retriesSinceSample = 0;
   private pipelineDone?: Promise<void>;
   private closing?: Promise<void>;
   private joined = false;
@@ -111,15 +125,23 @@ export class StageRunner<T> {
     const label = { stage: stage.name };
     // A message larger than the byte limit is still admitted when nothing else is in flight,
     // or its partition would stall for good.
-    const admitLimits = (topic: string, partition: number, bytes: number): boolean =>
-      (this.tracker.inFlight === 0 || (this.tracker.inFlight < config.maxInFlight && this.tracker.inFlightBytes + bytes <= config.maxInFlightBytes)) &&
-      (this.options.admit?.(topic, partition, bytes) ?? true);
+    const gate = this.options.flow?.gate;
+    const roomFor = (bytes: number): boolean =>
+      this.tracker.inFlight === 0 || (this.tracker.inFlight < config.maxInFlight && this.tracker.inFlightBytes + bytes <= config.maxInFlightBytes);
+    const admitLimits = (topic: string, _partition: number, bytes: number): boolean => {
+      if (!roomFor(bytes)) return false;
+      if (!gate || gate.admit(topic, Date.now())) return true;
+      this.scheduleResume();
+      return false;
+    };
+    const canResume = (topic: string): boolean => roomFor(0) && (!gate || gate.canResume(topic, Date.now()));
     const source = new KafkaSource({
       consumer: this.consumer,
       topics: inputTopics,
       tracker: this.tracker,
       committer: this.committer,
       admit: admitLimits,
+      canResume,
       highWaterMark: Math.min(256, config.maxInFlight),
       onAssign: (assignment, revoked) => {
         this.joined = true;
@@ -135,6 +157,7 @@ export class StageRunner<T> {
     const onRetry = (error: unknown, attempt: number, delayMs: number): void => {
       const e = toPipelineError(error);
       metrics.retries.inc({ ...label, code: e.code });
+      this.retriesSinceSample += 1;
       logger.warn({ code: e.code, attempt, delayMs, err: e.message }, 'dependency failure, retrying');
     };
     const kafkaSink = kafkaResultSink({ producer: this.producer, dlq: { stage: stage.name, group: this.groupId, dlqTopic: names.dlq } });
@@ -174,6 +197,10 @@ export class StageRunner<T> {
     });
 
     this.commitTimer = setInterval(() => void this.commitNow(), config.commitIntervalMs);
+    this.admin = kafka.admin();
+    await this.admin.connect();
+    this.monitor = new LagMonitor(this.admin, inputTopics.map((topic) => ({ groupId: this.groupId, topic })), this.options.flow?.downstream);
+    this.sampleTimer = setInterval(() => void this.sampleFlow(), this.options.sampleMs ?? 5_000);
     await source.start();
     logger.info({ group: this.groupId, inputTopics }, `stage ${stage.name} started`);
   }
@@ -192,6 +219,57 @@ export class StageRunner<T> {
     }
     this.options.onResult?.(result);
     this.source?.maybeResume();
+  }
+
+  /** One timer to resume paused partitions when the token bucket refills. */
+  private scheduleResume(): void {
+    const gate = this.options.flow?.gate;
+    if (!gate || this.resumeTimer) return;
+    const wait = gate.msUntilOpen(Date.now());
+    if (!Number.isFinite(wait)) return; // paused by the controller: the next sample resumes
+    this.resumeTimer = setTimeout(() => {
+      this.resumeTimer = undefined;
+      this.source?.maybeResume();
+    }, Math.max(1, wait));
+  }
+
+  /** Measures lag, exports it, and lets the adaptive controller decide. Never rejects. */
+  async sampleFlow(): Promise<void> {
+    const { metrics, stage, config, logger, flow } = this.options;
+    const label = { stage: stage.name };
+    if (!this.monitor) return;
+    try {
+      const now = Date.now();
+      const sample = await this.monitor.sample(now);
+      let inputLag = 0;
+      let priorityLag = 0;
+      const priorityTopic = stage.inputTopics(topicNames(config.topicPrefix)).length > 1 ? stage.inputTopics(topicNames(config.topicPrefix))[0] : undefined;
+      for (const [topic, partitions] of sample.input) {
+        for (const [partition, lag] of partitions) {
+          metrics.consumerLag.set({ ...label, group: this.groupId, topic, partition: String(partition) }, lag);
+          inputLag += lag;
+          if (topic === priorityTopic) priorityLag += lag;
+        }
+      }
+      if (flow) {
+        const decision = flow.gate.observe({
+          downstreamLag: sample.downstream ?? 0,
+          downstreamLagLimit: flow.downstreamLagLimit,
+          inputLag,
+          inFlight: this.tracker.inFlight,
+          inFlightLimit: config.maxInFlight,
+          dependencyErrors: this.retriesSinceSample,
+        }, priorityLag, now);
+        this.retriesSinceSample = 0;
+        metrics.controllerDecisions.inc({ ...label, decision: decision.pauseAll ? 'pause' : decision.action });
+        metrics.rate.set(label, Number.isFinite(decision.rate) ? decision.rate : -1);
+        metrics.tokens.set(label, Math.min(flow.gate.tokens(now), Number.MAX_SAFE_INTEGER));
+        if (decision.action !== 'hold' || decision.pauseAll) logger.info({ decision }, 'flow controller decision');
+        if (!decision.pauseAll) this.source?.maybeResume();
+      }
+    } catch (error) {
+      logger.warn({ err: (error as Error).message }, 'lag sample failed');
+    }
   }
 
   /** Commits completed offsets now; failures are logged and retried on the next tick. */
@@ -218,11 +296,12 @@ export class StageRunner<T> {
     const steps: Array<[string, () => Promise<unknown> | unknown]> = [
       ['stop fetching', () => this.source?.stopFetching()],
       ['drain', () => this.drain(config.shutdownTimeoutMs)],
-      ['stop commit timer', () => clearInterval(this.commitTimer)],
+      ['stop timers', () => { clearInterval(this.commitTimer); clearInterval(this.sampleTimer); clearTimeout(this.resumeTimer); }],
       ['final commit', () => this.consumer && this.committer.commit()],
       ['detach', () => this.source?.detach()],
       ['disconnect consumer', () => this.consumer?.disconnect()],
       ['disconnect producer', () => this.producer?.disconnect()],
+      ['disconnect admin', () => this.admin?.disconnect()],
       ['close stage', () => stage.close?.()],
     ];
     for (const [name, step] of steps) {

@@ -12,6 +12,10 @@ import { createKafka } from '../runtime/kafka-client.ts';
 import type { StageName } from '../runtime/stage.ts';
 import { StageRunner } from '../runtime/stage-runner.ts';
 import { createStage } from '../stages/create-stage.ts';
+import { PRESETS } from '../flow-control/presets.ts';
+import { stageFlow } from '../flow-control/stage-flow.ts';
+import { DEFAULT_RETRY_POLICY } from '../runtime/backoff.ts';
+import { topicNames } from '../topics/names.ts';
 
 export interface StageServiceOptions {
   name: StageName;
@@ -43,7 +47,8 @@ export async function runStageService({ name, config, logger = createLogger(conf
   process.on('SIGINT', onSignal);
   try {
     const stage = await createStage(name, config, { metrics });
-    runner = new StageRunner({ stage, config, kafka: createKafka(config, logger, name), logger, metrics });
+    const flow = stageFlow(name, config, topicNames(config.topicPrefix), Date.now());
+    runner = new StageRunner({ stage, config, kafka: createKafka(config, logger, name), logger, metrics, flow, sampleMs: config.flowSampleMs, retryPolicy: { ...DEFAULT_RETRY_POLICY, ...PRESETS[config.profile].retry } });
     if (signals > 0) return 0;
     await runner.start();
     await runner.done;
