@@ -3,7 +3,15 @@
  */
 import { Command, CommanderError } from 'commander';
 import { PipelineError } from '../errors/pipeline-error.ts';
+import { registerDlq } from './commands/dlq.ts';
+import { registerMinisters } from './commands/ministers.ts';
+import { registerPublish } from './commands/publish.ts';
+import { registerReplay } from './commands/replay.ts';
+import { registerRun } from './commands/run.ts';
+import { registerSearch } from './commands/search.ts';
+import { registerServe } from './commands/serve.ts';
 import { registerStage } from './commands/stage.ts';
+import { registerStatus } from './commands/status.ts';
 import { registerTopics } from './commands/topics.ts';
 import { CliError, EXIT } from './context.ts';
 
@@ -12,8 +20,16 @@ export function buildProgram(): Command {
     .description('Streaming ingestion into a retrieval knowledge base: Kafka → chunk → embed → minister → PostgreSQL + pgvector')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  registerRun(program);
+  registerSearch(program);
+  registerPublish(program);
+  registerStatus(program);
+  registerReplay(program);
+  registerDlq(program);
   registerTopics(program);
   registerStage(program);
+  registerServe(program);
+  registerMinisters(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -13,7 +13,9 @@ export function loadConfig(explicitEnv: NodeJS.ProcessEnv = process.env, overrid
   const out: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const [key, setting] of Object.entries(SETTINGS) as [SettingKey, (typeof SETTINGS)[SettingKey]][]) {
-    const raw = overrides[key] ?? env[setting.env] ?? setting.default;
+    // An empty variable counts as unset (compose's `${VAR:-}`, `VAR= cmd`).
+    const fromEnv = env[setting.env] === '' ? undefined : env[setting.env];
+    const raw = overrides[key] ?? fromEnv ?? setting.default;
     const parsed = setting.schema.safeParse(raw);
     if (parsed.success) {
       out[key] = parsed.data;

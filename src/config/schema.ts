@@ -50,6 +50,10 @@ export const SETTINGS = {
   dlqWindow: { env: 'DLQ_WINDOW', schema: int(1), default: '200', help: 'Messages in the DLQ-ratio window; the limit applies once the window is full.' },
   shutdownTimeoutMs: { env: 'SHUTDOWN_TIMEOUT_MS', schema: int(100), default: '20000', help: 'Drain deadline on SIGTERM, ms.' },
   metricsPort: { env: 'METRICS_PORT', schema: int(0, 65535), default: '9464', help: 'HTTP port for /metrics, /healthz, /readyz (0 = any free port).' },
+  apiPort: { env: 'API_PORT', schema: int(0, 65535), default: '8080', help: 'HTTP port of `era-ingest serve` (0 = any free port).' },
+  apiHost: { env: 'API_HOST', schema: z.string().min(1), default: '0.0.0.0', help: 'Interface `era-ingest serve` listens on (`127.0.0.1` = this machine only).' },
+  apiToken: { env: 'API_TOKEN', schema: z.string().regex(/^[A-Za-z0-9._~+/-]{16,512}=*$/, 'at least 16 token characters (A-Z a-z 0-9 . _ ~ + / -), e.g. the output of `openssl rand -hex 32`').optional(), default: undefined, help: 'Bearer token of the HTTP API: when set, every route but /healthz and /readyz needs `Authorization: Bearer <token>` (never logged).', secret: true },
+  apiMaxBodyBytes: { env: 'API_MAX_BODY_BYTES', schema: int(1024).optional(), default: undefined, help: 'Largest request body `POST /documents` accepts (413 beyond; checked while reading). Default: MAX_DOCUMENT_BYTES + 1 MiB.' },
   logLevel: { env: 'LOG_LEVEL', schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), default: 'info', help: 'Log level (JSON lines on stdout).' },
 } as const;
 

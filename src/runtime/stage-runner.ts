@@ -56,6 +56,8 @@ export interface StageRunnerOptions<T> {
   wrapSink?: (sink: ResultSink) => ResultSink;
   /** Called for every durable result (job tracking, tests). */
   onResult?: (result: StageResult) => void;
+  /** Called when a batch of inputs is taken for processing (job tracking). */
+  onTaken?: (inputs: readonly InputMessage[]) => void;
 }
 
 export class StageRunner<T> {
@@ -170,6 +172,7 @@ export class StageRunner<T> {
       orderedParallelStep(async (inputs: InputMessage[]) => {
         const end = metrics.processingSeconds.startTimer(label);
         for (const input of inputs) metrics.messagesIn.inc({ ...label, topic: input.topic });
+        this.options.onTaken?.(inputs);
         try {
           return await processBatch(stage, inputs, { retryPolicy, hooks: { signal, onRetry } });
         } finally {

@@ -16,6 +16,10 @@ import { PRESETS } from '../flow-control/presets.ts';
 import { stageFlow } from '../flow-control/stage-flow.ts';
 import { DEFAULT_RETRY_POLICY } from '../runtime/backoff.ts';
 import { topicNames } from '../topics/names.ts';
+import { JobTracker } from '../runtime/job-tracker.ts';
+import { createPgClient } from '../storage/pg-client.ts';
+import { migrate } from '../storage/migrate.ts';
+import type { SqlClient } from '../storage/sql-client.ts';
 
 export interface StageServiceOptions {
   name: StageName;
@@ -26,6 +30,8 @@ export interface StageServiceOptions {
 export async function runStageService({ name, config, logger = createLogger(config.logLevel, { stage: name }) }: StageServiceOptions): Promise<number> {
   const metrics = createMetrics();
   let runner: StageRunner<unknown> | undefined;
+  /** Run in reverse order on the way out, each even when another fails. */
+  const cleanups: Array<() => Promise<void> | void> = [];
   const server = await startServiceServer({
     port: config.metricsPort,
     registry: metrics.registry,
@@ -47,8 +53,19 @@ export async function runStageService({ name, config, logger = createLogger(conf
   process.on('SIGINT', onSignal);
   try {
     const stage = await createStage(name, config, { metrics });
+    // Job status (era-ingest status) is recorded where a database is configured.
+    let tracker: JobTracker | undefined;
+    if (config.databaseUrl) {
+      const jobsClient: SqlClient = createPgClient(config.databaseUrl, { max: 1 });
+      cleanups.push(() => jobsClient.close());
+      await migrate(jobsClient, { dimension: config.embedDim });
+      tracker = new JobTracker(jobsClient, name, topicNames(config.topicPrefix).stored, logger);
+      const t = tracker;
+      cleanups.push(() => t.close());
+    }
     const flow = stageFlow(name, config, topicNames(config.topicPrefix), Date.now());
-    runner = new StageRunner({ stage, config, kafka: createKafka(config, logger, name), logger, metrics, flow, sampleMs: config.flowSampleMs, retryPolicy: { ...DEFAULT_RETRY_POLICY, ...PRESETS[config.profile].retry } });
+    runner = new StageRunner({ stage, config, kafka: createKafka(config, logger, name), logger, metrics, flow, sampleMs: config.flowSampleMs, retryPolicy: { ...DEFAULT_RETRY_POLICY, ...PRESETS[config.profile].retry },
+      ...(tracker ? { onResult: (r) => tracker.result(r), onTaken: (inputs) => tracker.taken(inputs) } : {}) });
     if (signals > 0) return 0;
     await runner.start();
     await runner.done;
@@ -61,6 +78,7 @@ export async function runStageService({ name, config, logger = createLogger(conf
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    for (const cleanup of cleanups.reverse()) await Promise.resolve().then(cleanup).catch((error: unknown) => logger.error({ err: (error as Error).message }, 'cleanup failed'));
     await server.close();
     logger.flush?.();
   }

@@ -9,6 +9,7 @@ import { chunksCodec } from '../../topics/codec-json.ts';
 import { HEADERS } from '../../topics/headers.ts';
 import type { RawDocument } from '../../topics/messages.ts';
 import type { TopicNames } from '../../topics/names.ts';
+import { STAGE_INPUTS } from '../inputs.ts';
 import { decodeRawDocument, type RawLimits } from '../../topics/raw-document.ts';
 import type { ChunkerOptions } from './options.ts';
 import { chunkDocument, deleteRecord } from './transform.ts';
@@ -28,7 +29,7 @@ export interface RawInput {
 export function chunkStage({ topics, chunker, limits }: ChunkStageOptions): StageDefinition<RawInput> {
   return {
     name: 'chunk',
-    inputTopics: (t) => [t.rawPriority, t.raw],
+    inputTopics: STAGE_INPUTS.chunk,
     outputTopics: (t) => [t.chunks],
     batch: { size: 16, lingerMs: 2 },
     concurrency: 1,

@@ -19,6 +19,7 @@ import { outputHeaders } from '../../runtime/output-headers.ts';
 import { chunksCodec, embeddingsCodec } from '../../topics/codec-json.ts';
 import type { ChunkRecord, ChunksValue, EmbeddedChunk } from '../../topics/messages.ts';
 import type { TopicNames } from '../../topics/names.ts';
+import { STAGE_INPUTS } from '../inputs.ts';
 import { RecentVectors } from './recent-vectors.ts';
 
 export type EmbeddingLookup = (chunkIds: string[], model: string) => Promise<Map<string, Float32Array>>;
@@ -59,7 +60,7 @@ export function embedStage({ topics, embedder, limiter, batchSize, lookup, onReq
 
   return {
     name: 'embed',
-    inputTopics: (t) => [t.chunks],
+    inputTopics: STAGE_INPUTS.embed,
     outputTopics: (t) => [t.embeddings],
     batch: { size: batchSize * Math.max(1, limiter.limit) * 2, lingerMs: 5 },
     concurrency: 2,

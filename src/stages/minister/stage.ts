@@ -9,6 +9,7 @@ import { outputHeaders } from '../../runtime/output-headers.ts';
 import { embeddingsCodec, ministersCodec } from '../../topics/codec-json.ts';
 import type { EmbeddingsValue } from '../../topics/messages.ts';
 import type { TopicNames } from '../../topics/names.ts';
+import { STAGE_INPUTS } from '../inputs.ts';
 import type { MinisterProfiles } from './profiles.ts';
 import { routeValue, type RouteOptions } from './route.ts';
 
@@ -21,7 +22,7 @@ export interface MinisterStageOptions {
 export function ministerStage({ topics, profiles, route = {} }: MinisterStageOptions): StageDefinition<EmbeddingsValue> {
   return {
     name: 'minister',
-    inputTopics: (t) => [t.embeddings],
+    inputTopics: STAGE_INPUTS.minister,
     outputTopics: (t) => [t.ministers],
     batch: { size: 64, lingerMs: 2 },
     decode: (message) => embeddingsCodec.decode(message.value ?? Buffer.alloc(0)),

@@ -12,6 +12,7 @@ import { writeBatch } from '../../storage/store.ts';
 import { ministersCodec, storedCodec } from '../../topics/codec-json.ts';
 import type { MinistersValue } from '../../topics/messages.ts';
 import type { TopicNames } from '../../topics/names.ts';
+import { STAGE_INPUTS } from '../inputs.ts';
 
 export interface StoreStageOptions {
   topics: TopicNames;
@@ -24,7 +25,7 @@ export interface StoreStageOptions {
 export function storeStage({ topics, client, batchSize = 256, now = Date.now }: StoreStageOptions): StageDefinition<MinistersValue> {
   return {
     name: 'store',
-    inputTopics: (t) => [t.ministers],
+    inputTopics: STAGE_INPUTS.store,
     outputTopics: (t) => [t.stored],
     batch: { size: batchSize, lingerMs: 10 },
     concurrency: 1,

@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { CliError, configFrom, EXIT, printJson } from '../context.ts';
+
+interface DlqOptions {
+  stage?: string;
+  code?: string;
+  limit?: string;
+  json?: boolean;
+  all?: boolean;
+}
+
+export function registerDlq(program: Command): void {
+  const dlq = program.command('dlq').description('inspect and replay dead letters (era.dlq)');
+  dlq
+    .command('list')
+    .description('show dead letters with their error headers')
+    .option('--stage <name>', 'only from this stage')
+    .option('--code <code>', 'only with this error code (e.g. UNDECODABLE, INVALID_MESSAGE)')
+    .option('--limit <n>', 'at most this many', '100')
+    .option('--json', 'machine-readable output')
+    .action(async (options: DlqOptions) => {
+      const limit = Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit ${options.limit} is invalid: give a whole number ≥ 1`, EXIT.usage);
+      const config = configFrom();
+      const [{ createKafka }, { listDeadLetters }, { topicNames }] = await Promise.all([import('../../runtime/kafka-client.ts'), import('../dlq.ts'), import('../../topics/names.ts')]);
+      const letters = await listDeadLetters(createKafka(config), topicNames(config.topicPrefix).dlq, { ...(options.stage ? { stage: options.stage } : {}), ...(options.code ? { code: options.code } : {}) }, limit);
+      if (options.json) return printJson(letters);
+      if (letters.length === 0) process.stdout.write('no dead letters\n');
+      for (const d of letters) {
+        process.stdout.write(`${new Date(d.failedAt).toISOString()}  ${d.stage}  ${d.code}  ${d.originalTopic}[${d.originalPartition}]@${d.originalOffset}  key=${JSON.stringify(d.key)}  attempts=${d.attempts}\n    ${d.message}\n`);
+      }
+    });
+  dlq
+    .command('replay')
+    .description('re-publish dead letters to their original topics (after fixing the cause)')
+    .option('--stage <name>', 'only from this stage')
+    .option('--code <code>', 'only with this error code')
+    .option('--all', 'replay every dead letter again, not only those not replayed yet')
+    .option('--json', 'machine-readable output')
+    .action(async (options: DlqOptions) => {
+      const config = configFrom();
+      const [{ createKafka }, { replayDeadLetters }, { topicNames }] = await Promise.all([import('../../runtime/kafka-client.ts'), import('../dlq.ts'), import('../../topics/names.ts')]);
+      const result = await replayDeadLetters(createKafka(config), topicNames(config.topicPrefix).dlq, { ...(options.stage ? { stage: options.stage } : {}), ...(options.code ? { code: options.code } : {}) }, { group: `${config.groupPrefix}.dlq-replay`, all: options.all === true });
+      if (options.json) printJson(result);
+      else process.stdout.write(`replayed ${result.replayed} dead letters${Object.entries(result.byTopic).map(([t, n]) => `, ${n} to ${t}`).join('')}; ${result.skipped} did not match\n`);
+    });
+}

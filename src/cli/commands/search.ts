@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { CliError, configFrom, EXIT, printJson } from '../context.ts';
+
+interface SearchCliOptions {
+  minister?: string;
+  category?: string;
+  k: string;
+  db?: string;
+  dataDir?: string;
+  json?: boolean;
+}
+
+export function registerSearch(program: Command): void {
+  program
+    .command('search')
+    .description('semantic search over the stored chunks (current document versions only)')
+    .argument('<query>', 'text to search for')
+    .option('--minister <id>', 'only this minister')
+    .option('--category <id>', 'only this category')
+    .option('-k <n>', 'number of results', '5')
+    .option('--db <url>', 'PostgreSQL to search (DATABASE_URL); default: PGlite in --data-dir')
+    .option('--data-dir <dir>', 'PGlite data directory', '.era-data')
+    .option('--json', 'machine-readable output')
+    .action(async (query: string, options: SearchCliOptions) => {
+      const k = Number(options.k);
+      if (!Number.isInteger(k) || k < 1 || k > 1000) throw new CliError(`-k ${options.k} is invalid: give a whole number from 1 to 1000`, EXIT.usage);
+      if (query.trim() === '') throw new CliError('the query is empty: give some text to search for', EXIT.usage);
+      const config = configFrom({ databaseUrl: options.db });
+      const [{ createEmbedder }, { openStore }, { search }] = await Promise.all([
+        import('../../embedding/create-embedder.ts'), import('../open-store.ts'), import('../../storage/search.ts'),
+      ]);
+      const embedder = createEmbedder(config);
+      const { client } = await openStore({ url: config.databaseUrl, dataDir: options.dataDir }, config);
+      try {
+        const [vector] = await embedder.embed([query]);
+        const hits = await search(client, vector!, { k, ...(options.minister ? { minister: options.minister } : {}), ...(options.category ? { category: options.category } : {}) });
+        if (options.json) return printJson(hits.map((h) => ({ ...h })));
+        if (hits.length === 0) process.stdout.write('no results\n');
+        hits.forEach((h, i) => {
+          const where = [h.ministerId, h.category].filter(Boolean).join('/');
+          const snippet = h.text.replace(/\s+/g, ' ').slice(0, 240);
+          process.stdout.write(`${i + 1}. [${h.score.toFixed(3)}] ${h.title ?? h.docId} (${where})\n   ${snippet}${h.text.length > 240 ? '…' : ''}\n   ${h.docId}#${h.chunkId.slice(0, 12)}\n`);
+        });
+      } finally {
+        await embedder.close?.();
+        await client.close();
+      }
+    });
+}

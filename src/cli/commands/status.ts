@@ -1,0 +1,85 @@
+import type { Command } from 'commander';
+import type { JobSummary } from '../../storage/jobs.ts';
+import { CliError, configFrom, EXIT, printJson } from '../context.ts';
+
+interface StatusOptions {
+  db?: string;
+  json?: boolean;
+  interval?: string;
+}
+
+function render(job: JobSummary): string {
+  const pct = (n: number): string => (job.docCount ? `${((100 * n) / job.docCount).toFixed(1)}%` : '-');
+  const lines = [`job ${job.jobId}${job.priority ? ' (priority)' : ''}: ${job.docCount} documents, ${(job.done * 100).toFixed(1)}% done, submitted ${job.submittedAt.toISOString()}`];
+  for (const [phase, n] of Object.entries(job.phases)) lines.push(`  ${phase.padEnd(12)} ${String(n).padStart(8)}  ${pct(n).padStart(6)}`);
+  if (job.failures.length) {
+    lines.push('  failures:');
+    for (const f of job.failures) lines.push(`    ${f.docId} [${f.stage ?? '?'}] ${f.code ?? ''}: ${f.message ?? ''}`);
+  }
+  return lines.join('\n');
+}
+
+async function withJobs<T>(db: string | undefined, fn: (client: import('../../storage/sql-client.ts').SqlClient) => Promise<T>): Promise<T> {
+  const config = configFrom({ databaseUrl: db });
+  if (!config.databaseUrl) throw new CliError('job status lives in PostgreSQL: set DATABASE_URL (or --db) to the database the store stage writes to', EXIT.usage);
+  const [{ createPgClient }, { migrate }] = await Promise.all([import('../../storage/pg-client.ts'), import('../../storage/migrate.ts')]);
+  const client = createPgClient(config.databaseUrl, { max: 1 });
+  try {
+    await migrate(client, { dimension: config.embedDim });
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('show a job\'s documents by phase (queued, chunking, embedding, aggregation, storage, complete, failed); without a job id, recent jobs')
+    .argument('[jobId]', 'job id printed by publish')
+    .option('--db <url>', 'PostgreSQL with the job records (DATABASE_URL)')
+    .option('--json', 'machine-readable output')
+    .action(async (jobId: string | undefined, options: StatusOptions) => {
+      const { jobSummary, recentJobs } = await import('../../storage/jobs.ts');
+      await withJobs(options.db, async (client) => {
+        if (!jobId) {
+          const jobs = await recentJobs(client);
+          if (options.json) return printJson(jobs);
+          if (jobs.length === 0) process.stdout.write('no jobs recorded\n');
+          for (const j of jobs) process.stdout.write(`${j.jobId}  ${String(j.docCount).padStart(7)} docs  ${(j.done * 100).toFixed(1).padStart(5)}% done  ${j.phases.failed} failed  ${j.submittedAt.toISOString()}\n`);
+          return;
+        }
+        const job = await jobSummary(client, jobId);
+        if (!job) throw new CliError(`no job ${jobId} is recorded (is DATABASE_URL the pipeline's database?)`);
+        if (options.json) printJson(job);
+        else process.stdout.write(`${render(job)}\n`);
+      });
+    });
+
+  program
+    .command('watch')
+    .description('follow a job until every document is complete or failed')
+    .argument('<jobId>', 'job id printed by publish')
+    .option('--db <url>', 'PostgreSQL with the job records (DATABASE_URL)')
+    .option('--interval <ms>', 'refresh interval', '1000')
+    .option('--json', 'print one JSON line per refresh')
+    .action(async (jobId: string, options: StatusOptions) => {
+      const interval = Number(options.interval);
+      if (!Number.isFinite(interval) || interval < 100) throw new CliError(`--interval ${options.interval} is invalid: give milliseconds ≥ 100`, EXIT.usage);
+      const { jobSummary } = await import('../../storage/jobs.ts');
+      await withJobs(options.db, async (client) => {
+        const tty = process.stdout.isTTY === true && !options.json;
+        for (;;) {
+          const job = await jobSummary(client, jobId);
+          if (options.json) process.stdout.write(`${JSON.stringify(job ?? { jobId, unknown: true })}\n`);
+          else if (job) process.stdout.write(`${tty ? '\x1b[2J\x1b[H' : ''}${render(job)}\n`);
+          else process.stdout.write(`waiting for job ${jobId} to be recorded…\n`);
+          if (job && job.docCount > 0 && job.done >= 1) {
+            process.exitCode = job.phases.failed ? EXIT.failure : EXIT.ok;
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, interval));
+        }
+      });
+    });
+}

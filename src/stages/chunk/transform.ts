@@ -1,0 +1,123 @@
+/**
+ * The chunk stage's pure transform (DESIGN.md §1–§3): `era.raw` document → `era.chunks`
+ * records. No Kafka, database, clock or environment: the wiring supplies the version.
+ *
+ * Text contract: chunks are exact slices of `normaliseText(doc.text)` (CRLF/CR → LF, NUL
+ * removed, lone surrogates → U+FFFD; nothing else). Each chunk after the first of its
+ * Markdown section starts with an overlap repeated from the end of the previous chunk;
+ * `planChunks` (./plan.ts) gives the offsets, and the chunks with their overlaps removed
+ * join to the normalised text exactly. Sizes are in approximate tokens (./tokenizer.ts).
+ */
+import { createHash } from 'node:crypto';
+import type { ChunkRecord, DeleteRecord, DocumentFields, RawDocument } from '../../topics/messages.ts';
+import { normaliseText } from './normalise.ts';
+import { DEFAULT_CHUNKER_OPTIONS, validateChunkerOptions, type ChunkerOptions } from './options.ts';
+import { planChunks } from './plan.ts';
+
+/** What the wiring knows about the message that the transform must not look up itself. */
+export interface ChunkContext {
+  /** Document version: ms epoch of publication (`era.published.at`, else the record timestamp). */
+  version: number;
+}
+
+/**
+ * Version of the chunking algorithm, part of every chunk id. Bump it when a change to the
+ * splitting rules, the tokenizer or the normalisation would cut existing documents
+ * differently, so their chunks get new ids instead of silently changing under old ones.
+ */
+export const CHUNKER_VERSION = 1;
+
+/** JSON with object keys sorted at every depth (code unit order); `undefined` members dropped. */
+function canonicalJson(value: unknown): string {
+  if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    return canonicalJson((value as { toJSON(): unknown }).toJSON());
+  }
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    // Object.keys lists an own "__proto__" key like any other (JSON.parse makes it data).
+    const record = value as Record<string, unknown>;
+    const members = Object.keys(record)
+      .sort()
+      .filter((key) => record[key] !== undefined)
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`);
+    return `{${members.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/**
+ * sha256 (64 hex) of a canonical JSON of the document's content: text (as received, before
+ * normalisation), title, source, minister, category and metadata (keys sorted at every
+ * depth). Not `id` or `jobId`. Equal hash = unchanged document: the same chunks, and no new
+ * embedding calls. Deterministic across processes and key orders.
+ */
+export function contentHash(doc: RawDocument): string {
+  const content = {
+    text: doc.text,
+    title: doc.title,
+    source: doc.source,
+    minister: doc.minister,
+    category: doc.category,
+    metadata: doc.metadata,
+  };
+  return sha256(`era.content.v1\n${canonicalJson(content)}`);
+}
+
+/**
+ * Deterministic chunk id: the first 32 hex characters (128 bits) of sha256 over
+ * {@link CHUNKER_VERSION}, `docId`, `contentHash`, `seq` and the chunker settings. The same
+ * document content chunked with the same settings always gets the same ids, so replays
+ * upsert instead of duplicating.
+ * @throws ConfigError on invalid options; RangeError when `seq` is not an integer >= 0.
+ */
+export function chunkId(docId: string, contentHash: string, seq: number, options: ChunkerOptions): string {
+  if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`chunk seq must be an integer >= 0, got ${seq}`);
+  const { maxTokens, overlapTokens } = validateChunkerOptions(options);
+  return sha256(JSON.stringify(['era.chunk', CHUNKER_VERSION, docId, contentHash, seq, maxTokens, overlapTokens])).slice(0, 32);
+}
+
+/**
+ * Chunks one document version. Returns `[]` for empty or whitespace-only text (the raw
+ * validator already sends such documents to the DLQ as EMPTY_DOCUMENT; this is the
+ * defensive answer for in-process callers). Otherwise one record per chunk, `seq` 0…n-1,
+ * `count` = n, each with `countTokens(text) = tokenCount <= options.maxTokens`, its
+ * section's `headingPath`, the document fields (`docId`, `version` from `ctx`,
+ * `contentHash`) and title/source/minister/category/metadata/jobId when the document has
+ * them (`metadata` is shared by reference: treat it as read-only).
+ *
+ * Pure: no I/O, no clock. Linear time: a 10 MiB document takes well under a second.
+ * @throws ConfigError on invalid options.
+ */
+export function chunkDocument(doc: RawDocument, ctx: ChunkContext, options: ChunkerOptions = DEFAULT_CHUNKER_OPTIONS): ChunkRecord[] {
+  const valid = validateChunkerOptions(options);
+  const text = normaliseText(doc.text);
+  const plans = planChunks(text, valid);
+  if (plans.length === 0) return [];
+  const hash = contentHash(doc);
+  const fields: DocumentFields = { docId: doc.id, version: ctx.version, contentHash: hash };
+  if (doc.title !== undefined) fields.title = doc.title;
+  if (doc.source !== undefined) fields.source = doc.source;
+  if (doc.minister !== undefined) fields.minister = doc.minister;
+  if (doc.category !== undefined) fields.category = doc.category;
+  if (doc.metadata !== undefined) fields.metadata = doc.metadata;
+  if (doc.jobId !== undefined) fields.jobId = doc.jobId;
+  return plans.map((plan, seq) => ({
+    kind: 'chunk',
+    chunkId: chunkId(doc.id, hash, seq, valid),
+    seq,
+    count: plans.length,
+    text: text.slice(plan.start, plan.end),
+    tokenCount: plan.tokenCount,
+    headingPath: [...plan.headingPath],
+    ...fields,
+  }));
+}
+
+/** The `era.chunks` record of a document deletion (a tombstone on `era.raw`). */
+export function deleteRecord(docId: string, version: number, jobId?: string): DeleteRecord {
+  const record: DeleteRecord = { kind: 'delete', docId, version };
+  if (jobId !== undefined) record.jobId = jobId;
+  return record;
+}

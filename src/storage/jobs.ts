@@ -1,0 +1,95 @@
+/**
+ * Job status as the pipeline records it: one row per (job, document) with the furthest phase
+ * reached. Phases only move forward (a redelivered message never moves a document back).
+ */
+import type { SqlClient } from './sql-client.ts';
+
+export const PHASES = ['queued', 'chunking', 'embedding', 'aggregation', 'storage', 'complete', 'failed'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface PhaseUpdate {
+  jobId: string;
+  docId: string;
+  phase: Phase;
+  stage?: string;
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+export interface JobSummary {
+  jobId: string;
+  submittedAt: Date;
+  docCount: number;
+  priority: boolean;
+  phases: Record<Phase, number>;
+  /** Share of the job's documents that are complete or failed, 0..1. */
+  done: number;
+  failures: Array<{ docId: string; stage: string | null; code: string | null; message: string | null }>;
+}
+
+/** Records a submitted job (idempotent: a re-run adds to its document count). */
+export async function recordJob(client: SqlClient, job: { jobId: string; docCount: number; priority: boolean; description?: string }): Promise<void> {
+  await client.query(
+    `INSERT INTO jobs (job_id, doc_count, priority, description) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (job_id) DO UPDATE SET doc_count = jobs.doc_count + excluded.doc_count, updated_at = now()`,
+    [job.jobId, job.docCount, job.priority, job.description ?? null]);
+}
+
+/** Applies phase updates in one statement; a document never moves to an earlier phase (but a failed one completes when its dead letter is replayed successfully). */
+export async function recordPhases(client: SqlClient, updates: readonly PhaseUpdate[]): Promise<void> {
+  if (updates.length === 0) return;
+  // Keep the furthest phase per (job, document) of this batch.
+  const furthest = new Map<string, PhaseUpdate>();
+  for (const u of updates) {
+    const key = `${u.jobId}\u0000${u.docId}`;
+    const seen = furthest.get(key);
+    if (!seen || PHASES.indexOf(u.phase) > PHASES.indexOf(seen.phase)) furthest.set(key, u);
+  }
+  const rows = [...furthest.values()].sort((a, b) => (a.jobId + a.docId < b.jobId + b.docId ? -1 : 1));
+  await client.query(
+    `INSERT INTO job_documents (job_id, doc_id, phase, stage, error_code, error_message)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::smallint[], $4::text[], $5::text[], $6::text[])
+     ON CONFLICT (job_id, doc_id) DO UPDATE
+       SET phase = excluded.phase, stage = excluded.stage, error_code = excluded.error_code,
+           error_message = excluded.error_message, updated_at = now()
+     WHERE job_documents.phase < excluded.phase OR (job_documents.phase = 6 AND excluded.phase = 5)`,
+    [rows.map((r) => r.jobId), rows.map((r) => r.docId), rows.map((r) => PHASES.indexOf(r.phase)), rows.map((r) => r.stage ?? null), rows.map((r) => r.errorCode ?? null), rows.map((r) => r.errorMessage?.slice(0, 1000) ?? null)]);
+}
+
+function emptyPhases(): Record<Phase, number> {
+  return Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<Phase, number>;
+}
+
+/** The job's documents by phase, with failure reasons; undefined for an unknown job. */
+export async function jobSummary(client: SqlClient, jobId: string, maxFailures = 100): Promise<JobSummary | undefined> {
+  const { rows: [job] } = await client.query<{ job_id: string; submitted_at: Date; doc_count: number; priority: boolean }>('SELECT job_id, submitted_at, doc_count, priority FROM jobs WHERE job_id = $1', [jobId]);
+  const { rows: counts } = await client.query<{ phase: number; n: number }>('SELECT phase, count(*)::int AS n FROM job_documents WHERE job_id = $1 GROUP BY phase', [jobId]);
+  if (!job && counts.length === 0) return undefined;
+  const phases = emptyPhases();
+  for (const c of counts) phases[PHASES[Number(c.phase)]!] = Number(c.n);
+  const recorded = Object.values(phases).reduce((a, b) => a + b, 0);
+  const docCount = Math.max(Number(job?.doc_count ?? 0), recorded);
+  phases.queued += docCount - recorded; // published but not yet seen by any stage
+  const { rows: failures } = await client.query<{ doc_id: string; stage: string | null; error_code: string | null; error_message: string | null }>(
+    'SELECT doc_id, stage, error_code, error_message FROM job_documents WHERE job_id = $1 AND phase = 6 ORDER BY updated_at LIMIT $2', [jobId, maxFailures]);
+  return {
+    jobId,
+    submittedAt: job?.submitted_at ?? new Date(0),
+    docCount,
+    priority: Boolean(job?.priority),
+    phases,
+    done: docCount ? (phases.complete + phases.failed) / docCount : 0,
+    failures: failures.map((f) => ({ docId: f.doc_id, stage: f.stage, code: f.error_code, message: f.error_message })),
+  };
+}
+
+/** Most recent jobs, newest first. */
+export async function recentJobs(client: SqlClient, limit = 20): Promise<JobSummary[]> {
+  const { rows } = await client.query<{ job_id: string }>('SELECT job_id FROM jobs ORDER BY submitted_at DESC LIMIT $1', [limit]);
+  const out: JobSummary[] = [];
+  for (const r of rows) {
+    const summary = await jobSummary(client, r.job_id, 5);
+    if (summary) out.push(summary);
+  }
+  return out;
+}

@@ -1,0 +1,95 @@
+/**
+ * The four stage services as separate processes (as in production) against the real broker,
+ * a fresh real PostgreSQL database, and the Ollama-API test double (no model weights can be
+ * downloaded here; the double embeds with the same feature hashing as EMBEDDER=hash).
+ */
+import pg from 'pg';
+import type { StoredEvent } from '../../src/topics/messages.ts';
+import { topicNames, type TopicNames } from '../../src/topics/names.ts';
+import { createTestDatabase } from './database.ts';
+import { KafkaTestKit } from './kafka.ts';
+import { uniqueName } from './names.ts';
+import { startOllamaDouble, type OllamaDouble } from './ollama-double.ts';
+import { startProcess, type ServiceProcess } from './processes.ts';
+import { allTopics } from './runner.ts';
+import { kafkaBrokers } from './services.ts';
+
+export const STAGE_ORDER = ['store', 'minister', 'embed', 'chunk'] as const;
+
+export interface TestPipeline {
+  prefix: string;
+  topics: TopicNames;
+  env: Record<string, string>;
+  kit: KafkaTestKit;
+  double: OllamaDouble;
+  dbUrl: string;
+  sql: pg.Pool;
+  /** era.stored events seen so far, in arrival order. */
+  stored: StoredEvent[];
+  stages: Map<string, ServiceProcess>;
+  startStage(name: string): Promise<ServiceProcess>;
+  /** SIGTERM one stage and wait for its exit code. */
+  stopStage(name: string): Promise<number | string>;
+  /** Runs the CLI once with the pipeline's environment; resolves with exit code and output. */
+  cli(args: string[], extraEnv?: Record<string, string>, timeoutMs?: number): Promise<{ code: number | string; output: string }>;
+  /** Stops everything; resolves with the stage exit codes. */
+  stop(): Promise<Record<string, number | string>>;
+}
+
+export async function startPipeline({ dimension = 64, chunkTokens = 64, chunkOverlap = 8, extraEnv = {} }: { dimension?: number; chunkTokens?: number; chunkOverlap?: number; extraEnv?: Record<string, string> } = {}): Promise<TestPipeline> {
+  const kit = new KafkaTestKit();
+  const prefix = uniqueName('p');
+  kit.track(...allTopics(prefix));
+  const topics = topicNames(prefix);
+  const double = await startOllamaDouble({ dimension });
+  const db = await createTestDatabase();
+  const sql = new pg.Pool({ connectionString: db.url, max: 2 });
+  const env: Record<string, string> = {
+    KAFKA_BROKERS: kafkaBrokers().join(','), TOPIC_PREFIX: prefix, GROUP_PREFIX: uniqueName('g'), TOPIC_PARTITIONS: '3',
+    DATABASE_URL: db.url, EMBEDDER: 'ollama', OLLAMA_HOST: double.url, EMBED_MODEL: 'all-minilm', EMBED_DIM: String(dimension),
+    CHUNK_TOKENS: String(chunkTokens), CHUNK_OVERLAP: String(chunkOverlap), METRICS_PORT: '0', LOG_LEVEL: 'info',
+    COMMIT_INTERVAL_MS: '200', FLOW_SAMPLE_MS: '1000', ...extraEnv,
+  };
+  const stages = new Map<string, ServiceProcess>();
+  const stored: StoredEvent[] = [];
+  const startStage = async (name: string): Promise<ServiceProcess> => {
+    const p = startProcess('src/cli/main.ts', ['stage', name], env);
+    stages.set(name, p);
+    await p.waitForOutput(`"msg":"stage ${name} started"`, 90_000);
+    return p;
+  };
+  for (const name of STAGE_ORDER) await startStage(name);
+  const storedConsumer = kit.kafka.consumer({ groupId: uniqueName('stored-reader'), maxWaitTimeInMs: 100 });
+  await storedConsumer.connect();
+  await storedConsumer.subscribe({ topic: topics.stored, fromBeginning: true });
+  await storedConsumer.run({ eachMessage: async ({ message }) => void stored.push(JSON.parse(message.value!.toString()) as StoredEvent) });
+
+  const stopStage = async (name: string): Promise<number | string> => {
+    const p = stages.get(name);
+    if (!p) return -1;
+    p.kill('SIGTERM');
+    const code = await p.exited;
+    stages.delete(name);
+    return code;
+  };
+  return {
+    prefix, topics, env, kit, double, dbUrl: db.url, sql, stored, stages, startStage, stopStage,
+    cli: async (args, more = {}, timeoutMs = 60_000) => {
+      const p = startProcess('src/cli/main.ts', args, { ...env, LOG_LEVEL: 'warn', ...more });
+      const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+      const code = await p.exited;
+      clearTimeout(timer);
+      return { code, output: p.output() };
+    },
+    stop: async () => {
+      await storedConsumer.disconnect();
+      const codes: Record<string, number | string> = {};
+      await Promise.all([...stages.keys()].map(async (name) => (codes[name] = await stopStage(name))));
+      await sql.end();
+      await db.drop();
+      await double.close();
+      await kit.cleanup();
+      return codes;
+    },
+  };
+}
