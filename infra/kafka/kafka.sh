@@ -62,7 +62,7 @@ start() {
   : > "$OUT"
   nohup "$JAVA" -Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true $LOG4J \
     -Dkafka.logs.dir="$STATE" -cp "$LIB/*" kafka.Kafka "$STATE/server.properties" \
-    >> "$OUT" 2>&1 < /dev/null &
+    >> "$OUT" 2>&1 < /dev/null 9>&- &
   echo $! > "$PIDFILE"
   for _ in $(seq 1 180); do
     if grep -q "Kafka Server started" "$OUT" && port_open "$PORT"; then

@@ -64,7 +64,7 @@ start() {
   # Unix socket in the data dir (writable by the server user), TCP on loopback only.
   pg pg_ctl -D "$DATA" -l "$BASE/server.log" -w -t 60 \
     -o "-h 127.0.0.1 -p $PORT -k $DATA -c max_connections=200 -c shared_buffers=256MB -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-    start >&2 || { tail -30 "$BASE/server.log" >&2; exit 1; }
+    start >&2 9>&- || { tail -30 "$BASE/server.log" >&2; exit 1; }
   for _ in $(seq 1 60); do ready && break; sleep 0.5; done
   ready || { log "not ready:"; tail -30 "$BASE/server.log" >&2; exit 1; }
   pg psql -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -c 'CREATE EXTENSION IF NOT EXISTS vector' >&2

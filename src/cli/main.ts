@@ -3,6 +3,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { PipelineError } from '../errors/pipeline-error.ts';
+import { registerBench } from './commands/bench.ts';
+import { registerDb } from './commands/db.ts';
 import { registerDlq } from './commands/dlq.ts';
 import { registerMinisters } from './commands/ministers.ts';
 import { registerPublish } from './commands/publish.ts';
@@ -26,10 +28,12 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerReplay(program);
   registerDlq(program);
+  registerDb(program);
   registerTopics(program);
   registerStage(program);
   registerServe(program);
   registerMinisters(program);
+  registerBench(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -10,7 +10,8 @@
  * Only current document versions are exported (chunks joined to documents on content_hash, as
  * search does). Chunks are read in keyset pages over the primary key (`chunk_id > last ORDER BY
  * chunk_id LIMIT pageSize`), so memory stays bounded by one page and the whole export is one
- * pass over the index; lines within a file are therefore in chunk-id order.
+ * pass over the index (pending chunks are read and skipped); lines within a file are therefore
+ * in chunk-id order.
  *
  * File names. A minister id must be path-safe (`^[a-z0-9][a-z0-9_-]{0,63}$`); ministers whose id
  * is not are skipped and reported. A category that is path-safe by the same rule names its file
@@ -73,13 +74,26 @@ interface ChunkRow {
   heading_path: string[] | null;
   minister_id: string;
   category: string | null;
+  current: boolean;
 }
 
-const PAGE_SQL = `SELECT c.chunk_id, c.doc_id, d.title, c.seq, c.text, c.heading_path, c.minister_id, c.category
-FROM chunks c JOIN documents d ON d.doc_id = c.doc_id AND d.content_hash = c.content_hash
-WHERE c.chunk_id > $1::text
-ORDER BY c.chunk_id
-LIMIT $2::int`;
+/**
+ * One page of chunks after `$1` by chunk id, current or not: the inner query walks the primary
+ * key alone (joined in the same query level, the planner misestimates the join and sorts the
+ * whole table for every page); the outer join marks chunks of current versions. Paging on every
+ * chunk, not only current ones, keeps a page of pending chunks from ending the export early.
+ */
+const PAGE_SQL = `SELECT c.chunk_id, c.doc_id, d.title, c.seq, c.text, c.heading_path, c.minister_id, c.category,
+       d.doc_id IS NOT NULL AS current
+FROM (
+  SELECT chunk_id, doc_id, content_hash, seq, text, heading_path, minister_id, category
+  FROM chunks
+  WHERE chunk_id > $1::text
+  ORDER BY chunk_id
+  LIMIT $2::int
+) c
+LEFT JOIN documents d ON d.doc_id = c.doc_id AND d.content_hash = c.content_hash
+ORDER BY c.chunk_id`;
 
 async function exists(path: string): Promise<boolean> {
   return access(path).then(() => true, () => false);
@@ -112,6 +126,7 @@ export async function exportMinisters(client: SqlClient, dir: string, { pageSize
       if (rows.length === 0) break;
       const lines = new Map<string, string[]>();
       for (const r of rows) {
+        if (!r.current) continue;
         if (!ministers.has(r.minister_id)) {
           unrouted += 1;
           continue;

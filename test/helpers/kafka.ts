@@ -106,6 +106,7 @@ export class KafkaTestKit {
 
   async cleanup(): Promise<void> {
     if (this.producerConnected) await this.producer.disconnect();
+    if (this.topics.length) await this.adminClient();
     if (this.admin) {
       const existing = new Set(await this.admin.listTopics());
       const topics = this.topics.filter((t) => existing.has(t));

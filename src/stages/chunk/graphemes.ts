@@ -3,16 +3,18 @@
  * a long text. The chunker only ever cuts at positions these functions accept, so no chunk
  * splits a surrogate pair, a base letter from its combining marks, or an emoji sequence.
  *
- * Speed: ICU's segmenter is linear in the string it is given *per call* of `containing()`
- * and slow to iterate, so it is never run over a whole document. Positions between two
- * simple characters (Latin, CJK) are decided without it; other positions are decided on a
- * small window whose start is a known boundary (such a position, or the caller's `floor`),
- * else a window of
- * {@link LOOKBACK} code units — exact unless a single cluster or a run of regional
- * indicators is longer than that.
+ * Speed: ICU's segmenter costs time linear in the string it is given on *every*
+ * `containing()` call, and its iterator slows down badly on long strings, so it is never
+ * run over a whole document. Positions between two simple characters (Latin, CJK) are
+ * decided without it; other positions on a small window whose start is a known boundary
+ * (such a position, or the caller's `floor`), else on {@link LOOKBACK} code units of
+ * context — exact unless one cluster or one run of regional indicators is longer.
+ *
+ * Grapheme rules do not depend on the locale; 'en' is fixed so the process locale cannot
+ * matter. They do depend on the Unicode version of Node's ICU (new emoji sequences).
  */
 
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
 
 /** Context read before a position when no known boundary is closer. */
 export const LOOKBACK = 1024;
@@ -80,4 +82,16 @@ export function clusterEnd(text: string, pos: number, limit: number): number {
   if (first === undefined) return pos + 1;
   const end = pos + first.segment.length;
   return end >= windowEnd && windowEnd < limit ? -1 : end;
+}
+
+/**
+ * Smallest grapheme boundary `g` with `pos <= g <= ceiling`; `floor <= pos` and `ceiling`
+ * must be boundaries. A cluster longer than {@link MAX_CLUSTER} yields `ceiling`.
+ */
+export function boundaryAtOrAfter(text: string, pos: number, floor: number, ceiling: number): number {
+  if (pos >= ceiling) return ceiling;
+  const before = boundaryAtOrBefore(text, pos, floor);
+  if (before === pos) return pos;
+  const end = clusterEnd(text, before, ceiling);
+  return end < 0 ? ceiling : end;
 }

@@ -3,8 +3,8 @@
  * and end. Pure and linear in the length of the text.
  */
 import { PipelineError } from '../../errors/pipeline-error.ts';
-import { boundaryAtOrBefore, isBoundary } from './graphemes.ts';
-import { isBlank } from './normalise.ts';
+import { boundaryAtOrAfter, isBoundary } from './graphemes.ts';
+import { isBlank, MAX_WHITESPACE_RUN } from './normalise.ts';
 import { DEFAULT_CHUNKER_OPTIONS, validateChunkerOptions, type ChunkerOptions } from './options.ts';
 import { splitSections, type Section } from './sections.ts';
 import { AtomList, isSpaceCode, splitSection } from './split.ts';
@@ -30,52 +30,72 @@ export interface ChunkPlan {
 /** Small pieces are grouped into atoms of about maxTokens / GROUPS_PER_CHUNK (see split.ts). */
 const GROUPS_PER_CHUNK = 16;
 
-/** Most text searched for an overlap, in UTF-16 code units per overlap token. */
-const OVERLAP_CHARS_PER_TOKEN = 16;
+/**
+ * Character cap of a chunk, in UTF-16 code units per token of `maxTokens` (at least
+ * {@link MIN_CHUNK_CHARS}). Whitespace costs no tokens, so only this bounds how long
+ * whitespace-heavy text (deep indentation, padded tables) makes a chunk; ordinary text
+ * hits the token limit long before (English: ~4 code units per token, CJK: 1).
+ */
+export const CHARS_PER_TOKEN = 16;
+export const MIN_CHUNK_CHARS = 4096;
 
-function isWordStart(text: string, c: number): boolean {
-  return c > 0 && isSpaceCode(text.charCodeAt(c - 1)) && !isSpaceCode(text.charCodeAt(c)) && isBoundary(text, c);
+/** Character cap of one chunk for the given settings: `max(16 * maxTokens, 4096)`. */
+export function maxChunkChars(options: ChunkerOptions): number {
+  return Math.max(CHARS_PER_TOKEN * options.maxTokens, MIN_CHUNK_CHARS);
+}
+
+/** Largest word start (a non-space cluster start after a space) in [from, c), or -1. */
+function previousWordStart(text: string, c: number, from: number): number {
+  for (let i = c - 1; i >= from && i > 0; i--) {
+    if (!isSpaceCode(text.charCodeAt(i)) && isSpaceCode(text.charCodeAt(i - 1)) && isBoundary(text, i)) return i;
+  }
+  return -1;
+}
+
+/** Start of the code point at or after `i` (steps off the low half of a surrogate pair). */
+function codePointStart(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  return c >= 0xdc00 && c <= 0xdfff && i > 0 && (text.charCodeAt(i - 1) & 0xfc00) === 0xd800 ? i + 1 : i;
 }
 
 /**
  * Start of the overlap of a chunk whose new text starts at `hi`: the smallest position
- * `>= lo` (start of the previous chunk) with at most `budget` tokens up to `hi`, preferring
- * word starts; falls back to grapheme boundaries when no word start gives any overlap.
- * Returns `hi` for no overlap.
+ * `>= lo` (start of the previous chunk) with at most `budget` tokens up to `hi`, at a word
+ * start; only in text without spaces (no word start in reach) at a grapheme boundary.
+ * Returns `hi` for no overlap. Costs about the length of the overlap, not of the chunk.
  */
-function overlapStart(text: string, lo: number, hi: number, budget: number, maxOverlap: number): number {
-  const from = Math.max(lo, hi - maxOverlap * OVERLAP_CHARS_PER_TOKEN);
-  const fits = (c: number): boolean => countRange(text, c, hi) <= budget;
-  const words: number[] = [];
-  for (let c = from; c < hi; c++) if (isWordStart(text, c)) words.push(c);
-  // Smallest word start that fits (counts grow as the start moves left).
-  let left = 0;
-  let right = words.length;
-  while (left < right) {
-    const mid = (left + right) >> 1;
-    if (fits(words[mid]!)) right = mid;
-    else left = mid + 1;
-  }
-  if (left < words.length && countRange(text, words[left]!, hi) > 0) return words[left]!;
-  // No word start fits: the smallest cluster boundary that does.
-  let low = from;
-  let high = hi;
+function overlapStart(text: string, lo: number, hi: number, budget: number, charBudget: number): number {
+  const from = Math.max(lo, hi - charBudget);
+  // Whole words, right to left. Words are separated by spaces, which end every token run,
+  // so the sum of their counts is the exact count of the overlap.
+  const lastWord = previousWordStart(text, hi, from);
   let best = hi;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    const c = boundaryAtOrBefore(text, mid, lo);
-    if (fits(c)) {
-      best = c;
-      high = mid;
-    } else {
-      low = mid + 1;
-    }
+  let total = 0;
+  for (let c = hi, w = lastWord; w >= 0; c = w, w = previousWordStart(text, c, from)) {
+    total += countRange(text, w, c);
+    if (total > budget) break;
+    best = w;
   }
-  return best;
+  // With words around, a word start or nothing: a stray "." helps no one.
+  if (lastWord >= 0) return best;
+  // Text without spaces (a long token, CJK): cut inside it. Visible text costs at least
+  // 1/4 token per code unit, so the answer lies within 4 * budget code units of the end.
+  let tail = hi;
+  while (tail > from && isSpaceCode(text.charCodeAt(tail - 1))) tail--;
+  let low = Math.max(from, tail - 4 * budget - 8);
+  let high = hi; // invariant: the overlap from `high` fits
+  while (low < high) {
+    const mid = codePointStart(text, (low + high) >> 1);
+    if (mid < high && countRange(text, mid, hi) <= budget) high = mid;
+    else low = ((low + high) >> 1) + 1;
+  }
+  const start = boundaryAtOrAfter(text, high, lo, hi);
+  return start < hi && countRange(text, start, hi) <= budget ? start : hi;
 }
 
 function packSection(text: string, section: Section, atoms: AtomList, options: ChunkerOptions, plans: ChunkPlan[]): void {
   const { maxTokens, overlapTokens } = options;
+  const maxChars = maxChunkChars(options);
   let previousStart = -1;
   let i = 0;
   while (i < atoms.length) {
@@ -83,8 +103,9 @@ function packSection(text: string, section: Section, atoms: AtomList, options: C
     let start = contentStart;
     let overlap = 0;
     const budget = Math.min(overlapTokens, maxTokens - atoms.tokens[i]!);
-    if (previousStart >= 0 && budget > 0) {
-      start = overlapStart(text, previousStart, contentStart, budget, overlapTokens);
+    const charBudget = Math.min(overlapTokens * CHARS_PER_TOKEN, maxChars - (atoms.endOf(i) - contentStart));
+    if (previousStart >= 0 && budget > 0 && charBudget > 0) {
+      start = overlapStart(text, previousStart, contentStart, budget, charBudget);
       overlap = countRange(text, start, contentStart);
     }
     // Take every atom that fits; end after the strongest break that leaves the chunk at
@@ -94,7 +115,7 @@ function packSection(text: string, section: Section, atoms: AtomList, options: C
     let j = i;
     let best = -1;
     let bestLevel = -1;
-    while (j < atoms.length && sum + atoms.tokens[j]! <= room) {
+    while (j < atoms.length && sum + atoms.tokens[j]! <= room && atoms.endOf(j) - start <= maxChars) {
       sum += atoms.tokens[j]!;
       if (2 * (overlap + sum) >= maxTokens && atoms.levels[j]! >= bestLevel) {
         best = j;
@@ -105,9 +126,9 @@ function packSection(text: string, section: Section, atoms: AtomList, options: C
     const last = j === atoms.length || best < 0 ? j - 1 : best;
     const end = atoms.endOf(last);
     const tokenCount = countRange(text, start, end);
-    if (tokenCount > maxTokens) {
+    if (tokenCount > maxTokens || end - start > maxChars) {
       // Unreachable while countTokens is subadditive (tested); never emit an oversize chunk.
-      throw new PipelineError('INTERNAL', `chunker produced ${tokenCount} tokens, over the limit of ${maxTokens}`);
+      throw new PipelineError('INTERNAL', `chunker produced ${tokenCount} tokens / ${end - start} chars, over ${maxTokens} / ${maxChars}`);
     }
     plans.push({ start, contentStart, end, tokenCount, headingPath: section.headingPath });
     previousStart = start;
@@ -121,9 +142,11 @@ function packSection(text: string, section: Section, atoms: AtomList, options: C
  * `maxTokens`, each chunk after the first of its section starting with up to
  * `overlapTokens` from the end of the previous one (from a word start when possible).
  *
- * Guarantees: every plan has `tokenCount <= maxTokens` and at least one non-whitespace
- * character in its new text; plans never cross a section; cuts fall on grapheme-cluster
- * boundaries; the new parts join to `text`. Blank text gives `[]`. Deterministic.
+ * Guarantees: every plan has `tokenCount <= maxTokens`, at most `maxChunkChars(options)`
+ * UTF-16 code units, and at least one non-whitespace character in its new text; plans
+ * never cross a section; cuts fall on grapheme-cluster boundaries (except inside a single
+ * cluster too big for one chunk); the new parts join to `text`. Blank text gives `[]`.
+ * Deterministic; linear time.
  * @throws ConfigError on invalid options.
  */
 export function planChunks(text: string, options: ChunkerOptions = DEFAULT_CHUNKER_OPTIONS): ChunkPlan[] {
@@ -131,6 +154,7 @@ export function planChunks(text: string, options: ChunkerOptions = DEFAULT_CHUNK
   if (isBlank(text)) return [];
   const limits = {
     maxTokens: valid.maxTokens,
+    atomChars: maxChunkChars(valid) - MAX_WHITESPACE_RUN,
     pieceTokens: valid.maxTokens - valid.overlapTokens,
     groupTokens: Math.max(1, Math.floor(valid.maxTokens / GROUPS_PER_CHUNK)),
   };

@@ -1,27 +1,34 @@
 /**
- * Recursive splitting of one section into atoms: the smallest pieces the packer
- * (./plan.ts) joins into chunks. A piece over the token limit is cut at paragraph breaks,
+ * Recursive splitting of one section into atoms: the pieces the packer (./plan.ts) joins
+ * into chunks. A piece over the token (or character) limit is cut at paragraph breaks,
  * then line breaks, then sentence ends, then spaces, then grapheme clusters; a piece within
- * the limit stays whole. Separators stay at the end of the piece before them, so the atoms
- * of a section are contiguous and cover it exactly (nothing is dropped or copied).
+ * the limit stays whole, and runs of small pieces are grouped (~1/16 of a chunk) so that
+ * millions of words or short lines stay cheap. Separators stay at the end of the piece
+ * before them, so the atoms of a section are contiguous and cover it exactly (nothing is
+ * dropped or copied).
  *
  * Every cut is a grapheme-cluster boundary. Each atom remembers the strength of the break
  * after it (its level), so the packer can prefer ending chunks at paragraph breaks.
- * Token counts are taken once per piece per level: linear time overall.
+ * Each character is counted a bounded number of times: linear time overall.
  */
 import { boundaryAtOrBefore, clusterEnd, isBoundary } from './graphemes.ts';
 import { countRange, lastPrefixTokens, prefixEnd } from './tokenizer.ts';
 
-export const LEVEL_CHAR = 0;
-export const LEVEL_WORD = 1;
-export const LEVEL_SENTENCE = 2;
-export const LEVEL_LINE = 3;
-export const LEVEL_PARAGRAPH = 4;
-export const LEVEL_SECTION = 5;
+const LEVEL_CHAR = 0;
+const LEVEL_WORD = 1;
+const LEVEL_SENTENCE = 2;
+const LEVEL_LINE = 3;
+const LEVEL_PARAGRAPH = 4;
+const LEVEL_SECTION = 5;
 
 export interface SplitLimits {
   /** No atom counts more (the chunk limit). */
   maxTokens: number;
+  /**
+   * No atom is longer, in UTF-16 code units, before a whitespace run (at most
+   * MAX_WHITESPACE_RUN) joins it: keeps chunks within the packer's character cap.
+   */
+  atomChars: number;
   /** Size of the atoms cut from text without any separator: leaves room for the overlap. */
   pieceTokens: number;
   /**
@@ -139,7 +146,7 @@ function cutsAt(level: number, text: string, a: number, b: number): number[] {
 function cutCharacters(text: string, a: number, b: number, endLevel: number, limits: SplitLimits, out: AtomList): void {
   let p = a;
   while (p < b) {
-    let q = prefixEnd(text, p, b, limits.pieceTokens);
+    let q = prefixEnd(text, p, Math.min(b, p + limits.atomChars), limits.pieceTokens);
     let tokens = lastPrefixTokens();
     if (q < b) {
       const cut = boundaryAtOrBefore(text, q, p);
@@ -148,15 +155,20 @@ function cutCharacters(text: string, a: number, b: number, endLevel: number, lim
     }
     if (q <= p) {
       // The first cluster alone is over pieceTokens: keep it whole if it fits the hard
-      // limit, else (thousands of stacked marks) cut it at a code point boundary.
+      // limits, else (thousands of stacked marks) cut it at a code point boundary.
       const end = clusterEnd(text, p, b);
-      q = end > p && countRange(text, p, end) <= limits.maxTokens ? end : prefixEnd(text, p, b, limits.maxTokens);
+      q = end > p && fits(text, p, end, limits) ? end : prefixEnd(text, p, Math.min(b, p + limits.atomChars), limits.maxTokens);
       if (q <= p) q = Math.min(b, p + 1 + Number(isHighSurrogateAt(text, p)));
       tokens = -1;
     }
     out.push(p, tokens >= 0 ? tokens : countRange(text, p, q), q === b ? endLevel : LEVEL_CHAR);
     p = q;
   }
+}
+
+/** Whether text[a, b) can be one atom; its count is then in lastPrefixTokens(). */
+function fits(text: string, a: number, b: number, limits: SplitLimits): boolean {
+  return b - a <= limits.atomChars && prefixEnd(text, a, b, limits.maxTokens) === b;
 }
 
 function isHighSurrogateAt(text: string, i: number): boolean {
@@ -184,7 +196,7 @@ function groupPieces(text: string, a: number, b: number, cuts: number[], endLeve
   let p = a;
   let k = 0; // cuts[k] is the first cut after p
   while (p < b) {
-    const q = prefixEnd(text, p, b, limits.groupTokens);
+    const q = prefixEnd(text, p, Math.min(b, p + limits.atomChars), limits.groupTokens);
     if (q === b) {
       out.push(p, lastPrefixTokens(), endLevel);
       return;
@@ -200,7 +212,7 @@ function groupPieces(text: string, a: number, b: number, cuts: number[], endLeve
     }
     const next = k < cuts.length ? cuts[k]! : b;
     const pieceLevel = next === b ? endLevel : level;
-    if (prefixEnd(text, p, next, limits.maxTokens) === next) out.push(p, lastPrefixTokens(), pieceLevel);
+    if (fits(text, p, next, limits)) out.push(p, lastPrefixTokens(), pieceLevel);
     else split(text, p, next, pieceLevel, level - 1, limits, out);
     p = next;
     k++;
@@ -213,6 +225,6 @@ function groupPieces(text: string, a: number, b: number, cuts: number[], endLeve
  */
 export function splitSection(text: string, start: number, end: number, limits: SplitLimits, out: AtomList): void {
   out.reset(end);
-  if (prefixEnd(text, start, end, limits.maxTokens) === end) out.push(start, lastPrefixTokens(), LEVEL_SECTION);
+  if (fits(text, start, end, limits)) out.push(start, lastPrefixTokens(), LEVEL_SECTION);
   else split(text, start, end, LEVEL_SECTION, LEVEL_PARAGRAPH, limits, out);
 }

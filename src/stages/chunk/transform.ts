@@ -2,11 +2,13 @@
  * The chunk stage's pure transform (DESIGN.md §1–§3): `era.raw` document → `era.chunks`
  * records. No Kafka, database, clock or environment: the wiring supplies the version.
  *
- * Text contract: chunks are exact slices of `normaliseText(doc.text)` (CRLF/CR → LF, NUL
- * removed, lone surrogates → U+FFFD; nothing else). Each chunk after the first of its
- * Markdown section starts with an overlap repeated from the end of the previous chunk;
- * `planChunks` (./plan.ts) gives the offsets, and the chunks with their overlaps removed
- * join to the normalised text exactly. Sizes are in approximate tokens (./tokenizer.ts).
+ * Text contract: chunks are exact slices of `normaliseText(doc.text)` (./normalise.ts:
+ * CRLF/CR → LF, NUL removed, lone surrogates → U+FFFD, whitespace runs over 256 code units
+ * keep their two ends; nothing else). Each chunk after the first of its Markdown section
+ * starts with an overlap repeated from the end of the previous chunk; `planChunks`
+ * (./plan.ts) gives the offsets, and the chunks with their overlaps removed join to the
+ * normalised text exactly. Sizes are in approximate tokens (./tokenizer.ts); a chunk is
+ * also at most `maxChunkChars(options)` code units (4096 at the default settings).
  */
 import { createHash } from 'node:crypto';
 import type { ChunkRecord, DeleteRecord, DocumentFields, RawDocument } from '../../topics/messages.ts';
@@ -24,6 +26,8 @@ export interface ChunkContext {
  * Version of the chunking algorithm, part of every chunk id. Bump it when a change to the
  * splitting rules, the tokenizer or the normalisation would cut existing documents
  * differently, so their chunks get new ids instead of silently changing under old ones.
+ * (Chunking is deterministic for a given Node.js; a Node upgrade with newer Unicode data can
+ * move cuts in text that uses newly assigned characters, such as new emoji sequences.)
  */
 export const CHUNKER_VERSION = 1;
 
@@ -74,8 +78,11 @@ export function contentHash(doc: RawDocument): string {
  */
 export function chunkId(docId: string, contentHash: string, seq: number, options: ChunkerOptions): string {
   if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`chunk seq must be an integer >= 0, got ${seq}`);
-  const { maxTokens, overlapTokens } = validateChunkerOptions(options);
-  return sha256(JSON.stringify(['era.chunk', CHUNKER_VERSION, docId, contentHash, seq, maxTokens, overlapTokens])).slice(0, 32);
+  return idOf(docId, contentHash, seq, validateChunkerOptions(options));
+}
+
+function idOf(docId: string, hash: string, seq: number, { maxTokens, overlapTokens }: ChunkerOptions): string {
+  return sha256(JSON.stringify(['era.chunk', CHUNKER_VERSION, docId, hash, seq, maxTokens, overlapTokens])).slice(0, 32);
 }
 
 /**
@@ -105,7 +112,7 @@ export function chunkDocument(doc: RawDocument, ctx: ChunkContext, options: Chun
   if (doc.jobId !== undefined) fields.jobId = doc.jobId;
   return plans.map((plan, seq) => ({
     kind: 'chunk',
-    chunkId: chunkId(doc.id, hash, seq, valid),
+    chunkId: idOf(doc.id, hash, seq, valid),
     seq,
     count: plans.length,
     text: text.slice(plan.start, plan.end),

@@ -1,0 +1,289 @@
+/**
+ * A Kafka-mode scenario: warm-up, measurement, cool-down against a fresh BenchPipeline.
+ *
+ * - scaling / ceiling: publish `docs` documents at once (burst), measure until all are stored;
+ * - rate: publish at `rate` documents/s for `durationS`, measure latency under that load;
+ * - backlog: publish everything with the stages stopped, then start them and measure the
+ *   drain (peak RSS of every stage while it works through the backlog).
+ *
+ * The window measured runs from the first publish of the measured documents (backlog: the
+ * first stage start) to the arrival of the last `era.stored` event. Per-stage throughput comes
+ * from the output topics' end offsets; latency from each event's `era.published.at` header.
+ */
+import { chunkDocument } from '../../src/stages/chunk/transform.ts';
+import type { RawDocument } from '../../src/topics/messages.ts';
+import { metricSum, scrapeMetrics } from '../lib/child.ts';
+import { benchDocument } from '../lib/corpus.ts';
+import { clockTicksPerSecond, kbToMb, ProcessSampler, readMachineCpu, type ProcSnapshot } from '../lib/proc.ts';
+import { bucketSeries, counterRates, peakWindow, ratio, summarize } from '../lib/stats.ts';
+import type { EmbedderChoice, Implementation, ScenarioKind, ScenarioResult, StageThroughput } from '../lib/types.ts';
+import { OffsetSampler, Publisher, StoredReader, type OffsetSample } from './kafka-io.ts';
+import { BenchPipeline, STAGES, type PipelineSettings, type Stage } from './pipeline.ts';
+import { findBrokerPid, ServiceCpu } from './services.ts';
+
+export interface KafkaScenarioSpec {
+  id: string;
+  title: string;
+  implementation: Implementation;
+  embedder: EmbedderChoice;
+  kind: ScenarioKind;
+  docs: number;
+  warmupDocs: number;
+  /** rate: documents/s and seconds. */
+  rate?: { perSecond: number; seconds: number };
+  cooldownS: number;
+  /** Give up when no document was stored for this long, ms. */
+  stallMs: number;
+  chunker: { maxTokens: number; overlapTokens: number };
+}
+
+export interface KafkaContext {
+  settings: PipelineSettings;
+  keep: boolean;
+  /** Publish with an era.job header. @defaultValue true */
+  job?: boolean;
+  log: (message: string) => void;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function docsOf(tag: string, count: number, jobId: string | undefined): RawDocument[] {
+  return Array.from({ length: count }, (_, i) => benchDocument(i, { tag, ...(jobId ? { jobId } : {}) }));
+}
+
+export async function runKafkaScenario(spec: KafkaScenarioSpec, ctx: KafkaContext): Promise<ScenarioResult> {
+  const pipeline = new BenchPipeline(spec.id, spec.implementation, ctx.settings);
+  const jobId = ctx.job === false ? undefined : `${spec.id}-job`;
+  const sampler = new ProcessSampler(250);
+  const notes: string[] = [];
+  const result: ScenarioResult = {
+    id: spec.id, title: spec.title, mode: 'kafka', implementation: spec.implementation, embedder: spec.embedder, kind: spec.kind,
+    docs: spec.docs, chunks: 0, warmupDocs: spec.kind === 'backlog' ? 0 : spec.warmupDocs, storedDocs: 0, storedChunks: 0, seconds: 0,
+    docsPerSec: 0, chunksPerSec: 0, successRate: 0, dlq: 0, processes: [], stages: [], series: [], settings: {}, notes,
+  };
+  let reader: StoredReader | undefined;
+  let offsets: OffsetSampler | undefined;
+  let publisher: Publisher | undefined;
+  let services: ServiceCpu | undefined;
+  const heaps = new HeapSampler(pipeline);
+  try {
+    ctx.log(`${spec.id}: setting up (database, topics${ctx.settings.double ? ', Ollama test double' : ''})`);
+    await pipeline.setup();
+    result.settings = { ...pipeline.env(), VECTOR_INDEX: ctx.settings.vectorIndex ?? 'hnsw', REPLICAS: STAGES.map((n) => `${n}=${ctx.settings.replicas?.[n] ?? 1}`).join(','), JOB_HEADER: jobId ? 'yes' : 'no', DATABASE_URL: `(fresh database ${spec.id})`, ...(pipeline.double ? { OLLAMA_HOST: `${pipeline.double.url} (Ollama TEST DOUBLE, ${ctx.settings.double!.latencyMs} ms per request, ${ctx.settings.double!.concurrency} concurrent)` } : {}) };
+    const measured = docsOf(`${spec.id}-m`, spec.docs, jobId);
+    const chunkCounts = new Map(measured.map((d) => [d.id, chunkDocument(d, { version: 1 }, spec.chunker).length]));
+    result.chunks = [...chunkCounts.values()].reduce((s, n) => s + n, 0);
+
+    services = new ServiceCpu(ctx.settings.adminDatabaseUrl, pipeline.dbName, findBrokerPid(ctx.settings.brokers[0]?.split(':')[1]));
+    await services.start();
+    reader = new StoredReader(pipeline.kafka, pipeline.topics.stored, `${spec.id}.bench-reader`);
+    await reader.start();
+    publisher = new Publisher(pipeline.kafka, pipeline.topics.raw, jobId);
+    await publisher.connect();
+    const topics = [pipeline.topics.chunks, pipeline.topics.embeddings, pipeline.topics.ministers, pipeline.topics.stored, pipeline.topics.dlq];
+    offsets = new OffsetSampler(pipeline.admin, topics, pipeline.groups(), 500);
+    const prefix = `${spec.id}-m-`;
+
+    let t0: number;
+    let before: Snapshot;
+    if (spec.kind === 'backlog') {
+      ctx.log(`${spec.id}: publishing a backlog of ${spec.docs} documents (${result.chunks} chunks) with the stages stopped`);
+      const p = await publisher.burst(measured);
+      notes.push(`backlog published in ${((p.lastAt - p.firstAt) / 1000).toFixed(1)} s before any stage started`);
+      offsets.start();
+      await pipeline.startStages();
+      t0 = Math.min(...[...pipeline.stages.values()].map((s) => s.startedAt));
+      for (const s of pipeline.stages.values()) sampler.track({ name: s.name, pid: s.child.pid });
+      sampler.start();
+      heaps.start();
+      before = await snapshot(pipeline, sampler);
+      await services.open();
+    } else {
+      ctx.log(`${spec.id}: starting the ${spec.implementation} stages`);
+      await pipeline.startStages();
+      for (const s of pipeline.stages.values()) sampler.track({ name: s.name, pid: s.child.pid });
+      sampler.start();
+      heaps.start();
+      offsets.start();
+      if (spec.warmupDocs > 0) {
+        ctx.log(`${spec.id}: warm-up, ${spec.warmupDocs} documents`);
+        await publisher.burst(docsOf(`${spec.id}-w`, spec.warmupDocs, jobId));
+        const ok = await reader.waitFor(`${spec.id}-w-`, spec.warmupDocs, { stallMs: spec.stallMs, timeoutMs: 600_000 });
+        if (!ok) notes.push(`warm-up incomplete: ${reader.count(`${spec.id}-w-`)} of ${spec.warmupDocs} stored`);
+      }
+      t0 = Date.now();
+      before = await snapshot(pipeline, sampler);
+      await services.open();
+      if (spec.kind === 'rate' && spec.rate) {
+        ctx.log(`${spec.id}: measuring, ${spec.rate.perSecond.toFixed(1)} documents/s for ${spec.rate.seconds} s`);
+        const r = await publisher.atRate(measured, spec.rate.perSecond, spec.rate.seconds);
+        result.publishRate = { asked: spec.rate.perSecond, achieved: r.achieved, seconds: r.seconds };
+        if (r.sent < measured.length) {
+          measured.length = r.sent;
+          result.docs = r.sent;
+          result.chunks = measured.reduce((s, d) => s + chunkCounts.get(d.id)!, 0);
+        }
+      } else {
+        ctx.log(`${spec.id}: measuring, ${spec.docs} documents (${result.chunks} chunks) published at once`);
+        await publisher.burst(measured);
+      }
+    }
+    const complete = await reader.waitFor(prefix, result.docs, { stallMs: spec.stallMs, timeoutMs: 3_600_000 });
+    if (!complete) notes.push(`stopped waiting: no document stored for ${spec.stallMs / 1000} s`);
+    const seen = [...reader.events.values()].filter((e) => e.id.startsWith(prefix));
+    const tEnd = seen.length ? Math.max(...seen.map((e) => e.receivedAt)) : Date.now();
+    const after = await snapshot(pipeline, sampler);
+    const serviceCpu = await services.close();
+    await offsets.sample();
+    ctx.log(`${spec.id}: cool-down ${spec.cooldownS} s`);
+    await sleep(spec.cooldownS * 1000);
+    sampler.sampleNow();
+    const dlqSample = await offsets.sample();
+
+    // Figures.
+    result.seconds = Math.max(0.001, (tEnd - t0) / 1000);
+    result.storedDocs = seen.length;
+    result.storedChunks = seen.reduce((s, e) => s + e.chunks, 0);
+    result.docsPerSec = result.storedDocs / result.seconds;
+    result.chunksPerSec = result.storedChunks / result.seconds;
+    result.successRate = ratio(result.storedDocs, result.docs);
+    result.dlq = dlqSample?.ends[pipeline.topics.dlq] ?? 0;
+    const latency = summarize(seen.map((e) => e.receivedAt - e.publishedAt));
+    const latencyStoredAt = summarize(seen.map((e) => e.storedAt - e.publishedAt));
+    if (latency) result.latency = latency;
+    if (latencyStoredAt) result.latencyStoredAt = latencyStoredAt;
+    const busy = after.machine.total - before.machine.total;
+    if (busy > 0) result.machineCpuBusy = (after.machine.busy - before.machine.busy) / busy;
+
+    result.services = [{ name: `postgres (${serviceCpu.backends} backends of this run's database)`, cpuSeconds: serviceCpu.postgresCpuSeconds, cpuShare: serviceCpu.postgresCpuSeconds / result.seconds }];
+    if (serviceCpu.brokerCpuSeconds !== undefined) result.services.push({ name: 'kafka broker (whole process)', cpuSeconds: serviceCpu.brokerCpuSeconds, cpuShare: serviceCpu.brokerCpuSeconds / result.seconds });
+    const hz = clockTicksPerSecond();
+    const heap = heaps.stop();
+    for (const s of pipeline.stages.values()) {
+      const last = sampler.last(s.name);
+      const cpuSeconds = ((after.cpu.get(s.name)?.cpuTicks ?? 0) - (before.cpu.get(s.name)?.cpuTicks ?? 0)) / hz;
+      const rss = sampler.samples.get(s.name) ?? [];
+      result.processes.push({
+        name: s.name, pid: s.child.pid,
+        peakRssMb: kbToMb(last?.hwmKb ?? 0),
+        maxSampledRssMb: kbToMb(Math.max(0, ...rss.map((x) => x.rssKb))),
+        cpuSeconds, cpuShare: cpuSeconds / result.seconds,
+        cpuSecondsTotal: (last?.cpuTicks ?? 0) / hz,
+        ...heap.get(s.name),
+      });
+    }
+    const samples = offsets.samples;
+    const stageTopic: Record<Stage, string> = { chunk: pipeline.topics.chunks, embed: pipeline.topics.embeddings, minister: pipeline.topics.ministers, store: pipeline.topics.stored };
+    const chunkCounter = (): Array<{ at: number; value: number }> => {
+      let sum = 0;
+      return seen.slice().sort((a, b) => a.receivedAt - b.receivedAt).map((e) => ({ at: e.receivedAt, value: (sum += e.chunks) }));
+    };
+    const counters: Record<Stage, Array<{ at: number; value: number }>> = {
+      chunk: counterOf(samples, stageTopic.chunk), embed: counterOf(samples, stageTopic.embed), minister: counterOf(samples, stageTopic.minister),
+      store: [{ at: t0, value: 0 }, ...chunkCounter()],
+    };
+    result.stages = STAGES.map((name): StageThroughput => {
+      const c = counters[name];
+      const at = (t: number): number => c.filter((x) => x.at <= t).at(-1)?.value ?? c[0]?.value ?? 0;
+      const records = name === 'store' ? result.storedChunks : Math.max(0, at(tEnd + 500) - at(t0));
+      const lags = samples.filter((x) => x.at >= t0 && x.at <= tEnd + 500).map((x) => x.lag[name] ?? 0);
+      const procs = [...pipeline.stages.values()].filter((p) => p.stage === name && after.processing[p.name] !== undefined);
+      const ps = procs.length ? procs.reduce((sum, p) => sum + after.processing[p.name]! - (before.processing[p.name] ?? 0), 0) : undefined;
+      // The stage's own active window: until its output stopped growing (a fast stage is done early).
+      const final = at(tEnd + 500);
+      const doneAt = name === 'store' ? tEnd : Math.min(tEnd, c.find((x) => x.at >= t0 && x.value >= final)?.at ?? tEnd);
+      return {
+        name, records, perSecond: records / Math.max(0.001, (doneAt - t0) / 1000),
+        peakPerSecond: peakWindow(counterRates(c, t0, tEnd), 2),
+        maxInputLag: Math.max(0, ...lags),
+        ...(ps !== undefined ? { processingSeconds: ps } : {}),
+      };
+    });
+    const store = result.stages.find((s) => s.name === 'store');
+    if (store?.processingSeconds !== undefined) result.storeProcessingSeconds = store.processingSeconds;
+
+    const series = bucketSeries(seen.map((e) => ({ at: e.receivedAt, chunks: e.chunks, latencyMs: e.receivedAt - e.publishedAt })), t0, tEnd);
+    const stageRates = Object.fromEntries(STAGES.filter((n) => n !== 'store').map((n) => [n, counterRates(counters[n], t0, tEnd)]));
+    series.forEach((p, i) => {
+      p.stages = Object.fromEntries(Object.entries(stageRates).map(([n, r]) => [n, r[i] ?? 0]));
+      const at = t0 + (p.t + 1) * 1000;
+      p.rssMb = Object.fromEntries([...pipeline.stages.keys()].map((n) => [n, kbToMb(sampler.at(n, at)?.rssKb ?? 0)]));
+    });
+    result.series = series;
+    ctx.log(`${spec.id}: ${result.storedDocs}/${result.docs} documents, ${result.chunksPerSec.toFixed(0)} chunks/s, p95 ${result.latency?.p95.toFixed(0) ?? '-'} ms`);
+  } catch (error) {
+    result.error = (error as Error).message;
+    notes.push(`failed: ${(error as Error).message.split('\n')[0]}`);
+    ctx.log(`${spec.id}: FAILED: ${(error as Error).message}`);
+  } finally {
+    sampler.stop();
+    heaps.stop();
+    await services?.stop();
+    await offsets?.stop().catch(() => undefined);
+    const codes = await pipeline.stopStages().catch(() => ({}));
+    const bad = Object.entries(codes).filter(([, c]) => c !== 0);
+    if (bad.length) notes.push(`stage exit codes: ${bad.map(([n, c]) => `${n}=${c}`).join(', ')}`);
+    await publisher?.disconnect().catch(() => undefined);
+    await reader?.stop().catch(() => undefined);
+    await pipeline.teardown(ctx.keep);
+  }
+  return result;
+}
+
+/** Largest heap figures per era-ingest stage from /metrics, sampled every second. */
+class HeapSampler {
+  private readonly max = new Map<string, { heapUsedMb: number; heapTotalMb: number; externalMb: number }>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly pipeline: BenchPipeline) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.sample(), 1_000);
+  }
+
+  private async sample(): Promise<void> {
+    await Promise.all([...this.pipeline.stages.values()].map(async (s) => {
+      if (s.metricsPort === undefined) return;
+      const text = await scrapeMetrics(s.metricsPort, 900);
+      if (!text) return;
+      const mb = (name: string): number => metricSum(text, name) / 1024 / 1024;
+      const m = this.max.get(s.name) ?? { heapUsedMb: 0, heapTotalMb: 0, externalMb: 0 };
+      this.max.set(s.name, {
+        heapUsedMb: Math.max(m.heapUsedMb, mb('era_nodejs_heap_size_used_bytes')),
+        heapTotalMb: Math.max(m.heapTotalMb, mb('era_nodejs_heap_size_total_bytes')),
+        externalMb: Math.max(m.externalMb, mb('era_nodejs_external_memory_bytes')),
+      });
+    }));
+  }
+
+  stop(): Map<string, { heapUsedMb: number; heapTotalMb: number; externalMb: number }> {
+    clearInterval(this.timer);
+    return this.max;
+  }
+}
+
+interface Snapshot {
+  cpu: Map<string, ProcSnapshot>;
+  machine: { busy: number; total: number };
+  /** By process name. */
+  processing: Record<string, number>;
+}
+
+async function snapshot(pipeline: BenchPipeline, sampler: ProcessSampler): Promise<Snapshot> {
+  return { cpu: sampler.sampleNow(), machine: readMachineCpu(), processing: await processingSeconds(pipeline) };
+}
+
+/** Seconds each era-ingest stage spent in `process` so far (era_processing_seconds_sum). */
+async function processingSeconds(pipeline: BenchPipeline): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  await Promise.all([...pipeline.stages.values()].map(async (s) => {
+    if (s.metricsPort === undefined) return;
+    const text = await scrapeMetrics(s.metricsPort);
+    if (text) out[s.name] = metricSum(text, 'era_processing_seconds_sum', { stage: s.stage });
+  }));
+  return out;
+}
+
+function counterOf(samples: readonly OffsetSample[], topic: string): Array<{ at: number; value: number }> {
+  return samples.filter((s) => s.ends[topic] !== undefined).map((s) => ({ at: s.at, value: s.ends[topic]! }));
+}

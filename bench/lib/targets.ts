@@ -1,0 +1,118 @@
+/**
+ * The issue's performance targets and their evaluation against measured scenarios. Pure: the
+ * figures come in, PASS / FALL SHORT / NOT MEASURED rows go out. These are benchmark targets
+ * printed beside the results, not timed tests.
+ */
+import { ratio } from './stats.ts';
+import type { IndexCost, ScenarioResult, TargetResult, TargetStatus } from './types.ts';
+
+export const TARGETS = {
+  kafkaChunksPerSec: 2_000,
+  naiveRatio: 10,
+  embeddedChunksPerSec: 800,
+  ceilingShare: 0.9,
+  p95LatencyMs: 500,
+  backlogRssMb: 250,
+  backlogChunks: 100_000,
+} as const;
+
+export interface TargetInputs {
+  scenarios: readonly ScenarioResult[];
+  indexCost?: IndexCost;
+  /** The Ollama double's settings of the ceiling runs. */
+  double: { latencyMs: number; concurrency: number; batchSize: number };
+}
+
+/** The embedding ceiling: concurrency × batch / latency, chunks/s. */
+export function embeddingCeiling({ latencyMs, concurrency, batchSize }: TargetInputs['double']): number {
+  return latencyMs > 0 ? (concurrency * batchSize * 1000) / latencyMs : Number.POSITIVE_INFINITY;
+}
+
+export function statusOf(measured: number | undefined, comparator: TargetResult['comparator'], threshold?: number): TargetStatus {
+  if (measured === undefined || !Number.isFinite(measured)) return 'NOT MEASURED';
+  if (comparator === 'info' || threshold === undefined) return 'INFO';
+  return (comparator === '>=' ? measured >= threshold : measured <= threshold) ? 'PASS' : 'FALL SHORT';
+}
+
+const usable = (s: ScenarioResult): boolean => s.error === undefined && s.storedDocs > 0;
+
+/** The usable scenario matching `where` with the most documents. */
+function largest(scenarios: readonly ScenarioResult[], where: (s: ScenarioResult) => boolean): ScenarioResult | undefined {
+  return scenarios.filter((s) => usable(s) && where(s)).sort((a, b) => b.docs - a.docs)[0];
+}
+
+function incomplete(s: ScenarioResult): string | undefined {
+  return s.successRate < 1 ? `only ${(s.successRate * 100).toFixed(1)} % of the documents were stored` : undefined;
+}
+
+function row(base: Omit<TargetResult, 'status' | 'source' | 'caveat'>, source: ScenarioResult | undefined, missing: string, measured?: number, caveats: Array<string | undefined> = []): TargetResult {
+  const value = source ? measured : undefined;
+  const caveat = caveats.filter(Boolean).join('; ');
+  return {
+    ...base,
+    ...(value !== undefined ? { measured: value } : {}),
+    status: statusOf(value, base.comparator, base.threshold),
+    source: source ? source.id : missing,
+    ...(caveat ? { caveat } : {}),
+  };
+}
+
+export function evaluateTargets({ scenarios, indexCost, double }: TargetInputs): TargetResult[] {
+  const rows: TargetResult[] = [];
+  const isScaling = (mode: ScenarioResult['mode'], impl: ScenarioResult['implementation']) => (s: ScenarioResult) =>
+    s.mode === mode && s.implementation === impl && s.embedder === 'hash' && s.kind === 'scaling';
+
+  const kafka = largest(scenarios, isScaling('kafka', 'era-ingest'));
+  rows.push(row({ id: 'kafka-throughput', description: 'Kafka mode, hash embedder, HNSW index: end-to-end chunks/s', unit: 'chunks/s', comparator: '>=', threshold: TARGETS.kafkaChunksPerSec },
+    kafka, 'no Kafka scaling run', kafka?.chunksPerSec, kafka ? [incomplete(kafka)] : []));
+
+  const naive = largest(scenarios, isScaling('kafka', 'naive'));
+  const peer = naive ? largest(scenarios, (s) => isScaling('kafka', 'era-ingest')(s) && s.docs === naive.docs) ?? kafka : undefined;
+  rows.push(row({ id: 'naive-ratio', description: 'Kafka mode: era-ingest chunks/s ÷ naive baseline chunks/s', unit: '×', comparator: '>=', threshold: TARGETS.naiveRatio },
+    naive && peer ? naive : undefined, naive ? 'no era-ingest run to compare with' : 'no naive baseline run',
+    naive && peer ? ratio(peer.chunksPerSec, naive.chunksPerSec) : undefined,
+    naive && peer ? [peer.docs !== naive.docs ? `compared with ${peer.id} (${peer.docs} documents)` : `vs ${peer.id}`, incomplete(naive)] : []));
+
+  const embedded = largest(scenarios, isScaling('embedded', 'era-ingest'));
+  rows.push(row({ id: 'embedded-throughput', description: 'Embedded mode (PGlite), hash embedder: chunks/s', unit: 'chunks/s', comparator: '>=', threshold: TARGETS.embeddedChunksPerSec },
+    embedded, 'no embedded scaling run', embedded?.chunksPerSec, embedded ? [incomplete(embedded)] : []));
+
+  const ceiling = embeddingCeiling(double);
+  for (const mode of ['kafka', 'embedded'] as const) {
+    const s = largest(scenarios, (x) => x.mode === mode && x.implementation === 'era-ingest' && x.embedder === 'double' && x.kind === 'ceiling');
+    rows.push(row({
+      id: `ceiling-${mode}`,
+      description: `${mode === 'kafka' ? 'Kafka' : 'Embedded'} mode, Ollama double ${double.latencyMs} ms × ${double.concurrency} concurrent × batch ${double.batchSize}: ≥ ${TARGETS.ceilingShare * 100} % of the ${Math.round(ceiling)} chunks/s ceiling`,
+      unit: 'chunks/s', comparator: '>=', threshold: TARGETS.ceilingShare * ceiling,
+    }, s, `no ${mode} run with the Ollama double`, s?.chunksPerSec, s ? [`${((s.chunksPerSec / ceiling) * 100).toFixed(0)} % of the ceiling`, incomplete(s)] : []));
+  }
+
+  const rate = largest(scenarios, (s) => s.mode === 'kafka' && s.implementation === 'era-ingest' && s.embedder === 'hash' && s.kind === 'rate');
+  const rateCaveats: Array<string | undefined> = [];
+  if (rate?.publishRate) {
+    rateCaveats.push(`published ${rate.publishRate.achieved.toFixed(0)} docs/s (asked ${rate.publishRate.asked.toFixed(0)})`);
+    if (kafka && kafka.docsPerSec > 0) rateCaveats.push(`${((rate.publishRate.asked / kafka.docsPerSec) * 100).toFixed(0)} % of the max measured in ${kafka.id}`);
+  }
+  if (rate) rateCaveats.push(incomplete(rate));
+  rows.push(row({ id: 'latency-p95', description: 'Kafka mode, sustained half of the max rate: p95 publish→stored', unit: 'ms', comparator: '<=', threshold: TARGETS.p95LatencyMs },
+    rate, 'no sustained-rate run', rate?.latency?.p95, rateCaveats));
+
+  const backlog = largest(scenarios, (s) => s.mode === 'kafka' && s.implementation === 'era-ingest' && s.kind === 'backlog');
+  const worst = backlog?.processes.slice().sort((a, b) => b.peakRssMb - a.peakRssMb)[0];
+  rows.push(row({ id: 'backlog-rss', description: `Kafka mode, draining a ${TARGETS.backlogChunks.toLocaleString('en')}-chunk backlog: peak RSS of every stage`, unit: 'MB', comparator: '<=', threshold: TARGETS.backlogRssMb },
+    backlog && worst ? backlog : undefined, backlog ? 'no stage process figures' : 'no backlog run', worst?.peakRssMb,
+    backlog ? [worst ? `worst: ${worst.name}; ${backlog.processes.map((p) => `${p.name} ${p.peakRssMb.toFixed(0)}`).join(', ')} MB` : undefined,
+      backlog.chunks < TARGETS.backlogChunks ? `backlog was ${backlog.chunks.toLocaleString('en')} chunks, not ${TARGETS.backlogChunks.toLocaleString('en')}` : undefined, incomplete(backlog)] : []));
+
+  rows.push({
+    id: 'index-share',
+    description: 'HNSW index: share of the store stage\'s write time (same batches with and without the index)',
+    unit: '%',
+    comparator: 'info',
+    ...(indexCost ? { measured: indexCost.indexShare * 100 } : {}),
+    status: indexCost ? 'INFO' : 'NOT MEASURED',
+    source: indexCost ? `store micro-benchmark, ${indexCost.chunks} chunks in batches of ${indexCost.batchSize}` : 'no index run',
+    ...(indexCost ? { caveat: `${indexCost.withIndexRowsPerSec.toFixed(0)} rows/s with, ${indexCost.withoutIndexRowsPerSec.toFixed(0)} rows/s without` } : {}),
+  });
+  return rows;
+}

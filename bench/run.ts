@@ -1,0 +1,144 @@
+/**
+ * `era-ingest bench`: runs the selected scenarios one after the other on this machine, then
+ * evaluates the targets, writes the JSON export and the SVG chart, and prints the report.
+ *
+ * Order: embedded runs (no services needed), then the Kafka runs — the HNSW index cost, the
+ * scaling runs, the naive baseline, the Ollama-double ceiling, the sustained rate (half of
+ * the largest scaling run's rate unless --rate) and the backlog drain.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { chunkDocument } from '../src/stages/chunk/transform.ts';
+import { renderChart } from './lib/chart.ts';
+import { ROOT } from './lib/child.ts';
+import { benchDocument } from './lib/corpus.ts';
+import { describeMachine, waitForQuiet } from './lib/machine.ts';
+import { warmupFor, type BenchOptions } from './lib/options.ts';
+import { formatReport } from './lib/report.ts';
+import { evaluateTargets } from './lib/targets.ts';
+import type { BenchReport, ScenarioResult } from './lib/types.ts';
+import { runEmbeddedScenario } from './embedded/scenario.ts';
+import { measureIndexCost } from './kafka/index-cost.ts';
+import { runKafkaScenario, type KafkaScenarioSpec } from './kafka/scenario.ts';
+import type { PipelineSettings } from './kafka/pipeline.ts';
+
+export interface BenchEnvironment {
+  /** KAFKA_BROKERS (Kafka mode). */
+  brokers: string[];
+  /** DATABASE_URL of the server the benchmark databases are created on (Kafka mode). */
+  databaseUrl?: string;
+  embedDim: number;
+  chunker: { maxTokens: number; overlapTokens: number };
+  command: string;
+}
+
+export interface BenchRun {
+  report: BenchReport;
+  text: string;
+  files: { json: string; svg: string };
+}
+
+export async function runBench(options: BenchOptions, env: BenchEnvironment, log: (m: string) => void): Promise<BenchRun> {
+  const startedAt = new Date();
+  const runId = `bench-${startedAt.getTime().toString(36)}`;
+  const jsonPath = resolve(ROOT, options.out);
+  const dir = dirname(jsonPath);
+  const base = jsonPath.replace(/\.json$/, '');
+  const logDir = `${base}.logs`;
+  const cpuProfDir = options.cpuProf ? `${base}.cpuprofiles` : undefined;
+  mkdirSync(dir, { recursive: true });
+  const scenarios: ScenarioResult[] = [];
+  let indexCost: BenchReport['indexCost'];
+  const wants = (name: BenchOptions['scenarios'][number]): boolean => options.scenarios.includes(name);
+  const double = { latencyMs: options.latencyMs, concurrency: options.concurrency };
+  const batchEnv = { EMBED_BATCH_SIZE: String(options.batchSize), EMBED_CONCURRENCY: String(options.concurrency) };
+  let seq = 0;
+  const quiet = async (): Promise<string | undefined> => (options.idleWaitS > 0 ? waitForQuiet(options.idleWaitS, 0.25, log) : undefined);
+  const push = (result: ScenarioResult, note: string | undefined): void => {
+    if (note) result.notes.unshift(note);
+    scenarios.push(result);
+  };
+
+  if (options.modes.includes('embedded')) {
+    const runs: Array<{ kind: 'scaling' | 'ceiling'; docs: number; embedder: 'hash' | 'double' }> = [
+      ...(wants('scaling') ? options.docs.map((docs) => ({ kind: 'scaling' as const, docs, embedder: options.embedder })) : []),
+      ...(wants('ceiling') ? [{ kind: 'ceiling' as const, docs: options.ceilingDocs, embedder: 'double' as const }] : []),
+    ];
+    for (const r of runs) {
+      const id = `${runId}-${++seq}-embedded-${r.embedder}-${r.kind}-${r.docs}`;
+      const note = await quiet();
+      push(await runEmbeddedScenario({
+        id, title: `embedded (PGlite), ${r.embedder === 'double' ? `Ollama double ${options.latencyMs} ms × ${options.concurrency}` : 'hash embedder'}, ${r.kind}, ${r.docs} documents`,
+        embedder: r.embedder, kind: r.kind, docs: r.docs, warmupDocs: warmupFor(r.docs, options), cooldownS: options.cooldownS, embedDim: env.embedDim,
+        env: { ...batchEnv, ...options.stageEnv }, ...(r.embedder === 'double' ? { double } : {}), chunker: env.chunker, logDir, ...(cpuProfDir ? { cpuProfDir } : {}),
+      }, log), note);
+    }
+  }
+
+  if (options.modes.includes('kafka')) {
+    if (!env.databaseUrl) throw new Error('Kafka mode needs DATABASE_URL (a PostgreSQL with pgvector where the benchmark may CREATE DATABASE); run `eval "$(infra/services.sh up)"` first, or use --mode embedded');
+    const settings = (embedder: 'hash' | 'double'): PipelineSettings => ({
+      brokers: env.brokers, adminDatabaseUrl: env.databaseUrl!, partitions: options.partitions, embedDim: env.embedDim,
+      stageEnv: { PROFILE: options.profile, FLOW_RATE: options.flowRate, ...batchEnv, ...options.stageEnv },
+      ...(embedder === 'double' ? { double } : {}), logDir, ...(cpuProfDir ? { cpuProfDir } : {}),
+      replicas: options.replicas, vectorIndex: options.vectorIndex,
+    });
+    const ctx = (embedder: 'hash' | 'double') => ({ settings: settings(embedder), keep: options.keep, job: options.job, log });
+    const spec = (kind: KafkaScenarioSpec['kind'], implementation: KafkaScenarioSpec['implementation'], embedder: 'hash' | 'double', docs: number, extra: Partial<KafkaScenarioSpec> = {}): KafkaScenarioSpec => ({
+      id: `${runId}-${++seq}-kafka-${implementation === 'naive' ? 'naive-' : ''}${embedder}-${kind}-${docs}`,
+      title: `Kafka, ${implementation === 'naive' ? 'NAIVE BASELINE' : 'era-ingest'}, ${embedder === 'double' ? `Ollama double ${options.latencyMs} ms × ${options.concurrency}, batch ${options.batchSize}` : 'hash embedder'}, ${kind}, ${docs} documents`,
+      implementation, embedder, kind, docs, warmupDocs: warmupFor(docs, options), cooldownS: options.cooldownS, stallMs: options.stallS * 1000, chunker: env.chunker, ...extra,
+    });
+
+    if (wants('index')) {
+      await quiet();
+      indexCost = await measureIndexCost({ adminDatabaseUrl: env.databaseUrl, id: `${runId}-index`.replace(/-/g, '_'), chunks: options.indexChunks, batchSize: 256, embedDim: env.embedDim, chunker: env.chunker, keep: options.keep, log });
+    }
+    if (wants('scaling')) {
+      for (const docs of options.docs) {
+        const note = await quiet();
+        push(await runKafkaScenario(spec('scaling', 'era-ingest', options.embedder, docs), ctx(options.embedder)), note);
+      }
+    }
+    if (wants('baseline')) {
+      const note = await quiet();
+      push(await runKafkaScenario(spec('scaling', 'naive', options.embedder, options.baselineDocs), ctx(options.embedder)), note);
+    }
+    if (wants('ceiling')) {
+      const note = await quiet();
+      push(await runKafkaScenario(spec('ceiling', 'era-ingest', 'double', options.ceilingDocs), ctx('double')), note);
+    }
+    if (wants('rate')) {
+      const max = scenarios.filter((s) => s.mode === 'kafka' && s.kind === 'scaling' && s.implementation === 'era-ingest' && !s.error).sort((a, b) => b.docs - a.docs)[0];
+      const perSecond = options.rate ?? (max ? max.docsPerSec / 2 : 50);
+      const docs = Math.max(1, Math.ceil(perSecond * options.durationS));
+      const note = await quiet();
+      const result = await runKafkaScenario(spec('rate', 'era-ingest', options.embedder, docs, { rate: { perSecond, seconds: options.durationS }, warmupDocs: warmupFor(docs, options) }), ctx(options.embedder));
+      result.notes.push(options.rate !== undefined ? `rate given with --rate` : max ? `rate = half of ${max.id}'s ${max.docsPerSec.toFixed(1)} documents/s` : 'no scaling run to take the maximum from: 50 documents/s');
+      push(result, note);
+    }
+    if (wants('backlog')) {
+      const perDoc = chunkDocument(benchDocument(0), { version: 1 }, env.chunker).length;
+      const docs = Math.max(1, Math.ceil(options.backlogChunks / perDoc));
+      const note = await quiet();
+      push(await runKafkaScenario(spec('backlog', 'era-ingest', options.embedder, docs), ctx(options.embedder)), note);
+    }
+  }
+
+  const targets = evaluateTargets({ scenarios, ...(indexCost ? { indexCost } : {}), double: { latencyMs: options.latencyMs, concurrency: options.concurrency, batchSize: options.batchSize } });
+  const report: BenchReport = {
+    version: 1,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    command: env.command,
+    machine: await describeMachine(options.modes.includes('kafka') ? env.databaseUrl : undefined, options.modes.includes('kafka')),
+    options: { ...options },
+    scenarios,
+    ...(indexCost ? { indexCost } : {}),
+    targets,
+  };
+  const files = { json: jsonPath, svg: `${base}.svg` };
+  writeFileSync(files.json, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(files.svg, renderChart(scenarios.map((s) => ({ id: s.id, title: `${s.title}: ${Math.round(s.chunksPerSec)} chunks/s${s.latency ? `, p95 ${Math.round(s.latency.p95)} ms` : ''}`, series: s.series })), { title: `era-ingest benchmark ${report.startedAt} (${report.machine.cpus} CPUs)` }));
+  return { report, text: formatReport(report, files), files };
+}

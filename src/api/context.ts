@@ -1,0 +1,91 @@
+/**
+ * What the HTTP API is built from (injected, so tests build it from real or fake parts) and
+ * what every route handler receives.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Registry } from 'prom-client';
+import type { Embedder } from '../embedding/types.ts';
+import type { Logger } from '../log/logger.ts';
+import type { SqlClient } from '../storage/sql-client.ts';
+import { DEFAULT_RAW_LIMITS, type RawLimits } from '../topics/raw-document.ts';
+import type { ApiMetrics } from './api-metrics.ts';
+import type { Publisher } from './publisher.ts';
+
+export interface ApiDependencies {
+  /** Kafka producer of the raw lanes (see ./publisher.ts). Not closed by the server. */
+  publisher: Publisher;
+  /** Migrated database with the job records and chunks. Not closed by the server. */
+  db: SqlClient;
+  /** Embeds search queries; must match the stored vectors' dimension. Not closed by the server. */
+  embedder: Embedder;
+  /** Registry served on /metrics; the API's own metrics are registered on it. */
+  registry: Registry;
+  /** Request and error log. @defaultValue none (silent) */
+  logger?: Logger;
+}
+
+export interface ApiOptions {
+  /** TOPIC_PREFIX: documents go to `${prefix}.raw`, or `${prefix}.raw.priority` with priority high. */
+  topicPrefix: string;
+  /** API_TOKEN: when set, every route but /healthz and /readyz needs it as a bearer token. */
+  token?: string;
+  /** Limits every document is validated with. @defaultValue DEFAULT_RAW_LIMITS (10 MiB, 1024-byte ids, metadata depth 32) */
+  limits?: RawLimits;
+  /** API_MAX_BODY_BYTES: largest request body. @defaultValue limits.maxBytes + 1 MiB */
+  maxBodyBytes?: number;
+  /** Documents per POST /documents (413 beyond). @defaultValue 10_000 */
+  maxDocuments?: number;
+  /** POST /documents handled at once; more get 503 BUSY (bounds buffered bodies). @defaultValue 8 */
+  maxConcurrentSubmissions?: number;
+  /** /readyz gives the database this long to answer `SELECT 1`, ms. @defaultValue 2_000 */
+  readyTimeoutMs?: number;
+  /** close() waits this long for in-flight requests before cutting connections, ms. @defaultValue 20_000 */
+  shutdownTimeoutMs?: number;
+  /** A request (headers and body) must arrive within this long, ms. @defaultValue 120_000 */
+  requestTimeoutMs?: number;
+}
+
+/** Options with every default applied, validated once in createApiServer. */
+export type ResolvedApiOptions = Required<Omit<ApiOptions, 'token'>> & { token?: string };
+
+export const ONE_MIB = 1024 * 1024;
+
+/** Applies the defaults. @throws RangeError naming an invalid option. */
+export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
+  const limits = options.limits ?? DEFAULT_RAW_LIMITS;
+  const resolved: ResolvedApiOptions = {
+    topicPrefix: options.topicPrefix,
+    limits,
+    maxBodyBytes: options.maxBodyBytes ?? limits.maxBytes + ONE_MIB,
+    maxDocuments: options.maxDocuments ?? 10_000,
+    maxConcurrentSubmissions: options.maxConcurrentSubmissions ?? 8,
+    readyTimeoutMs: options.readyTimeoutMs ?? 2_000,
+    shutdownTimeoutMs: options.shutdownTimeoutMs ?? 20_000,
+    requestTimeoutMs: options.requestTimeoutMs ?? 120_000,
+    ...(options.token !== undefined ? { token: options.token } : {}),
+  };
+  for (const key of ['maxBodyBytes', 'maxDocuments', 'maxConcurrentSubmissions', 'readyTimeoutMs', 'shutdownTimeoutMs', 'requestTimeoutMs'] as const) {
+    const v = resolved[key];
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`createApiServer: ${key} must be a positive integer, got ${v}`);
+  }
+  if (options.token === '') throw new RangeError('createApiServer: token must not be empty (leave it undefined for no authentication)');
+  return resolved;
+}
+
+/** One request as a handler sees it. */
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** Decoded path parameters (`:id`). */
+  params: Record<string, string>;
+  query: URLSearchParams;
+  deps: ApiDependencies;
+  options: ResolvedApiOptions;
+  metrics: ApiMetrics;
+  /** True once close() began: readiness fails. */
+  closing(): boolean;
+  /** POST /documents in progress (for the concurrency bound). */
+  submissions: { active: number };
+}
+
+export type Handler = (ctx: RequestContext) => Promise<void>;

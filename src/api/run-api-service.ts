@@ -1,0 +1,93 @@
+/**
+ * `era-ingest serve` as a process: builds the API's dependencies from the configuration
+ * (PostgreSQL, embedder, Kafka producer, metrics registry), serves until SIGTERM/SIGINT, then
+ * closes in order — stop accepting and finish in-flight requests, disconnect the producer,
+ * close the embedder and the database — each step even when an earlier one fails. A second
+ * signal exits at once (130).
+ */
+import type { Config } from '../config/schema.ts';
+import { createEmbedder } from '../embedding/create-embedder.ts';
+import { toPipelineError } from '../errors/pipeline-error.ts';
+import { createLogger, type Logger } from '../log/logger.ts';
+import { createMetrics } from '../metrics/metrics.ts';
+import { createKafka } from '../runtime/kafka-client.ts';
+import { migrate } from '../storage/migrate.ts';
+import { createPgClient } from '../storage/pg-client.ts';
+import { ONE_MIB } from './context.ts';
+import { connectKafkaPublisher } from './publisher.ts';
+import { createApiServer } from './server.ts';
+
+export interface ApiServiceOptions {
+  /** Validated configuration; `databaseUrl` must be set. */
+  config: Config;
+  /** @defaultValue config.apiPort */
+  port?: number;
+  /** @defaultValue config.apiHost */
+  host?: string;
+  logger?: Logger;
+}
+
+/**
+ * Runs the API until a signal. Resolves with the exit code: 0 after a clean stop, 1 when it
+ * could not start (the reason is logged).
+ */
+export async function runApiService({ config, port = config.apiPort, host = config.apiHost, logger = createLogger(config.logLevel, { component: 'api' }) }: ApiServiceOptions): Promise<number> {
+  /** Run in reverse order on the way out, each even when another fails. */
+  const cleanups: Array<{ what: string; run: () => Promise<void> | void }> = [];
+  let signalled!: () => void;
+  const stop = new Promise<void>((resolve) => {
+    signalled = resolve;
+  });
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting without draining');
+      process.exit(130);
+    }
+    logger.info({ signal }, 'stopping: finishing in-flight requests');
+    signalled();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  let code = 0;
+  try {
+    if (!config.databaseUrl) throw new Error('DATABASE_URL is not set');
+    const db = createPgClient(config.databaseUrl, { max: config.dbPoolSize, applicationName: 'era-ingest-api' });
+    cleanups.push({ what: 'database', run: () => db.close() });
+    await migrate(db, { dimension: config.embedDim });
+    const embedder = createEmbedder(config);
+    cleanups.push({ what: 'embedder', run: () => embedder.close?.() });
+    const publisher = await connectKafkaPublisher(createKafka(config, logger, 'api'), {
+      topicPrefix: config.topicPrefix, partitions: config.topicPartitions, replicationFactor: config.topicReplicationFactor,
+      maxMessageBytes: config.maxDocumentBytes + ONE_MIB,
+    });
+    cleanups.push({ what: 'kafka producer', run: () => publisher.close() });
+    const api = createApiServer({ publisher, db, embedder, registry: createMetrics().registry, logger }, {
+      topicPrefix: config.topicPrefix,
+      limits: { maxBytes: config.maxDocumentBytes, maxIdBytes: 1024, maxMetadataDepth: 32 },
+      maxBodyBytes: config.apiMaxBodyBytes ?? config.maxDocumentBytes + ONE_MIB,
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+      ...(config.apiToken !== undefined ? { token: config.apiToken } : {}),
+    });
+    cleanups.push({ what: 'http server', run: () => api.close() });
+    if (signals === 0) {
+      const bound = await api.listen(port, host);
+      logger.info({ port: bound, host, auth: config.apiToken !== undefined, topicPrefix: config.topicPrefix }, 'HTTP API listening');
+      await stop;
+    }
+  } catch (error) {
+    const e = toPipelineError(error);
+    logger.fatal({ code: e.code, err: e.message }, 'HTTP API failed to start');
+    code = 1;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    for (const { what, run } of cleanups.reverse()) {
+      await Promise.resolve().then(run).catch((error: unknown) => logger.error({ err: (error as Error).message }, `closing the ${what} failed`));
+    }
+    logger.info('HTTP API stopped');
+    logger.flush?.();
+  }
+  return code;
+}

@@ -1,0 +1,68 @@
+import type { Command } from 'commander';
+import { CliError, configFrom, EXIT, printJson } from '../context.ts';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export function registerBench(program: Command): void {
+  program
+    .command('bench')
+    .description('benchmark: throughput, publish→stored latency, memory and CPU per stage, in embedded and Kafka mode, against a naive baseline and the targets')
+    .option('--mode <mode>', 'embedded (PGlite), kafka (real broker + PostgreSQL, four stage processes) or all', 'all')
+    .option('--scenarios <list>', 'comma list of scaling, baseline, ceiling, rate, backlog, index', 'scaling,baseline,ceiling,rate,backlog,index')
+    .option('--docs <list>', 'documents per scaling run (default 100,1000,10000; --quick 100,1000)')
+    .option('--embedder <name>', 'hash (built in) or double (the Ollama TEST DOUBLE) for the scaling, baseline, rate and backlog runs', 'hash')
+    .option('--latency <ms>', 'Ollama double: delay per /api/embed request', '50')
+    .option('--concurrency <n>', 'Ollama double: concurrent requests it serves (more get 503) = EMBED_CONCURRENCY', '2')
+    .option('--batch <n>', 'EMBED_BATCH_SIZE: chunks per embedding request', '16')
+    .option('--ceiling-docs <n>', 'documents of the Ollama-double ceiling runs (default 2500; --quick 1000)')
+    .option('--rate <docs/s>', 'sustained-rate run: documents/s (default: half the largest Kafka scaling run\'s rate)')
+    .option('--duration <s>', 'sustained-rate run: seconds of publishing (default 60; --quick 20)')
+    .option('--backlog-chunks <n>', 'backlog drain: chunks published before the stages start (default 100000; --quick 20000)')
+    .option('--baseline-docs <n>', 'documents of the naive baseline run (and of the era-ingest run it is compared with)', '1000')
+    .option('--index-chunks <n>', 'HNSW cost: chunks written with and without the index (default 20000; --quick 5000)')
+    .option('--warmup <n>', 'warm-up documents before each measurement (default 10 % of the run, 20–500)')
+    .option('--cooldown <s>', 'seconds of sampling after each measurement (default 5; --quick 2)')
+    .option('--partitions <n>', 'partitions of each run\'s topics', '6')
+    .option('--profile <name>', 'PROFILE of the stages: local, standard, high-throughput', 'standard')
+    .option('--flow-rate <rate>', 'FLOW_RATE of the stages: unlimited or messages/s', 'unlimited')
+    .option('--stage-env <NAME=value>', 'extra environment for the stages and the embedded worker (repeatable)', collect, [])
+    .option('--out <file>', 'JSON result file; the SVG chart and the logs go next to it (default bench/results/<timestamp>.json)')
+    .option('--cpu-prof', 'write V8 CPU profiles of the stage processes next to the results')
+    .option('--stall <s>', 'give up a run when no document was stored for this long', '60')
+    .option('--idle-wait <s>', 'before each run, wait up to this long for the machine to be ≤ 25 % busy (0 = do not wait)', '120')
+    .option('--replicas <list>', 'what-if, Kafka mode: processes per stage, e.g. store=2 (they share the stage\'s partitions)')
+    .option('--vector-index <kind>', 'what-if, Kafka mode: hnsw (as migrated; the targets assume it), none, or hnsw-m8 (m=8, ef_construction=32)', 'hnsw')
+    .option('--no-job', 'publish without an era.job header (no job-status writes by the stages)')
+    .option('--keep', 'keep the runs\' topics and databases (for inspection)')
+    .option('--quick', 'smaller runs: 100 and 1,000 documents, 20 s sustained rate, 20,000-chunk backlog')
+    .option('--json', 'print the JSON report instead of the tables')
+    .addHelpText('after', [
+      '',
+      'Kafka mode uses KAFKA_BROKERS and DATABASE_URL (eval "$(infra/services.sh up)"): every run gets its own topics',
+      '(TOPIC_PREFIX), consumer groups and database (CREATE DATABASE, dropped afterwards). Targets are printed beside',
+      'the figures as PASS / FALL SHORT; they are benchmark targets, not tests: the exit code is 1 only when a run failed.',
+      'Examples:  era-ingest bench --quick            era-ingest bench --mode kafka --scenarios scaling --docs 10000',
+    ].join('\n'))
+    .action(async (flags: Record<string, unknown>) => {
+      const [{ parseBenchOptions, UsageError }, { runBench }] = await Promise.all([import('../../../bench/lib/options.ts'), import('../../../bench/run.ts')]);
+      let options;
+      try {
+        options = parseBenchOptions(flags as import('../../../bench/lib/options.ts').RawBenchFlags);
+      } catch (error) {
+        if (error instanceof UsageError) throw new CliError(error.message, EXIT.usage);
+        throw error;
+      }
+      const config = configFrom();
+      const log = (message: string): void => void process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+      const run = await runBench(options, {
+        brokers: config.kafkaBrokers,
+        ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+        embedDim: config.embedDim,
+        chunker: { maxTokens: config.chunkTokens, overlapTokens: config.chunkOverlap },
+        command: `era-ingest ${process.argv.slice(process.argv.indexOf('bench')).join(' ')}`,
+      }, log);
+      if (options.json) printJson(run.report);
+      else process.stdout.write(`${run.text}\n`);
+      process.exitCode = run.report.scenarios.some((s) => s.error) ? EXIT.failure : EXIT.ok;
+    });
+}

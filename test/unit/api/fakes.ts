@@ -1,0 +1,75 @@
+/**
+ * In-memory stand-ins for the API's dependencies (unit tests: no network but the loopback
+ * HTTP server under test).
+ */
+import { Registry } from 'prom-client';
+import { createApiServer, type ApiServer } from '../../../src/api/server.ts';
+import type { ApiOptions } from '../../../src/api/context.ts';
+import type { Publisher } from '../../../src/api/publisher.ts';
+import { DependencyError } from '../../../src/errors/pipeline-error.ts';
+import { createHashEmbedder } from '../../../src/embedding/hash-embedder.ts';
+import type { SqlClient, SqlResult } from '../../../src/storage/sql-client.ts';
+import type { RawRecord } from '../../../src/topics/raw-record.ts';
+
+export class FakePublisher implements Publisher {
+  readonly sent: Array<{ topic: string; records: RawRecord[] }> = [];
+  up = true;
+  failWith?: Error;
+  /** When set, send waits for it (to hold a request in flight). */
+  gate?: Promise<void>;
+
+  async send(topic: string, records: readonly RawRecord[]): Promise<void> {
+    if (this.gate) await this.gate;
+    if (this.failWith) throw this.failWith;
+    this.sent.push({ topic, records: [...records] });
+  }
+
+  connected(): boolean {
+    return this.up;
+  }
+
+  async close(): Promise<void> {
+    this.up = false;
+  }
+
+  get records(): RawRecord[] {
+    return this.sent.flatMap((s) => s.records);
+  }
+}
+
+export class FakeDb implements SqlClient {
+  readonly kind = 'pg' as const;
+  readonly queries: Array<{ sql: string; params?: unknown[] }> = [];
+  down = false;
+
+  async query<R>(sql: string, params?: unknown[]): Promise<SqlResult<R>> {
+    if (this.down) throw new DependencyError('postgres', 'connection refused');
+    this.queries.push({ sql, ...(params ? { params } : {}) });
+    return { rows: [], rowCount: 0 };
+  }
+
+  transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
+    return fn(this);
+  }
+
+  async close(): Promise<void> {}
+}
+
+export interface Harness {
+  api: ApiServer;
+  base: string;
+  publisher: FakePublisher;
+  db: FakeDb;
+  registry: Registry;
+}
+
+export async function startFakeApi(options: Partial<ApiOptions> = {}): Promise<Harness> {
+  const publisher = new FakePublisher();
+  const db = new FakeDb();
+  const registry = new Registry();
+  const api = createApiServer({ publisher, db, embedder: createHashEmbedder({ dimension: 16, model: 'hash-v1' }), registry }, { topicPrefix: 'unit', ...options });
+  const port = await api.listen(0, '127.0.0.1');
+  return { api, base: `http://127.0.0.1:${port}`, publisher, db, registry };
+}
+
+export const json = (value: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof value === 'string' ? value : JSON.stringify(value) });

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { embeddingCeiling, evaluateTargets, statusOf, TARGETS } from '../../../bench/lib/targets.ts';
+import type { ScenarioResult } from '../../../bench/lib/types.ts';
+
+function scenario(over: Partial<ScenarioResult>): ScenarioResult {
+  return {
+    id: 'x', title: 'x', mode: 'kafka', implementation: 'era-ingest', embedder: 'hash', kind: 'scaling',
+    docs: 1000, chunks: 4000, warmupDocs: 100, storedDocs: 1000, storedChunks: 4000, seconds: 2, docsPerSec: 500, chunksPerSec: 2000,
+    successRate: 1, dlq: 0, processes: [], stages: [], series: [], settings: {}, notes: [], ...over,
+  };
+}
+
+const double = { latencyMs: 50, concurrency: 2, batchSize: 16 };
+const byId = (rows: ReturnType<typeof evaluateTargets>) => new Map(rows.map((r) => [r.id, r]));
+
+describe('benchmark targets', () => {
+  it('compares against thresholds in the right direction', () => {
+    expect(statusOf(2000, '>=', 2000)).toBe('PASS');
+    expect(statusOf(1999, '>=', 2000)).toBe('FALL SHORT');
+    expect(statusOf(500, '<=', 500)).toBe('PASS');
+    expect(statusOf(501, '<=', 500)).toBe('FALL SHORT');
+    expect(statusOf(undefined, '>=', 1)).toBe('NOT MEASURED');
+    expect(statusOf(Number.NaN, '>=', 1)).toBe('NOT MEASURED');
+    expect(statusOf(42, 'info')).toBe('INFO');
+  });
+
+  it('computes the embedding ceiling from latency, concurrency and batch size', () => {
+    expect(embeddingCeiling(double)).toBe(640);
+    expect(embeddingCeiling({ ...double, latencyMs: 0 })).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('reports every target as not measured when nothing ran', () => {
+    const rows = evaluateTargets({ scenarios: [], double });
+    expect(rows.map((r) => r.status)).toEqual(rows.map(() => 'NOT MEASURED'));
+    expect(rows.map((r) => r.id)).toEqual(['kafka-throughput', 'naive-ratio', 'embedded-throughput', 'ceiling-kafka', 'ceiling-embedded', 'latency-p95', 'backlog-rss', 'index-share']);
+  });
+
+  it('takes the largest scaling run and the naive ratio at the same document count', () => {
+    const rows = byId(evaluateTargets({
+      scenarios: [
+        scenario({ id: 'k100', docs: 100, chunksPerSec: 5000 }),
+        scenario({ id: 'k1000', docs: 1000, chunksPerSec: 1500 }),
+        scenario({ id: 'naive1000', docs: 1000, implementation: 'naive', chunksPerSec: 100 }),
+        scenario({ id: 'broken', docs: 100_000, chunksPerSec: 9_999, error: 'boom' }),
+      ],
+      double,
+    }));
+    expect(rows.get('kafka-throughput')).toMatchObject({ measured: 1500, status: 'FALL SHORT', source: 'k1000' });
+    expect(rows.get('naive-ratio')).toMatchObject({ measured: 15, status: 'PASS', source: 'naive1000' });
+  });
+
+  it('evaluates the ceiling, latency and backlog targets with their caveats', () => {
+    const rows = byId(evaluateTargets({
+      scenarios: [
+        scenario({ id: 'ceil', embedder: 'double', kind: 'ceiling', chunksPerSec: 600 }),
+        scenario({ id: 'emb-ceil', mode: 'embedded', embedder: 'double', kind: 'ceiling', chunksPerSec: 400 }),
+        scenario({ id: 'rate', kind: 'rate', latency: { count: 10, min: 1, mean: 2, p50: 100, p95: 450, p99: 600, max: 700 }, publishRate: { asked: 250, achieved: 249, seconds: 60 } }),
+        scenario({ id: 'backlog', kind: 'backlog', chunks: 20_000, processes: [
+          { name: 'chunk', pid: 1, peakRssMb: 180, maxSampledRssMb: 170, cpuSeconds: 1, cpuShare: 0.1, cpuSecondsTotal: 2 },
+          { name: 'store', pid: 2, peakRssMb: 260, maxSampledRssMb: 250, cpuSeconds: 1, cpuShare: 0.1, cpuSecondsTotal: 2 },
+        ] }),
+      ],
+      indexCost: { chunks: 1000, batchSize: 256, withIndexSeconds: 4, withoutIndexSeconds: 1, withIndexRowsPerSec: 250, withoutIndexRowsPerSec: 1000, indexShare: 0.75 },
+      double,
+    }));
+    expect(rows.get('ceiling-kafka')).toMatchObject({ status: 'PASS', threshold: 576 });
+    expect(rows.get('ceiling-embedded')).toMatchObject({ status: 'FALL SHORT', measured: 400 });
+    expect(rows.get('ceiling-embedded')!.caveat).toContain('63 % of the ceiling');
+    expect(rows.get('latency-p95')).toMatchObject({ status: 'PASS', measured: 450 });
+    expect(rows.get('backlog-rss')).toMatchObject({ status: 'FALL SHORT', measured: 260 });
+    expect(rows.get('backlog-rss')!.caveat).toMatch(/worst: store.*backlog was 20,000 chunks, not 100,000/);
+    expect(rows.get('index-share')).toMatchObject({ status: 'INFO', measured: 75 });
+    expect(TARGETS.kafkaChunksPerSec).toBe(2000);
+  });
+
+  it('flags a run that did not store every document', () => {
+    const rows = byId(evaluateTargets({ scenarios: [scenario({ mode: 'embedded', successRate: 0.5 })], double }));
+    expect(rows.get('embedded-throughput')!.caveat).toContain('only 50.0 %');
+  });
+});
