@@ -125,6 +125,11 @@ export async function runEmbeddedScenario(spec: EmbeddedScenarioSpec, log: (m: s
     result.series = series;
     const chunkCounter = progress.map((p) => ({ at: p.at, value: p.chunksStored }));
     result.stages = [{ name: 'embedded pipeline', records: result.storedChunks, perSecond: result.chunksPerSec, peakPerSecond: peakWindow(counterRates([{ at: t0, value: 0 }, ...chunkCounter], t0, tEnd), 2), maxInputLag: 0 }];
+    const phases = final.phases as { embedWallS: number; storeTransactionsS: number; otherQueriesS: number } | undefined;
+    if (phases) {
+      result.phases = phases;
+      notes.push(`of the ${result.seconds.toFixed(1)} s: ≥ 1 embedding request in flight ${phases.embedWallS.toFixed(1)} s, store transactions ${phases.storeTransactionsS.toFixed(1)} s, other queries (stored-vector lookups) ${phases.otherQueriesS.toFixed(1)} s`);
+    }
     if (double) notes.push(`Ollama double answered ${double.calls} requests (${double.inputs} inputs)`);
     log(`${spec.id}: ${result.storedDocs}/${result.docs} documents, ${result.chunksPerSec.toFixed(0)} chunks/s`);
   } catch (error) {

@@ -21,6 +21,8 @@ import { buildProfiles } from '../../src/stages/minister/profiles.ts';
 import { migrate } from '../../src/storage/migrate.ts';
 import { upsertMinisterProfiles } from '../../src/storage/ministers.ts';
 import { createPgliteClient } from '../../src/storage/pglite-client.ts';
+import type { SqlClient } from '../../src/storage/sql-client.ts';
+import type { Embedder } from '../../src/embedding/types.ts';
 import { benchDocument } from '../lib/corpus.ts';
 
 export interface WorkerInput {
@@ -40,18 +42,62 @@ async function* items(tag: string, count: number, readAt?: number[]): AsyncGener
   }
 }
 
+/**
+ * Where the measured run's wall time goes: seconds with at least one embedding request in
+ * flight, seconds inside store transactions (writeBatch), seconds in other queries (the
+ * stored-vector lookup). Wrappers only time; they change nothing.
+ */
+const timed = (() => {
+  let embedInFlight = 0;
+  let embedSince = 0;
+  let embedWall = 0;
+  let writeS = 0;
+  let queryS = 0;
+  let client: SqlClient | undefined;
+  return {
+    wrapEmbed<T>(fn: () => Promise<T>): Promise<T> {
+      if (embedInFlight++ === 0) embedSince = performance.now();
+      return fn().finally(() => {
+        if (--embedInFlight === 0) embedWall += performance.now() - embedSince;
+      });
+    },
+    wrapClient(inner: SqlClient): SqlClient {
+      client = {
+        kind: inner.kind,
+        query: async (sql, params) => {
+          const t = performance.now();
+          try { return await inner.query(sql, params); } finally { queryS += performance.now() - t; }
+        },
+        transaction: async (fn) => {
+          const t = performance.now();
+          try { return await inner.transaction(fn); } finally { writeS += performance.now() - t; }
+        },
+        close: () => inner.close(),
+      };
+      return client;
+    },
+    get client(): SqlClient { return client!; },
+    reset(): void { embedWall = 0; writeS = 0; queryS = 0; },
+    phases: () => ({ embedWallS: embedWall / 1000, storeTransactionsS: writeS / 1000, otherQueriesS: queryS / 1000 }),
+  };
+})();
+
+function timedEmbedder(inner: Embedder): Embedder {
+  return { ...inner, model: inner.model, dimension: inner.dimension, kind: inner.kind, embed: (texts, signal) => timed.wrapEmbed(() => inner.embed(texts, signal)) };
+}
+
 const input = JSON.parse(process.argv[2] ?? '{}') as WorkerInput;
 const config = loadConfig({ ...process.env, ...input.env });
 const dir = mkdtempSync(join(tmpdir(), 'era-bench-pglite-'));
-const client = await createPgliteClient({ dataDir: dir });
+const client = timed.wrapClient(await createPgliteClient({ dataDir: dir }));
 try {
   await migrate(client, { dimension: config.embedDim });
   const ministers = loadMinistersFile(config.ministersFile);
   await upsertMinisterProfiles(client, ministers);
-  const embedder = createEmbedder(config);
+  const embedder = timedEmbedder(createEmbedder(config));
   const profiles = await buildProfiles(ministers, embedder);
   const common = {
-    client, embedder, profiles,
+    client: timed.client, embedder, profiles,
     chunker: { maxTokens: config.chunkTokens, overlapTokens: config.chunkOverlap },
     embedBatchSize: config.embedBatchSize, embedConcurrency: config.embedConcurrency,
   };
@@ -60,6 +106,7 @@ try {
     await ingest(items(`${input.tag}-w`, input.warmupDocs), { ...common, nowMs: Date.now(), jobId: `${input.tag}-warmup` });
   }
   emit({ type: 'measuring', at: Date.now() });
+  timed.reset();
   const readAt: number[] = [];
   const storedAt: number[] = [];
   const started = Date.now();
@@ -81,6 +128,7 @@ try {
     documents: summary.documents, chunks: summary.chunks, embedded: summary.embedded, reused: summary.reused, failures: summary.failures.length,
     latencies: storedAt.map((at, i) => at - (readAt[i] ?? at)),
     memory: process.memoryUsage(), resources: process.resourceUsage(),
+    phases: timed.phases(),
   });
 } finally {
   await client.close();

@@ -10,6 +10,7 @@
  * first stage start) to the arrival of the last `era.stored` event. Per-stage throughput comes
  * from the output topics' end offsets; latency from each event's `era.published.at` header.
  */
+import { writeFileSync } from 'node:fs';
 import { chunkDocument } from '../../src/stages/chunk/transform.ts';
 import type { RawDocument } from '../../src/topics/messages.ts';
 import { metricSum, scrapeMetrics } from '../lib/child.ts';
@@ -139,6 +140,11 @@ export async function runKafkaScenario(spec: KafkaScenarioSpec, ctx: KafkaContex
     await sleep(spec.cooldownS * 1000);
     sampler.sampleNow();
     const dlqSample = await offsets.sample();
+    // Every stage's final /metrics next to its log, for digging into a result afterwards.
+    await Promise.all([...pipeline.stages.values()].map(async (s) => {
+      const text = s.metricsPort === undefined ? undefined : await scrapeMetrics(s.metricsPort);
+      if (text) writeFileSync(`${ctx.settings.logDir}/${spec.id}-${s.name}.metrics.txt`, text);
+    }));
 
     // Figures.
     result.seconds = Math.max(0.001, (tEnd - t0) / 1000);
@@ -157,6 +163,8 @@ export async function runKafkaScenario(spec: KafkaScenarioSpec, ctx: KafkaContex
 
     result.services = [{ name: `postgres (${serviceCpu.backends} backends of this run's database)`, cpuSeconds: serviceCpu.postgresCpuSeconds, cpuShare: serviceCpu.postgresCpuSeconds / result.seconds }];
     if (serviceCpu.brokerCpuSeconds !== undefined) result.services.push({ name: 'kafka broker (whole process)', cpuSeconds: serviceCpu.brokerCpuSeconds, cpuShare: serviceCpu.brokerCpuSeconds / result.seconds });
+    const selfSeconds = (after.self.user + after.self.system - before.self.user - before.self.system) / 1e6;
+    result.services.push({ name: 'bench harness (publisher, era.stored reader, samplers)', cpuSeconds: selfSeconds, cpuShare: selfSeconds / result.seconds });
     const hz = clockTicksPerSecond();
     const heap = heaps.stop();
     for (const s of pipeline.stages.values()) {
@@ -210,6 +218,7 @@ export async function runKafkaScenario(spec: KafkaScenarioSpec, ctx: KafkaContex
       p.rssMb = Object.fromEntries([...pipeline.stages.keys()].map((n) => [n, kbToMb(sampler.at(n, at)?.rssKb ?? 0)]));
     });
     result.series = series;
+    if (pipeline.double) notes.push(`Ollama TEST DOUBLE answered ${pipeline.double.calls} /api/embed requests with ${pipeline.double.inputs} inputs (${(pipeline.double.inputs / Math.max(1, pipeline.double.calls)).toFixed(1)} per request; warm-up and minister profiles included)`);
     ctx.log(`${spec.id}: ${result.storedDocs}/${result.docs} documents, ${result.chunksPerSec.toFixed(0)} chunks/s, p95 ${result.latency?.p95.toFixed(0) ?? '-'} ms`);
   } catch (error) {
     result.error = (error as Error).message;
@@ -267,10 +276,12 @@ interface Snapshot {
   machine: { busy: number; total: number };
   /** By process name. */
   processing: Record<string, number>;
+  /** This process (publisher, era.stored reader, samplers): user + system µs. */
+  self: NodeJS.CpuUsage;
 }
 
 async function snapshot(pipeline: BenchPipeline, sampler: ProcessSampler): Promise<Snapshot> {
-  return { cpu: sampler.sampleNow(), machine: readMachineCpu(), processing: await processingSeconds(pipeline) };
+  return { cpu: sampler.sampleNow(), machine: readMachineCpu(), processing: await processingSeconds(pipeline), self: process.cpuUsage() };
 }
 
 /** Seconds each era-ingest stage spent in `process` so far (era_processing_seconds_sum). */

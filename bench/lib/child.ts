@@ -38,6 +38,28 @@ export interface BenchChild {
 
 const TAIL = 64 * 1024;
 
+/**
+ * Children still running. If the benchmark process exits for any reason (a crash, Ctrl-C),
+ * they are killed with it instead of being left behind as orphans holding ports and groups.
+ */
+const live = new Set<ChildProcess>();
+let exitHook = false;
+function killOnExit(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const c of live) c.kill('SIGKILL');
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      for (const c of live) c.kill('SIGTERM');
+      setTimeout(() => process.exit(130), 5_000);
+    });
+  }
+}
+
 export function spawnChild({ name, entry, args, env, logFile, cpuProfDir, onLine }: ChildOptions): BenchChild {
   mkdirSync(dirname(logFile), { recursive: true });
   if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
@@ -47,6 +69,7 @@ export function spawnChild({ name, entry, args, env, logFile, cpuProfDir, onLine
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  killOnExit(child);
   const log = createWriteStream(logFile);
   let tail = '';
   let head = ''; // the first 64 KB, where start-up lines (port, "started") are

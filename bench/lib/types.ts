@@ -110,6 +110,8 @@ export interface ScenarioResult {
   storeProcessingSeconds?: number;
   settings: Record<string, string>;
   notes: string[];
+  /** Embedded mode: where the wall time went (embedding in flight, store transactions, other queries), s. */
+  phases?: { embedWallS: number; storeTransactionsS: number; otherQueriesS: number };
   /** Set when the scenario failed to run; the figures are then partial. */
   error?: string;
 }

@@ -36,7 +36,17 @@ export interface TestPipeline {
   stop(): Promise<Record<string, number | string>>;
 }
 
-export async function startPipeline({ dimension = 64, chunkTokens = 64, chunkOverlap = 8, extraEnv = {} }: { dimension?: number; chunkTokens?: number; chunkOverlap?: number; extraEnv?: Record<string, string> } = {}): Promise<TestPipeline> {
+export interface PipelineOptions {
+  dimension?: number;
+  chunkTokens?: number;
+  chunkOverlap?: number;
+  /** Settings for every stage and CLI call. */
+  extraEnv?: Record<string, string>;
+  /** Settings for one stage only, e.g. `{ chunk: { FLOW_RATE: '100' } }`. */
+  stageEnv?: Record<string, Record<string, string>>;
+}
+
+export async function startPipeline({ dimension = 64, chunkTokens = 64, chunkOverlap = 8, extraEnv = {}, stageEnv = {} }: PipelineOptions = {}): Promise<TestPipeline> {
   const kit = new KafkaTestKit();
   const prefix = uniqueName('p');
   kit.track(...allTopics(prefix));
@@ -53,7 +63,7 @@ export async function startPipeline({ dimension = 64, chunkTokens = 64, chunkOve
   const stages = new Map<string, ServiceProcess>();
   const stored: StoredEvent[] = [];
   const startStage = async (name: string): Promise<ServiceProcess> => {
-    const p = startProcess('src/cli/main.ts', ['stage', name], env);
+    const p = startProcess('src/cli/main.ts', ['stage', name], { ...env, ...stageEnv[name] });
     stages.set(name, p);
     await p.waitForOutput(`"msg":"stage ${name} started"`, 90_000);
     return p;

@@ -53,6 +53,9 @@ export function registerBench(program: Command): void {
         throw error;
       }
       const config = configFrom();
+      if (options.modes.includes('kafka') && !config.databaseUrl) {
+        throw new CliError('Kafka mode needs DATABASE_URL: a PostgreSQL with pgvector where the benchmark may CREATE DATABASE (eval "$(infra/services.sh up)" sets it and KAFKA_BROKERS); or run --mode embedded', EXIT.usage);
+      }
       const log = (message: string): void => void process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
       const run = await runBench(options, {
         brokers: config.kafkaBrokers,

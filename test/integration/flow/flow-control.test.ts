@@ -18,7 +18,11 @@ describe('flow control on the running pipeline', () => {
   let p: TestPipeline;
 
   beforeAll(async () => {
-    p = await startPipeline({ extraEnv: { DOWNSTREAM_LAG_LIMIT: String(LAG_LIMIT), FLOW_SAMPLE_MS: '200', FLOW_RATE: '100', FLOW_BURST: '20', EMBED_CONCURRENCY: '1', EMBED_BATCH_SIZE: '16' } });
+    // Only the chunk stage is paced; the others take work as fast as they can.
+    p = await startPipeline({
+      extraEnv: { DOWNSTREAM_LAG_LIMIT: String(LAG_LIMIT), FLOW_SAMPLE_MS: '200', FLOW_RATE: 'unlimited', EMBED_CONCURRENCY: '1', EMBED_BATCH_SIZE: '16' },
+      stageEnv: { chunk: { FLOW_RATE: '100', FLOW_BURST: '20' } },
+    });
   }, 240_000);
 
   afterAll(async () => {
