@@ -3,6 +3,7 @@
  * sampled from here, its progress lines turned into the time series. With the Ollama test
  * double, the double runs in this process and the worker calls it over HTTP.
  */
+import { cpus } from 'node:os';
 import { startOllamaDouble, type OllamaDouble } from '../../test/helpers/ollama-double.ts';
 import { spawnChild } from '../lib/child.ts';
 import { clockTicksPerSecond, kbToMb, ProcessSampler, readMachineCpu } from '../lib/proc.ts';
@@ -77,9 +78,9 @@ export async function runEmbeddedScenario(spec: EmbeddedScenarioSpec, log: (m: s
     sampler.start();
     log(`${spec.id}: embedded worker started (warm-up ${spec.warmupDocs} documents, then ${spec.docs} documents, ${result.chunks} chunks)`);
     await child.waitFor(/"type":"measuring"/, 600_000);
-    const before = { cpu: sampler.sampleNow().get('embedded'), machine: readMachineCpu() };
+    const before = { cpu: sampler.sampleNow().get('embedded'), machine: readMachineCpu(), self: process.cpuUsage() };
     await child.waitFor(/"type":"result"/, 3_600_000);
-    const after = { cpu: sampler.sampleNow().get('embedded'), machine: readMachineCpu() };
+    const after = { cpu: sampler.sampleNow().get('embedded'), machine: readMachineCpu(), self: process.cpuUsage() };
     log(`${spec.id}: cool-down ${spec.cooldownS} s`);
     await new Promise((r) => setTimeout(r, spec.cooldownS * 1000));
     sampler.sampleNow();
@@ -109,6 +110,9 @@ export async function runEmbeddedScenario(spec: EmbeddedScenarioSpec, log: (m: s
       maxSampledRssMb: kbToMb(Math.max(0, ...(sampler.samples.get('embedded') ?? []).map((s) => s.rssKb))),
       cpuSeconds, cpuShare: cpuSeconds / result.seconds, cpuSecondsTotal: (last?.cpuTicks ?? 0) / hz,
     });
+    const selfSeconds = (after.self.user + after.self.system - before.self.user - before.self.system) / 1e6;
+    result.services = [{ name: `bench harness${double ? ' (incl. the Ollama test double)' : ''}`, cpuSeconds: selfSeconds, cpuShare: selfSeconds / result.seconds }];
+    if (result.machineCpuBusy !== undefined) result.otherCpuCores = Math.max(0, result.machineCpuBusy * cpus().length - cpuSeconds / result.seconds - selfSeconds / result.seconds);
     // Per-document completion times from the progress lines (documents complete in order).
     const stored: Array<{ at: number; chunks: number; latencyMs: number }> = [];
     let prevDocs = 0;
@@ -125,10 +129,14 @@ export async function runEmbeddedScenario(spec: EmbeddedScenarioSpec, log: (m: s
     result.series = series;
     const chunkCounter = progress.map((p) => ({ at: p.at, value: p.chunksStored }));
     result.stages = [{ name: 'embedded pipeline', records: result.storedChunks, perSecond: result.chunksPerSec, peakPerSecond: peakWindow(counterRates([{ at: t0, value: 0 }, ...chunkCounter], t0, tEnd), 2), maxInputLag: 0 }];
-    const phases = final.phases as { embedWallS: number; storeTransactionsS: number; otherQueriesS: number } | undefined;
+    const phases = final.phases as NonNullable<ScenarioResult['phases']> | undefined;
     if (phases) {
       result.phases = phases;
-      notes.push(`of the ${result.seconds.toFixed(1)} s: ≥ 1 embedding request in flight ${phases.embedWallS.toFixed(1)} s, store transactions ${phases.storeTransactionsS.toFixed(1)} s, other queries (stored-vector lookups) ${phases.otherQueriesS.toFixed(1)} s`);
+      notes.push(`of the ${result.seconds.toFixed(1)} s: ≥ 1 embedding request in flight ${phases.embedWallS.toFixed(1)} s, store transactions ${phases.storeTransactionsS.toFixed(1)} s, other queries (stored-vector lookups) ${phases.otherQueriesS.toFixed(1)} s${phases.storeTransactionsS + phases.embedWallS + phases.otherQueriesS > result.seconds * 0.9 ? ' — they add up to the wall time: embedding and storing do not overlap' : ''}`);
+      if (double && phases.embedCalls > 0) {
+        const batch = Number(env.EMBED_BATCH_SIZE ?? 16);
+        notes.push(`${phases.embedCalls} embed requests, ${phases.embedMeanMs.toFixed(1)} ms each on average (double set to ${spec.double!.latencyMs} ms): effective ceiling ${spec.double!.concurrency} × ${batch} / ${phases.embedMeanMs.toFixed(1)} ms = ${((spec.double!.concurrency * batch * 1000) / phases.embedMeanMs).toFixed(0)} chunks/s`);
+      }
     }
     if (double) notes.push(`Ollama double answered ${double.calls} requests (${double.inputs} inputs)`);
     log(`${spec.id}: ${result.storedDocs}/${result.docs} documents, ${result.chunksPerSec.toFixed(0)} chunks/s`);

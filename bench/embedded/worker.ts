@@ -53,12 +53,18 @@ const timed = (() => {
   let embedWall = 0;
   let writeS = 0;
   let queryS = 0;
+  let embedCalls = 0;
+  let embedCallMs = 0;
   let client: SqlClient | undefined;
   return {
     wrapEmbed<T>(fn: () => Promise<T>): Promise<T> {
-      if (embedInFlight++ === 0) embedSince = performance.now();
+      const started = performance.now();
+      if (embedInFlight++ === 0) embedSince = started;
       return fn().finally(() => {
-        if (--embedInFlight === 0) embedWall += performance.now() - embedSince;
+        const now = performance.now();
+        embedCalls += 1;
+        embedCallMs += now - started;
+        if (--embedInFlight === 0) embedWall += now - embedSince;
       });
     },
     wrapClient(inner: SqlClient): SqlClient {
@@ -77,8 +83,8 @@ const timed = (() => {
       return client;
     },
     get client(): SqlClient { return client!; },
-    reset(): void { embedWall = 0; writeS = 0; queryS = 0; },
-    phases: () => ({ embedWallS: embedWall / 1000, storeTransactionsS: writeS / 1000, otherQueriesS: queryS / 1000 }),
+    reset(): void { embedWall = 0; writeS = 0; queryS = 0; embedCalls = 0; embedCallMs = 0; },
+    phases: () => ({ embedWallS: embedWall / 1000, storeTransactionsS: writeS / 1000, otherQueriesS: queryS / 1000, embedCalls, embedMeanMs: embedCalls ? embedCallMs / embedCalls : 0 }),
   };
 })();
 

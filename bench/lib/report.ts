@@ -25,11 +25,12 @@ const ms = (l: LatencySummary | undefined, k: keyof LatencySummary): string | nu
 
 export function scenarioTable(scenarios: readonly ScenarioResult[]): string {
   return table(
-    ['scenario', 'docs', 'chunks', 'seconds', 'docs/s', 'chunks/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'stored', 'DLQ', 'machine CPU'],
+    ['scenario', 'docs', 'chunks', 'seconds', 'docs/s', 'chunks/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'stored', 'DLQ', 'machine CPU', 'other load'],
     scenarios.map((s) => [
       s.id, s.docs, s.chunks, s.seconds, s.docsPerSec, s.chunksPerSec,
       ms(s.latency, 'p50'), ms(s.latency, 'p95'), ms(s.latency, 'p99'), ms(s.latency, 'max'),
       `${(s.successRate * 100).toFixed(1)} %`, s.dlq, s.machineCpuBusy === undefined ? '-' : `${(s.machineCpuBusy * 100).toFixed(0)} %`,
+      s.otherCpuCores === undefined ? '-' : `${s.otherCpuCores.toFixed(2)} cores`,
     ]),
   );
 }
@@ -74,7 +75,8 @@ export function formatReport(report: BenchReport, files: { json: string; svg: st
     `era-ingest benchmark — ${report.startedAt}`,
     `machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}${m.kafka ? `; ${m.kafka}` : ''}${m.postgres ? `; ${m.postgres}` : ''}`,
     '',
-    'Scenarios (latency: publish→stored, from era.published.at to the era.stored event; embedded: read→stored)',
+    'Scenarios (latency: publish→stored, from era.published.at to the era.stored event; embedded: read→stored;',
+    '           machine CPU: all CPUs busy; other load: CPU used by processes outside this run, in cores)',
     scenarioTable(report.scenarios),
     '',
     'Processes (peak RSS = VmHWM; heap = largest V8 heap used/total; CPU s = user+system during the measurement; out/s = records produced per second of the stage\'s active time; busy s = time inside the stage\'s batch processing)',

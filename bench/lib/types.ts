@@ -102,6 +102,12 @@ export interface ScenarioResult {
    * to the run's database, and the broker process (shared with anything else using it).
    */
   services?: Array<{ name: string; cpuSeconds: number; cpuShare: number }>;
+  /**
+   * CPU used by everything else on the machine during the measurement, in cores: the machine's
+   * busy time minus the processes and services above. Well above 0 means another workload
+   * competed with this run (its figures are then pessimistic).
+   */
+  otherCpuCores?: number;
   /** Share of all CPUs busy (whole machine: broker, PostgreSQL and the bench too), 0..1. */
   machineCpuBusy?: number;
   /** Sustained-rate scenarios: asked and achieved publish rate, documents/s. */
@@ -111,7 +117,7 @@ export interface ScenarioResult {
   settings: Record<string, string>;
   notes: string[];
   /** Embedded mode: where the wall time went (embedding in flight, store transactions, other queries), s. */
-  phases?: { embedWallS: number; storeTransactionsS: number; otherQueriesS: number };
+  phases?: { embedWallS: number; storeTransactionsS: number; otherQueriesS: number; embedCalls: number; embedMeanMs: number };
   /** Set when the scenario failed to run; the figures are then partial. */
   error?: string;
 }

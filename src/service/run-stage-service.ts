@@ -14,7 +14,7 @@ import { StageRunner } from '../runtime/stage-runner.ts';
 import { createStage } from '../stages/create-stage.ts';
 import { PRESETS } from '../flow-control/presets.ts';
 import { stageFlow } from '../flow-control/stage-flow.ts';
-import { DEFAULT_RETRY_POLICY } from '../runtime/backoff.ts';
+import { DEFAULT_RETRY_POLICY, retry } from '../runtime/backoff.ts';
 import { topicNames } from '../topics/names.ts';
 import { JobTracker } from '../runtime/job-tracker.ts';
 import { createPgClient } from '../storage/pg-client.ts';
@@ -40,6 +40,7 @@ export async function runStageService({ name, config, logger = createLogger(conf
   });
   logger.info({ port: server.port }, 'metrics, /healthz and /readyz listening');
   let signals = 0;
+  const startAbort = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     signals += 1;
     if (signals > 1) {
@@ -47,18 +48,22 @@ export async function runStageService({ name, config, logger = createLogger(conf
       process.exit(130);
     }
     logger.info({ signal }, 'stopping: draining in-flight work');
+    startAbort.abort();
     void runner?.close();
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
-    const stage = await createStage(name, config, { metrics });
+    // Dependencies may still be starting (or down): retry what is retriable, fail fast on the rest.
+    const startRetry = { ...DEFAULT_RETRY_POLICY, ...PRESETS[config.profile].retry };
+    const onStartRetry = (error: unknown, attempt: number, delayMs: number): void => logger.warn({ err: (error as Error).message, attempt, delayMs }, 'a dependency is not ready; retrying');
+    const stage = (await retry(() => createStage(name, config, { metrics }), startRetry, { onRetry: onStartRetry, signal: startAbort.signal })).value;
     // Job status (era-ingest status) is recorded where a database is configured.
     let tracker: JobTracker | undefined;
     if (config.databaseUrl) {
       const jobsClient: SqlClient = createPgClient(config.databaseUrl, { max: 1 });
       cleanups.push(() => jobsClient.close());
-      await migrate(jobsClient, { dimension: config.embedDim });
+      await retry(() => migrate(jobsClient, { dimension: config.embedDim }), startRetry, { onRetry: onStartRetry, signal: startAbort.signal });
       tracker = new JobTracker(jobsClient, name, topicNames(config.topicPrefix).stored, logger);
       const t = tracker;
       cleanups.push(() => t.close());
@@ -72,6 +77,7 @@ export async function runStageService({ name, config, logger = createLogger(conf
     return 0;
   } catch (error) {
     const e = toPipelineError(error);
+    if (e.code === 'SHUTDOWN') return 0;
     logger.fatal({ code: e.code, err: e.message }, `stage ${name} failed`);
     await runner?.close();
     return 1;

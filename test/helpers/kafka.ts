@@ -1,7 +1,7 @@
 /**
  * Kafka helpers for integration tests, against the real broker of global-setup.ts.
  */
-import { Kafka, logLevel, type Admin, type IHeaders, type Message } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type IHeaders, type Message, type Producer } from 'kafkajs';
 import { headersToStrings } from '../../src/runtime/kafka-source.ts';
 import type { Headers } from '../../src/topics/headers.ts';
 import { uniqueName } from './names.ts';
@@ -18,15 +18,20 @@ export interface ConsumedRecord {
   rawHeaders: IHeaders;
 }
 
-export function testKafka(clientId = 'test'): Kafka {
-  return new Kafka({ clientId, brokers: kafkaBrokers(), logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+export function testKafka(clientId = 'test', brokers: string[] = kafkaBrokers()): Kafka {
+  return new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING, retry: { retries: 3 } });
 }
 
 export class KafkaTestKit {
-  readonly kafka = testKafka();
+  readonly kafka: Kafka;
+  /** `brokers` selects another broker (a fault-injection instance); default: the shared one. */
+  constructor(brokers?: string[]) {
+    this.kafka = testKafka('test', brokers);
+  }
   private admin?: Admin;
   private readonly topics: string[] = [];
-  private producer = this.kafka.producer({ allowAutoTopicCreation: false, idempotent: true });
+  private readonly producer = (): Producer => (this.producerInstance ??= this.kafka.producer({ allowAutoTopicCreation: false, idempotent: true }));
+  private producerInstance?: Producer;
   private producerConnected = false;
 
   async adminClient(): Promise<Admin> {
@@ -52,11 +57,11 @@ export class KafkaTestKit {
 
   async produce(topic: string, messages: Message[]): Promise<void> {
     if (!this.producerConnected) {
-      await this.producer.connect();
+      await this.producer().connect();
       this.producerConnected = true;
     }
     for (let i = 0; i < messages.length; i += 500) {
-      await this.producer.send({ topic, acks: -1, messages: messages.slice(i, i + 500) });
+      await this.producer().send({ topic, acks: -1, messages: messages.slice(i, i + 500) });
     }
   }
 
@@ -105,7 +110,7 @@ export class KafkaTestKit {
   }
 
   async cleanup(): Promise<void> {
-    if (this.producerConnected) await this.producer.disconnect();
+    if (this.producerConnected) await this.producer().disconnect();
     if (this.topics.length) await this.adminClient();
     if (this.admin) {
       const existing = new Set(await this.admin.listTopics());

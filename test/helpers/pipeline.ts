@@ -44,18 +44,22 @@ export interface PipelineOptions {
   extraEnv?: Record<string, string>;
   /** Settings for one stage only, e.g. `{ chunk: { FLOW_RATE: '100' } }`. */
   stageEnv?: Record<string, Record<string, string>>;
+  /** Broker list to run against (a fault-injection instance). Default: the shared test broker. */
+  brokers?: string[];
+  /** PostgreSQL server to create the pipeline's database on (a fault-injection instance). Default: the shared one. */
+  databaseUrl?: string;
 }
 
-export async function startPipeline({ dimension = 64, chunkTokens = 64, chunkOverlap = 8, extraEnv = {}, stageEnv = {} }: PipelineOptions = {}): Promise<TestPipeline> {
-  const kit = new KafkaTestKit();
+export async function startPipeline({ dimension = 64, chunkTokens = 64, chunkOverlap = 8, extraEnv = {}, stageEnv = {}, brokers, databaseUrl }: PipelineOptions = {}): Promise<TestPipeline> {
+  const kit = new KafkaTestKit(brokers);
   const prefix = uniqueName('p');
   kit.track(...allTopics(prefix));
   const topics = topicNames(prefix);
   const double = await startOllamaDouble({ dimension });
-  const db = await createTestDatabase();
+  const db = await createTestDatabase(databaseUrl);
   const sql = new pg.Pool({ connectionString: db.url, max: 2 });
   const env: Record<string, string> = {
-    KAFKA_BROKERS: kafkaBrokers().join(','), TOPIC_PREFIX: prefix, GROUP_PREFIX: uniqueName('g'), TOPIC_PARTITIONS: '3',
+    KAFKA_BROKERS: (brokers ?? kafkaBrokers()).join(','), TOPIC_PREFIX: prefix, GROUP_PREFIX: uniqueName('g'), TOPIC_PARTITIONS: '3',
     DATABASE_URL: db.url, EMBEDDER: 'ollama', OLLAMA_HOST: double.url, EMBED_MODEL: 'all-minilm', EMBED_DIM: String(dimension),
     CHUNK_TOKENS: String(chunkTokens), CHUNK_OVERLAP: String(chunkOverlap), METRICS_PORT: '0', LOG_LEVEL: 'info',
     COMMIT_INTERVAL_MS: '200', FLOW_SAMPLE_MS: '1000', ...extraEnv,

@@ -28,6 +28,15 @@ describe('bench options', () => {
     expect(o.stageEnv).toEqual({ MAX_IN_FLIGHT: '4000', X_Y: '' });
   });
 
+  it('takes what-if settings for Kafka runs: replicas, vector index, no job header', () => {
+    const o = parseBenchOptions({ replicas: 'store=2, embed=1', vectorIndex: 'none', job: false }, now);
+    expect(o).toMatchObject({ replicas: { store: 2, embed: 1 }, vectorIndex: 'none', job: false });
+    expect(parseBenchOptions({}, now)).toMatchObject({ replicas: {}, vectorIndex: 'hnsw', job: true });
+    expect(() => parseBenchOptions({ replicas: 'store=0' })).toThrow(/--replicas store=0 is invalid/);
+    expect(() => parseBenchOptions({ replicas: 'router=2' })).toThrow(/--replicas/);
+    expect(() => parseBenchOptions({ vectorIndex: 'ivfflat' })).toThrow(/--vector-index ivfflat is invalid/);
+  });
+
   it('names the flag and the fix on bad input', () => {
     expect(() => parseBenchOptions({ mode: 'cloud' })).toThrow(/--mode cloud is invalid: use embedded, kafka or all/);
     expect(() => parseBenchOptions({ docs: '100,x' })).toThrow(UsageError);

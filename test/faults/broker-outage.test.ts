@@ -1,0 +1,52 @@
+/**
+ * Fault (b): the Kafka broker stops for 20 s in the middle of a run and comes back. The stages
+ * must recover by themselves (no restart by anyone): nothing lost, nothing dead-lettered,
+ * every stage process still running. Uses a private broker on its own port (never the shared
+ * one other tests use), started and stopped by infra/kafka/kafka.sh.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { corpus } from '../helpers/corpus.ts';
+import { CHUNKER, dlqCount, expectStagesRunning, expectStoredExactly, retrySummary, sleep, SOAK, trickle, waitForDrain } from '../helpers/fault-checks.ts';
+import { startFaultKafka, type FaultService } from '../helpers/fault-services.ts';
+import { startPipeline } from '../helpers/pipeline.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+const DOCS = SOAK ? 1000 : 300;
+const DOWN_MS = 20_000;
+const VERSION = 2_000;
+
+describe('fault: Kafka broker outage', () => {
+  let broker: FaultService;
+  beforeAll(async () => {
+    broker = await startFaultKafka();
+  }, 180_000);
+  afterAll(async () => {
+    await broker?.destroy();
+  }, 120_000);
+
+  it(`stages recover by themselves from a ${DOWN_MS / 1000} s broker outage; ${DOCS} documents stored exactly once`, async () => {
+    const p = await startPipeline({ brokers: [broker.address], chunkTokens: CHUNKER.maxTokens, chunkOverlap: CHUNKER.overlapTokens });
+    try {
+      p.double.setLatency(40); // keeps work in flight when the broker goes away
+      const docs = corpus(DOCS, 0, 'job-broker');
+      await trickle(p, docs, VERSION, 3_000, 5);
+      const { rows: [before] } = await p.sql.query('SELECT count(*)::int AS n FROM documents');
+      const outageMs = await broker.outage(DOWN_MS);
+      const { rows: [during] } = await p.sql.query('SELECT count(*)::int AS n FROM documents');
+      const back = Date.now();
+      // A stage whose process exits on the outage is a bug (it must recover by itself).
+      expectStagesRunning(p);
+      const drainMs = await waitForDrain(p, docs, VERSION, 150_000);
+      console.log(`[faults/broker] ${DOCS} docs; stored before outage ${before.n}, when the broker came back ${during.n}; broker down ${outageMs} ms; drained ${drainMs} ms after it came back; retries: ${retrySummary(p)}`);
+      await sleep(1_000);
+      await expectStoredExactly(p, docs, VERSION);
+      expect(await waitFor(() => dlqCount(p).then((n) => ({ n })), { timeoutMs: 30_000 })).toEqual({ n: 0 });
+      expectStagesRunning(p);
+      expect(Date.now() - back).toBeLessThan(150_000);
+    } finally {
+      const stages = [...p.stages].map(([name, s]) => `${name}: ${s.output().split('\n').filter((l) => /"level":(40|50|60)/.test(l)).slice(-8).join('\n')}`).join('\n----\n');
+      const codes = await p.stop();
+      console.log(`[faults/broker] stage exit codes on SIGTERM: ${JSON.stringify(codes)}\n${stages.slice(-6000)}`);
+    }
+  });
+});

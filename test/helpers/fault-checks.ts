@@ -1,0 +1,103 @@
+/**
+ * Checks shared by the fault-injection scenarios (test/faults): publish a known corpus, wait
+ * for the drain, and verify that every document is stored exactly once with exactly the chunks
+ * the chunker produces, nothing half-stored, nothing dead-lettered, every stage still running.
+ */
+import { expect } from 'vitest';
+import { chunkDocument } from '../../src/stages/chunk/transform.ts';
+import type { RawDocument } from '../../src/topics/messages.ts';
+import { rawRecord } from '../../src/topics/raw-record.ts';
+import type { TestPipeline } from './pipeline.ts';
+import type { ServiceProcess } from './processes.ts';
+import { waitFor } from './wait-for.ts';
+
+/** More documents and rounds with FAULTS_SOAK=1. */
+export const SOAK = process.env.FAULTS_SOAK === '1';
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export const CHUNKER = { maxTokens: 64, overlapTokens: 8 };
+
+/** Expected chunk ids of the corpus at `version` (= publish time, see rawRecord). */
+export function expectedChunkIds(docs: RawDocument[], version: number): Set<string> {
+  return new Set(docs.flatMap((d) => chunkDocument(d, { version }, CHUNKER).map((c) => c.chunkId)));
+}
+
+/** Publishes `docs` in `batches` equal slices spread over `overMs` (a run that is in progress while faults hit). */
+export async function trickle(p: TestPipeline, docs: RawDocument[], version: number, overMs: number, batches = 20): Promise<void> {
+  const size = Math.ceil(docs.length / batches);
+  for (let i = 0; i < docs.length; i += size) {
+    await p.kit.produce(p.topics.raw, docs.slice(i, i + size).map((d) => rawRecord(d, { nowMs: version })));
+    if (i + size < docs.length) await sleep(overMs / batches);
+  }
+}
+
+async function counts(p: TestPipeline): Promise<{ docs: number; chunks: number }> {
+  const { rows: [row] } = await p.sql.query('SELECT (SELECT count(*)::int FROM documents) AS docs, (SELECT count(*)::int FROM chunks) AS chunks');
+  return row as { docs: number; chunks: number };
+}
+
+/** Waits until the database holds every document and chunk; resolves with the wait, ms. */
+export async function waitForDrain(p: TestPipeline, docs: RawDocument[], version: number, timeoutMs = 150_000): Promise<number> {
+  const t0 = Date.now();
+  const chunks = expectedChunkIds(docs, version).size;
+  let last = { docs: 0, chunks: 0 };
+  await waitFor(async () => {
+    last = await counts(p).catch(() => last);
+    return last.docs >= docs.length && last.chunks >= chunks;
+  }, { timeoutMs, intervalMs: 250, what: `${docs.length} documents / ${chunks} chunks stored (have ${JSON.stringify(last)})` });
+  return Date.now() - t0;
+}
+
+/**
+ * Every document stored exactly once at `version`, with exactly the expected chunk ids, and
+ * no document row without all of its chunks (`chunk_count` = stored chunks of its version).
+ */
+export async function expectStoredExactly(p: TestPipeline, docs: RawDocument[], version: number): Promise<void> {
+  const { rows: docRows } = await p.sql.query('SELECT doc_id, version::text AS version FROM documents');
+  expect(docRows.length).toBe(docs.length);
+  expect(new Set(docRows.map((r) => r.doc_id))).toEqual(new Set(docs.map((d) => d.id)));
+  expect(docRows.every((r) => r.version === String(version))).toBe(true);
+  const { rows: chunkRows } = await p.sql.query('SELECT chunk_id FROM chunks');
+  const expected = expectedChunkIds(docs, version);
+  expect(chunkRows.length).toBe(expected.size);
+  expect(new Set(chunkRows.map((r) => r.chunk_id))).toEqual(expected);
+  expect(await halfStored(p)).toEqual([]);
+}
+
+/** Documents whose row exists without all the chunks of its current version. */
+export async function halfStored(p: { sql: TestPipeline['sql'] }): Promise<string[]> {
+  const { rows } = await p.sql.query(
+    `SELECT d.doc_id FROM documents d
+       LEFT JOIN chunks c ON c.doc_id = d.doc_id AND c.content_hash = d.content_hash
+      GROUP BY d.doc_id, d.chunk_count HAVING count(c.chunk_id) <> d.chunk_count`);
+  return rows.map((r) => r.doc_id as string);
+}
+
+export const dlqCount = (p: TestPipeline): Promise<number> => p.kit.count(p.topics.dlq);
+
+export const running = (proc: ServiceProcess | undefined): boolean => !!proc && proc.child.exitCode === null && proc.child.signalCode === null;
+
+/** Every stage process of the pipeline is still running; the message names the dead ones. */
+export function expectStagesRunning(p: TestPipeline): void {
+  const dead = [...p.stages].filter(([, proc]) => !running(proc)).map(([name, proc]) => `${name} (exit ${proc.child.exitCode ?? proc.child.signalCode}):\n${proc.output().slice(-3000)}`);
+  expect(dead, dead.join('\n----\n')).toEqual([]);
+}
+
+/** Log lines of a stage process matching `msg` (JSON logs). */
+export function logLines(proc: ServiceProcess, msg: string | RegExp): string[] {
+  return proc.output().split('\n').filter((l) => (typeof msg === 'string' ? l.includes(msg) : msg.test(l)));
+}
+
+/** Retries a stage logged ("dependency failure, retrying"), by error code. */
+export function retriesByCode(proc: ServiceProcess): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of logLines(proc, '"msg":"dependency failure, retrying"')) {
+    const code = /"code":"([^"]+)"/.exec(line)?.[1] ?? '?';
+    out[code] = (out[code] ?? 0) + 1;
+  }
+  return out;
+}
+
+/** A one-line summary for the test log: retries per stage. */
+export function retrySummary(p: TestPipeline): string {
+  return [...p.stages].map(([name, proc]) => `${name}=${JSON.stringify(retriesByCode(proc))}`).join(' ');
+}

@@ -1,0 +1,119 @@
+/**
+ * Private Kafka brokers and PostgreSQL servers for fault-injection tests: a scenario that stops
+ * the broker or the database must never touch the shared services other tests use. Each
+ * instance is started by the project's own scripts (infra/kafka/kafka.sh,
+ * infra/postgres/postgres.sh) on free ports, with its state in a temporary directory that
+ * `destroy()` removes.
+ */
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const infra = fileURLToPath(new URL('../../infra/', import.meta.url));
+
+export interface FaultService {
+  /** `host:port` (Kafka) or a postgres:// URL of the server's `postgres` database. */
+  readonly address: string;
+  readonly port: number;
+  /** Starts the service again (same data); resolves when it accepts connections. */
+  start(): Promise<void>;
+  /** Stops the service (clean shutdown: SIGTERM / `pg_ctl -m fast`). */
+  stop(): Promise<void>;
+  /** Stops, waits `downMs`, starts again; resolves with the time it was unreachable, ms. */
+  outage(downMs: number): Promise<number>;
+  /** Stops the service and removes its data directory. Idempotent. */
+  destroy(): Promise<void>;
+}
+
+async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A free port whose neighbour (port + 1: the KRaft controller) is free too. */
+async function freePortPair(from: number): Promise<number> {
+  for (let port = from + Math.floor(Math.random() * 500) * 2; port < 65_000; port += 2) {
+    if ((await portFree(port)) && (await portFree(port + 1))) return port;
+  }
+  throw new Error('no free port pair');
+}
+
+async function script(path: string, command: 'start' | 'stop', env: Record<string, string>): Promise<string> {
+  try {
+    const { stdout } = await run(`${infra}${path}`, [command], { env: { ...process.env, ...env }, timeout: 180_000, maxBuffer: 16 << 20 });
+    return stdout.trim();
+  } catch (error) {
+    const e = error as { stderr?: string; message: string };
+    throw new Error(`${path} ${command} failed: ${e.stderr?.slice(-3000) ?? e.message}`);
+  }
+}
+
+function service(path: string, port: number, env: Record<string, string>, dir: string, address: string): FaultService {
+  let destroyed = false;
+  const start = async (): Promise<void> => void (await script(path, 'start', env));
+  const stop = async (): Promise<void> => void (await script(path, 'stop', env));
+  return {
+    address,
+    port,
+    start,
+    stop,
+    outage: async (downMs) => {
+      const t0 = Date.now();
+      await stop();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      await start();
+      return Date.now() - t0;
+    },
+    destroy: async () => {
+      if (destroyed) return;
+      destroyed = true;
+      await stop().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function stateDir(kind: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `era-fault-${kind}-`));
+  // Under root PostgreSQL runs as the unprivileged user era-pg, which must traverse this path.
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+/** A private single-node Kafka broker (KRaft) on a free port, started and ready. */
+export async function startFaultKafka(): Promise<FaultService> {
+  const port = await freePortPair(39_000);
+  const dir = stateDir('kafka');
+  const env = { KAFKA_PORT: String(port), ERA_STATE_DIR: dir };
+  const s = service('kafka/kafka.sh', port, env, dir, `127.0.0.1:${port}`);
+  try {
+    await s.start();
+  } catch (error) {
+    await s.destroy();
+    throw error;
+  }
+  return s;
+}
+
+/** A private PostgreSQL + pgvector server on a free port, started and ready. */
+export async function startFaultPostgres(): Promise<FaultService> {
+  const port = await freePortPair(35_000);
+  const dir = stateDir('pg');
+  const env = { PGPORT: String(port), ERA_PG_DIR: join(dir, 'pg'), ERA_STATE_DIR: dir };
+  const s = service('postgres/postgres.sh', port, env, dir, `postgres://postgres@127.0.0.1:${port}/postgres`);
+  try {
+    await s.start();
+  } catch (error) {
+    await s.destroy();
+    throw error;
+  }
+  return s;
+}
