@@ -5,6 +5,7 @@
  * close the embedder and the database — each step even when an earlier one fails. A second
  * signal exits at once (130).
  */
+import { rawLimits } from '../topics/raw-document.ts';
 import type { Config } from '../config/schema.ts';
 import { createEmbedder } from '../embedding/create-embedder.ts';
 import { toPipelineError } from '../errors/pipeline-error.ts';
@@ -65,7 +66,7 @@ export async function runApiService({ config, port = config.apiPort, host = conf
     cleanups.push({ what: 'kafka producer', run: () => publisher.close() });
     const api = createApiServer({ publisher, db, embedder, registry: createMetrics().registry, logger }, {
       topicPrefix: config.topicPrefix,
-      limits: { maxBytes: config.maxDocumentBytes, maxIdBytes: 1024, maxMetadataDepth: 32 },
+      limits: rawLimits(config),
       maxBodyBytes: config.apiMaxBodyBytes ?? config.maxDocumentBytes + ONE_MIB,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
       ...(config.apiToken !== undefined ? { token: config.apiToken } : {}),

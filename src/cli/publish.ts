@@ -7,10 +7,10 @@ import { createKafka } from '../runtime/kafka-client.ts';
 import { recordJob, recordPhases } from '../storage/jobs.ts';
 import { migrate } from '../storage/migrate.ts';
 import { createPgClient } from '../storage/pg-client.ts';
-import { ensureTopics } from '../topics/admin.ts';
+import { ensureTopics, topicOptions } from '../topics/admin.ts';
 import { topicNames } from '../topics/names.ts';
 import { rawRecord } from '../topics/raw-record.ts';
-import type { RawLimits } from '../topics/raw-document.ts';
+import { rawLimits, type RawLimits } from '../topics/raw-document.ts';
 
 export interface PublishSummary {
   jobId: string;
@@ -36,14 +36,14 @@ async function* stdinDocuments(limits: RawLimits): AsyncGenerator<FileItem> {
 
 /** Publishes documents from files or stdin; records the job when DATABASE_URL is set. */
 export async function publishCommand(paths: string[], config: Config, { jobId = `job-${randomUUID()}`, priority, progress }: { jobId?: string; priority: boolean; progress: boolean }): Promise<PublishSummary> {
-  const limits: RawLimits = { maxBytes: config.maxDocumentBytes, maxIdBytes: 1024, maxMetadataDepth: 32 };
+  const limits: RawLimits = rawLimits(config);
   const topics = topicNames(config.topicPrefix);
   const topic = priority ? topics.rawPriority : topics.raw;
   const kafka = createKafka(config, undefined, 'publish');
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await ensureTopics(admin, { prefix: config.topicPrefix, partitions: config.topicPartitions, replicationFactor: config.topicReplicationFactor, maxMessageBytes: config.maxDocumentBytes + 1024 * 1024 });
+    await ensureTopics(admin, topicOptions(config));
   } finally {
     await admin.disconnect();
   }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { rawLimits } from '../topics/raw-document.ts';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Config } from '../config/schema.ts';
 import { createEmbedder } from '../embedding/create-embedder.ts';
@@ -25,7 +26,7 @@ export async function runEmbeddedCommand(paths: string[], config: Config, store:
     await upsertMinisterProfiles(client, ministers);
     const profiles = await buildProfiles(ministers, embedder);
     bar?.start(0, 0, { chunks: 0, rate: 0, failures: 0 });
-    const summary = await ingest(readDocuments(paths, { maxBytes: config.maxDocumentBytes, maxIdBytes: 1024, maxMetadataDepth: 32 }), {
+    const summary = await ingest(readDocuments(paths, rawLimits(config)), {
       client,
       embedder,
       profiles,

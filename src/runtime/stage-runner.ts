@@ -19,7 +19,7 @@ import type { Config } from '../config/schema.ts';
 import { PipelineError, toPipelineError } from '../errors/pipeline-error.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import { ensureTopics } from '../topics/admin.ts';
+import { ensureTopics, topicOptions } from '../topics/admin.ts';
 import { HEADERS } from '../topics/headers.ts';
 import { topicNames } from '../topics/names.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './backoff.ts';
@@ -108,12 +108,7 @@ export class StageRunner<T> {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      const created = await ensureTopics(admin, {
-        prefix: config.topicPrefix,
-        partitions: config.topicPartitions,
-        replicationFactor: config.topicReplicationFactor,
-        maxMessageBytes: config.maxDocumentBytes + 1024 * 1024,
-      });
+      const created = await ensureTopics(admin, topicOptions(config));
       if (created.length) logger.info({ created }, 'created topics');
     } finally {
       await admin.disconnect();

@@ -2,6 +2,7 @@
  * Builds a product stage from the configuration: the one place that knows which dependencies
  * (embedder, database, ministers) each stage needs.
  */
+import { rawLimits } from '../topics/raw-document.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError } from '../errors/pipeline-error.ts';
 import { createEmbedder } from '../embedding/create-embedder.ts';
@@ -40,7 +41,7 @@ export async function createStage(name: StageName, config: Config, deps: StageDe
       return chunkStage({
         topics,
         chunker: { maxTokens: config.chunkTokens, overlapTokens: config.chunkOverlap },
-        limits: { maxBytes: config.maxDocumentBytes, maxIdBytes: 1024, maxMetadataDepth: 32 },
+        limits: rawLimits(config),
       }) as StageDefinition<unknown>;
     case 'embed': {
       const embedder = createEmbedder(config);

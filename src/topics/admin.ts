@@ -11,6 +11,11 @@ export interface EnsureTopicsOptions {
   only?: TopicKey[];
 }
 
+/** Topic settings from the configuration: the raw and DLQ topics accept MAX_DOCUMENT_BYTES plus headroom for headers. */
+export function topicOptions(config: { topicPrefix: string; topicPartitions: number; topicReplicationFactor: number; maxDocumentBytes: number }): EnsureTopicsOptions {
+  return { prefix: config.topicPrefix, partitions: config.topicPartitions, replicationFactor: config.topicReplicationFactor, maxMessageBytes: config.maxDocumentBytes + 1024 * 1024 };
+}
+
 /** Topic configuration per topic (DESIGN.md §3): raw lanes compacted, the rest time-retained. */
 export function topicSpecs({ prefix, partitions, replicationFactor, maxMessageBytes, only }: EnsureTopicsOptions): ITopicConfig[] {
   const names = topicNames(prefix);

@@ -14,6 +14,11 @@ export interface RawLimits {
 
 export const DEFAULT_RAW_LIMITS: RawLimits = { maxBytes: 10 * 1024 * 1024, maxIdBytes: 1024, maxMetadataDepth: 32 };
 
+/** The limits in force: MAX_DOCUMENT_BYTES from the configuration, the rest fixed. */
+export function rawLimits(config: { maxDocumentBytes: number }): RawLimits {
+  return { ...DEFAULT_RAW_LIMITS, maxBytes: config.maxDocumentBytes };
+}
+
 const optionalText = z.string().max(4096).optional();
 
 const rawSchema = z.object({

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createKafka } from '../../runtime/kafka-client.ts';
-import { ensureTopics } from '../../topics/admin.ts';
+import { ensureTopics, topicOptions } from '../../topics/admin.ts';
 import { topicNames } from '../../topics/names.ts';
 import { configFrom, printJson } from '../context.ts';
 
@@ -17,12 +17,7 @@ export function registerTopics(program: Command): void {
       const admin = createKafka(config).admin();
       await admin.connect();
       try {
-        const created = await ensureTopics(admin, {
-          prefix: config.topicPrefix,
-          partitions: config.topicPartitions,
-          replicationFactor: config.topicReplicationFactor,
-          maxMessageBytes: config.maxDocumentBytes + 1024 * 1024,
-        });
+        const created = await ensureTopics(admin, topicOptions(config));
         const all = Object.values(topicNames(config.topicPrefix));
         if (options.json) printJson({ created, existing: all.filter((t) => !created.includes(t)) });
         else for (const t of all) process.stdout.write(`${created.includes(t) ? 'created ' : 'exists  '} ${t}\n`);
