@@ -59,6 +59,9 @@ describe('era-ingest CLI against the running pipeline', () => {
     expect(json<Array<{ jobId: string }>>(recent.output).map((j) => j.jobId)).toContain('job-cli-1');
     const human = await p.cli(['status', 'job-cli-1']);
     expect(human.output).toMatch(/complete\s+4\s+100\.0%/);
+    const watched = await p.cli(['watch', 'job-cli-1', '--json', '--interval', '200']);
+    expect(watched.code).toBe(0); // returns by itself once every document is complete
+    expect(JSON.parse(watched.output.trim().split('\n').at(-1)!)).toMatchObject({ jobId: 'job-cli-1', done: 1 });
   });
 
   it('publishes valid inputs, reports invalid ones and exits 1', async () => {
