@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
@@ -8,6 +8,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // Projects run one after another (two cores: timing-sensitive integration tests must
+          // not compete with each other for the CPU).
+          sequence: { groupOrder: 0 },
           environment: 'node',
           testTimeout: 10_000,
         },
@@ -16,6 +19,9 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          sequence: { groupOrder: 1 },
+          // Needs a schema registry, not Kafka/PostgreSQL: the `registry` project below.
+          exclude: [...configDefaults.exclude, 'test/integration/registry/**'],
           environment: 'node',
           globalSetup: ['test/helpers/global-setup.ts'],
           testTimeout: 120_000,
@@ -27,10 +33,25 @@ export default defineConfig({
       },
       {
         test: {
+          // Avro codec against a real Confluent-compatible registry (infra/registry/registry.sh).
+          name: 'registry',
+          include: ['test/integration/registry/**/*.test.ts'],
+          sequence: { groupOrder: 2 },
+          environment: 'node',
+          globalSetup: ['test/helpers/global-setup.ts', 'test/helpers/registry-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 15 * 60_000,
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
+        },
+      },
+      {
+        test: {
           // Fault injection: stage kills, broker/database outages (private instances), embedder
           // outages, poison storms, rebalance storms, hostile input. FAULTS_SOAK=1 runs longer.
           name: 'faults',
           include: ['test/faults/**/*.test.ts'],
+          sequence: { groupOrder: 3 },
           environment: 'node',
           globalSetup: ['test/helpers/global-setup.ts'],
           testTimeout: 300_000,

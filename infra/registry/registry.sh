@@ -94,7 +94,8 @@ start() {
   mkdir -p "$STATE"
   : > "$OUT"
   # The working directory holds nothing of value; the app writes no files with H2 in memory.
-  (cd "$STATE" && nohup "$java" -Xms64m -Xmx512m -XX:+UseSerialGC -Djava.awt.headless=true \
+  cd "$STATE"
+  nohup "$java" -Xms64m -Xmx512m -XX:+UseSerialGC -Djava.awt.headless=true \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$PORT" \
     -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$MPORT" \
     -Dapicurio.storage.kind=sql -Dapicurio.storage.sql.kind=h2 \
@@ -102,7 +103,8 @@ start() {
     -Dapicurio.datasource.jdbc.max-size=20 \
     -Dquarkus.log.console.json=false -Dquarkus.http.access-log.enabled=false \
     -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
-    -jar "$APP/quarkus-run.jar" >> "$OUT" 2>&1 < /dev/null 9>&- & echo $! > "$PIDFILE")
+    -jar "$APP/quarkus-run.jar" >> "$OUT" 2>&1 < /dev/null 9>&- &
+  echo $! > "$PIDFILE"
   for _ in $(seq 1 240); do
     if answers; then
       log "up (pid $(cat "$PIDFILE")) at $URL"

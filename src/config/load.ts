@@ -28,6 +28,7 @@ export function loadConfig(explicitEnv: NodeJS.ProcessEnv = process.env, overrid
   const config = out as Config;
   if (problems.length === 0) {
     if (config.chunkOverlap >= config.chunkTokens) problems.push(`CHUNK_OVERLAP=${config.chunkOverlap} must be smaller than CHUNK_TOKENS=${config.chunkTokens}.`);
+    if (config.codec === 'avro' && !config.schemaRegistryUrl) problems.push('CODEC=avro needs SCHEMA_REGISTRY_URL (a Confluent-compatible registry, e.g. http://127.0.0.1:18081/apis/ccompat/v7).');
     if (config.kafkaSaslMechanism !== 'none' && (!config.kafkaSaslUsername || !config.kafkaSaslPassword)) {
       problems.push(`KAFKA_SASL_MECHANISM=${config.kafkaSaslMechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD.`);
     }

@@ -22,6 +22,8 @@ export const SETTINGS = {
   topicPrefix: { env: 'TOPIC_PREFIX', schema: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, ".", "_" or "-"'), default: 'era', help: 'Prefix of every topic name: `${TOPIC_PREFIX}.raw` …' },
   topicPartitions: { env: 'TOPIC_PARTITIONS', schema: int(1, 10_000), default: '6', help: 'Partitions of topics created by `topics create` and at stage start.' },
   topicReplicationFactor: { env: 'TOPIC_REPLICATION_FACTOR', schema: int(1, 10), default: '1', help: 'Replication factor of created topics.' },
+  codec: { env: 'CODEC', schema: z.enum(['json', 'avro']), default: 'json', help: 'Value codec of the internal topics. `json`: JSON v1, no registry. `avro`: Avro through SCHEMA_REGISTRY_URL (schemas registered as `<topic>-value`, BACKWARD); JSON values are still read, and era.raw always accepts JSON.' },
+  schemaRegistryUrl: { env: 'SCHEMA_REGISTRY_URL', schema: z.string().url('expected http://host:port[/path], e.g. http://127.0.0.1:18081/apis/ccompat/v7').optional(), default: undefined, help: 'Confluent-compatible schema registry (Confluent, or Apicurio at `/apis/ccompat/v7`); required with CODEC=avro.' },
   groupPrefix: { env: 'GROUP_PREFIX', schema: z.string().min(1), default: 'era', help: 'Consumer groups are `${GROUP_PREFIX}.<stage>`.' },
   databaseUrl: { env: 'DATABASE_URL', schema: z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://user:pass@host:port/db').optional(), default: undefined, help: 'PostgreSQL with pgvector. Unset in embedded mode: PGlite in --data-dir.' },
   dbPoolSize: { env: 'DB_POOL_SIZE', schema: int(1, 100), default: '4', help: 'PostgreSQL connections per process.' },

@@ -7,7 +7,6 @@
 import type { Logger } from '../log/logger.ts';
 import { recordPhases, type Phase, type PhaseUpdate } from '../storage/jobs.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
-import { storedCodec } from '../topics/codec-json.ts';
 import { HEADERS } from '../topics/headers.ts';
 import type { InputMessage, StageResult } from './stage.ts';
 
@@ -56,10 +55,8 @@ export class JobTracker {
       return;
     }
     for (const out of result.outputs) {
-      if (out.topic === this.storedTopic && out.value) {
-        const event = storedCodec.decode(out.value);
-        this.push({ jobId: event.jobId ?? jobId, docId: event.id, phase: 'complete', stage: this.stage });
-      }
+      // A stored event is keyed by its document id and carries the job in its headers.
+      if (out.topic === this.storedTopic) this.push({ jobId: out.headers[HEADERS.job] ?? jobId, docId: out.key, phase: 'complete', stage: this.stage });
     }
     const next = NEXT_PHASE[this.stage];
     if (next && result.outputs.length > 0 && this.stage !== 'store') this.push({ jobId, docId, phase: next, stage: this.stage });

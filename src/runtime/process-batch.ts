@@ -23,14 +23,16 @@ export async function processBatch<T>(stage: StageDefinition<T>, inputs: readonl
   const results: StageResult[] = new Array(inputs.length);
   const decoded: DecodedInput<T>[] = [];
   const positions: number[] = [];
-  inputs.forEach((message, i) => {
+  for (let i = 0; i < inputs.length; i++) {
+    const message = inputs[i]!;
     try {
-      decoded.push({ message, value: stage.decode(message) });
+      decoded.push({ message, value: (await retry(async () => stage.decode(message), retryPolicy, hooks)).value });
       positions.push(i);
     } catch (error) {
+      if (isFatal(error)) throw error;
       results[i] = poison(message, error, 1);
     }
-  });
+  }
 
   const run = async (items: DecodedInput<T>[], at: number[]): Promise<void> => {
     const { value, attempts } = await retry(() => stage.process(items, hooks.signal), retryPolicy, hooks);

@@ -49,8 +49,11 @@ export interface StageDefinition<T> {
   inputTopics(topics: TopicNames): string[];
   /** Topics the stage produces to (ensured at start, besides the DLQ). */
   outputTopics(topics: TopicNames): string[];
-  /** Bytes → value. Throws a non-retriable PipelineError for poison. Pure. */
-  decode(message: InputMessage): T;
+  /**
+   * Bytes → value. Throws (or rejects with) a non-retriable PipelineError for poison; a
+   * retriable one (schema registry unreachable) is retried like a failing `process`.
+   */
+  decode(message: InputMessage): T | Promise<T>;
   /**
    * Processes a batch; returns, per input and in input order, its output records or the
    * non-retriable error that makes it poison. Throws a retriable PipelineError when a

@@ -14,6 +14,7 @@ import { migrate } from '../storage/migrate.ts';
 import { upsertMinisterProfiles } from '../storage/ministers.ts';
 import { createPgClient } from '../storage/pg-client.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
+import { codecsFor } from '../topics/codec-async.ts';
 import { topicNames } from '../topics/names.ts';
 import { chunkStage } from './chunk/stage.ts';
 import { embedStage } from './embed/stage.ts';
@@ -36,12 +37,15 @@ function requireDatabase(config: Config, stage: string): string {
 export async function createStage(name: StageName, config: Config, deps: StageDependencies): Promise<StageDefinition<unknown>> {
   const topics = topicNames(config.topicPrefix);
   const label = { stage: name };
+  // With CODEC=avro this registers the value schemas (BACKWARD) and refuses incompatible ones.
+  const codecs = await codecsFor(config);
   switch (name) {
     case 'chunk':
       return chunkStage({
         topics,
         chunker: { maxTokens: config.chunkTokens, overlapTokens: config.chunkOverlap },
         limits: rawLimits(config),
+        codecs,
       }) as StageDefinition<unknown>;
     case 'embed': {
       const embedder = createEmbedder(config);
@@ -52,6 +56,7 @@ export async function createStage(name: StageName, config: Config, deps: StageDe
         embedder,
         limiter,
         batchSize: config.embedBatchSize,
+        codecs,
         ...(client ? { lookup: (ids: string[], model: string) => lookupEmbeddings(client, ids, model) } : {}),
         onRequest: (outcome, seconds, cached) => {
           if (cached) deps.metrics.embedCacheHits.inc(label, cached);
@@ -66,13 +71,13 @@ export async function createStage(name: StageName, config: Config, deps: StageDe
       const embedder = createEmbedder(config);
       const profiles = await buildProfiles(loadMinistersFile(config.ministersFile), embedder);
       await embedder.close?.();
-      return ministerStage({ topics, profiles }) as StageDefinition<unknown>;
+      return ministerStage({ topics, profiles, codecs }) as StageDefinition<unknown>;
     }
     case 'store': {
       const client = deps.client ?? createPgClient(requireDatabase(config, 'store'), { max: config.dbPoolSize });
       await migrate(client, { dimension: config.embedDim });
       await upsertMinisterProfiles(client, loadMinistersFile(config.ministersFile));
-      return storeStage({ topics, client }) as StageDefinition<unknown>;
+      return storeStage({ topics, client, codecs }) as StageDefinition<unknown>;
     }
   }
 }

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { createKafka } from '../../runtime/kafka-client.ts';
 import { ensureTopics, topicOptions } from '../../topics/admin.ts';
 import { topicNames } from '../../topics/names.ts';
+import { createRegistryClient, registerAllValueSchemas } from '../../topics/avro/registry.ts';
+import { valueSubject } from '../../topics/avro/schemas.ts';
 import { configFrom, printJson } from '../context.ts';
 
 export function registerTopics(program: Command): void {
@@ -18,9 +20,19 @@ export function registerTopics(program: Command): void {
       await admin.connect();
       try {
         const created = await ensureTopics(admin, topicOptions(config));
-        const all = Object.values(topicNames(config.topicPrefix));
-        if (options.json) printJson({ created, existing: all.filter((t) => !created.includes(t)) });
-        else for (const t of all) process.stdout.write(`${created.includes(t) ? 'created ' : 'exists  '} ${t}\n`);
+        const names = topicNames(config.topicPrefix);
+        const all = Object.values(names);
+        // CODEC=avro: register every value schema (<topic>-value, BACKWARD); incompatible = ConfigError.
+        const schemas: Record<string, number> = {};
+        if (config.codec === 'avro' && config.schemaRegistryUrl) {
+          const ids = await registerAllValueSchemas(createRegistryClient(config.schemaRegistryUrl), names);
+          for (const [key, id] of Object.entries(ids)) schemas[valueSubject(names[key as keyof typeof ids])] = id;
+        }
+        if (options.json) printJson({ created, existing: all.filter((t) => !created.includes(t)), ...(config.codec === 'avro' ? { schemas } : {}) });
+        else {
+          for (const t of all) process.stdout.write(`${created.includes(t) ? 'created ' : 'exists  '} ${t}\n`);
+          for (const [subject, id] of Object.entries(schemas)) process.stdout.write(`schema   ${subject} (id ${id}, BACKWARD)\n`);
+        }
       } finally {
         await admin.disconnect();
       }

@@ -16,7 +16,7 @@ import type { Embedder } from '../../embedding/types.ts';
 import type { AimdLimiter } from '../../flow-control/aimd-limiter.ts';
 import type { DecodedInput, OutputRecord, StageDefinition } from '../../runtime/stage.ts';
 import { outputHeaders } from '../../runtime/output-headers.ts';
-import { chunksCodec, embeddingsCodec } from '../../topics/codec-json.ts';
+import type { StageCodecs } from '../../topics/codec-async.ts';
 import type { ChunkRecord, ChunksValue, EmbeddedChunk } from '../../topics/messages.ts';
 import type { TopicNames } from '../../topics/names.ts';
 import { STAGE_INPUTS } from '../inputs.ts';
@@ -35,9 +35,10 @@ export interface EmbedStageOptions {
   /** Observes every embedding request (metrics). */
   onRequest?: (outcome: 'ok' | 'overload' | 'error', seconds: number, cached: number) => void;
   now?: () => number;
+  codecs: Pick<StageCodecs, 'chunks' | 'embeddings'>;
 }
 
-export function embedStage({ topics, embedder, limiter, batchSize, lookup, onRequest, now = Date.now }: EmbedStageOptions): StageDefinition<ChunksValue> {
+export function embedStage({ topics, embedder, limiter, batchSize, lookup, onRequest, now = Date.now, codecs }: EmbedStageOptions): StageDefinition<ChunksValue> {
   const recent = new RecentVectors(8192);
 
   const embedGroup = async (chunks: ChunkRecord[], signal: AbortSignal): Promise<EmbedOutcome[]> => {
@@ -64,7 +65,7 @@ export function embedStage({ topics, embedder, limiter, batchSize, lookup, onReq
     outputTopics: (t) => [t.embeddings],
     batch: { size: batchSize * Math.max(1, limiter.limit) * 2, lingerMs: 5 },
     concurrency: 2,
-    decode: (message) => chunksCodec.decode(message.value ?? Buffer.alloc(0)),
+    decode: (message) => codecs.chunks.decode(message.value ?? Buffer.alloc(0)),
     async process(batch: ReadonlyArray<DecodedInput<ChunksValue>>, signal: AbortSignal) {
       const chunks = batch.map((b) => b.value).filter((v): v is ChunkRecord => v.kind === 'chunk');
       const vectors = new Map<string, Float32Array>();
@@ -93,14 +94,14 @@ export function embedStage({ topics, embedder, limiter, batchSize, lookup, onReq
           }
         });
       }));
-      return batch.map(({ message, value }): readonly OutputRecord[] | PipelineError => {
+      return Promise.all(batch.map(async ({ message, value }): Promise<readonly OutputRecord[] | PipelineError> => {
         const headers = outputHeaders(message, value.jobId);
-        if (value.kind === 'delete') return [{ topic: topics.embeddings, key: value.docId, value: embeddingsCodec.encode(value), headers }];
+        if (value.kind === 'delete') return [{ topic: topics.embeddings, key: value.docId, value: await codecs.embeddings.encode(value), headers }];
         const failure = failures.get(value.chunkId);
         if (failure) return failure;
         const embedded: EmbeddedChunk = { ...value, embedding: vectors.get(value.chunkId)!, model: embedder.model };
-        return [{ topic: topics.embeddings, key: value.docId, value: embeddingsCodec.encode(embedded), headers }];
-      });
+        return [{ topic: topics.embeddings, key: value.docId, value: await codecs.embeddings.encode(embedded), headers }];
+      }));
     },
     close: async () => embedder.close?.(),
   };

@@ -6,7 +6,7 @@
 import { toPipelineError } from '../../errors/pipeline-error.ts';
 import type { DecodedInput, OutputRecord, StageDefinition } from '../../runtime/stage.ts';
 import { outputHeaders } from '../../runtime/output-headers.ts';
-import { embeddingsCodec, ministersCodec } from '../../topics/codec-json.ts';
+import type { StageCodecs } from '../../topics/codec-async.ts';
 import type { EmbeddingsValue } from '../../topics/messages.ts';
 import type { TopicNames } from '../../topics/names.ts';
 import { STAGE_INPUTS } from '../inputs.ts';
@@ -17,25 +17,27 @@ export interface MinisterStageOptions {
   topics: TopicNames;
   profiles: MinisterProfiles;
   route?: RouteOptions;
+  codecs: Pick<StageCodecs, 'embeddings' | 'ministers'>;
 }
 
-export function ministerStage({ topics, profiles, route = {} }: MinisterStageOptions): StageDefinition<EmbeddingsValue> {
+export function ministerStage({ topics, profiles, route = {}, codecs }: MinisterStageOptions): StageDefinition<EmbeddingsValue> {
   return {
     name: 'minister',
     inputTopics: STAGE_INPUTS.minister,
     outputTopics: (t) => [t.ministers],
     batch: { size: 64, lingerMs: 2 },
-    decode: (message) => embeddingsCodec.decode(message.value ?? Buffer.alloc(0)),
+    decode: (message) => codecs.embeddings.decode(message.value ?? Buffer.alloc(0)),
     async process(batch: ReadonlyArray<DecodedInput<EmbeddingsValue>>) {
-      return batch.map(({ message, value }) => {
+      return Promise.all(batch.map(async ({ message, value }) => {
+        let routed;
         try {
-          const routed = routeValue(value, profiles, route);
-          const out: OutputRecord = { topic: topics.ministers, key: value.docId, value: ministersCodec.encode(routed), headers: outputHeaders(message, value.jobId) };
-          return [out];
+          routed = routeValue(value, profiles, route);
         } catch (error) {
           return toPipelineError(error);
         }
-      });
+        const out: OutputRecord = { topic: topics.ministers, key: value.docId, value: await codecs.ministers.encode(routed), headers: outputHeaders(message, value.jobId) };
+        return [out];
+      }));
     },
   };
 }

@@ -9,7 +9,7 @@ import type { DecodedInput, OutputRecord, StageDefinition } from '../../runtime/
 import { outputHeaders } from '../../runtime/output-headers.ts';
 import type { SqlClient } from '../../storage/sql-client.ts';
 import { writeBatch } from '../../storage/store.ts';
-import { ministersCodec, storedCodec } from '../../topics/codec-json.ts';
+import type { StageCodecs } from '../../topics/codec-async.ts';
 import type { MinistersValue } from '../../topics/messages.ts';
 import type { TopicNames } from '../../topics/names.ts';
 import { STAGE_INPUTS } from '../inputs.ts';
@@ -20,16 +20,17 @@ export interface StoreStageOptions {
   /** Inputs per transaction. @defaultValue 256 */
   batchSize?: number;
   now?: () => number;
+  codecs: Pick<StageCodecs, 'ministers' | 'stored'>;
 }
 
-export function storeStage({ topics, client, batchSize = 256, now = Date.now }: StoreStageOptions): StageDefinition<MinistersValue> {
+export function storeStage({ topics, client, batchSize = 256, now = Date.now, codecs }: StoreStageOptions): StageDefinition<MinistersValue> {
   return {
     name: 'store',
     inputTopics: STAGE_INPUTS.store,
     outputTopics: (t) => [t.stored],
     batch: { size: batchSize, lingerMs: 10 },
     concurrency: 1,
-    decode: (message) => ministersCodec.decode(message.value ?? Buffer.alloc(0)),
+    decode: (message) => codecs.ministers.decode(message.value ?? Buffer.alloc(0)),
     async process(batch: ReadonlyArray<DecodedInput<MinistersValue>>) {
       const events = await writeBatch(client, batch.map((b) => b.value), { now: now() });
       // Attach each document's event to the last input of that document in the batch: all
@@ -43,7 +44,7 @@ export function storeStage({ topics, client, batchSize = 256, now = Date.now }: 
         if (i === undefined) continue;
         const { message, value } = batch[i]!;
         const headers = outputHeaders(message, event.jobId ?? value.jobId);
-        outputs[i]!.push({ topic: topics.stored, key: event.id, value: storedCodec.encode(event), headers });
+        outputs[i]!.push({ topic: topics.stored, key: event.id, value: await codecs.stored.encode(event), headers });
       }
       return outputs;
     },
