@@ -38,6 +38,8 @@ export interface KafkaSourceOptions {
   fromBeginning?: boolean;
   onAssign?: (assignment: TopicPartition[], revoked: TopicPartition[]) => void;
   onPauseChange?: (paused: number) => void;
+  /** The consumer crashed without restarting itself; the source rejoins (see `recover`). */
+  onCrash?: (error: Error) => void;
 }
 
 const tpKey = (topic: string, partition: number): string => `${topic}:${partition}`;
@@ -54,8 +56,9 @@ export function headersToStrings(headers: IHeaders | undefined): Headers {
 
 export class KafkaSource extends Readable {
   private readonly paused = new Map<string, TopicPartition>();
-  private readonly options: Required<Omit<KafkaSourceOptions, 'onAssign' | 'onPauseChange' | 'canResume'>> & Pick<KafkaSourceOptions, 'onAssign' | 'onPauseChange' | 'canResume'>;
+  private readonly options: Required<Omit<KafkaSourceOptions, 'onAssign' | 'onPauseChange' | 'canResume' | 'onCrash'>> & Pick<KafkaSourceOptions, 'onAssign' | 'onPauseChange' | 'canResume' | 'onCrash'>;
   private stopped = false;
+  private recovering = false;
   private readonly removers: Array<() => void> = [];
 
   constructor(options: KafkaSourceOptions) {
@@ -70,13 +73,52 @@ export class KafkaSource extends Readable {
       consumer.on(consumer.events.REBALANCING, () => void committer.rebalanceStarted()),
       consumer.on(consumer.events.GROUP_JOIN, (event) => void this.onGroupJoin(event.payload.memberAssignment)),
     );
+    this.removers.push(consumer.on(consumer.events.CRASH, (event) => {
+      if (!event.payload.restart) void this.recover(event.payload.error);
+    }));
     await consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning });
-    await consumer.run({
+    await this.run();
+  }
+
+  private run(): Promise<void> {
+    return this.options.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
       eachBatch: (payload) => this.onBatch(payload),
     });
+  }
+
+  /**
+   * kafkajs restarts its consumer after retriable failures only; after a non-retriable one
+   * (e.g. "Failed to find group coordinator" while the broker shuts down) it stops for good,
+   * leaving a process that looks alive and consumes nothing. Rejoin instead: everything in
+   * flight is forgotten (it will be redelivered: outputs are idempotent), then connect and run
+   * again with backoff until it works or the source is stopped.
+   */
+  private async recover(cause: Error): Promise<void> {
+    if (this.recovering || this.stopped) return;
+    this.recovering = true;
+    this.options.onCrash?.(cause);
+    try {
+      await this.options.committer.rebalanceStarted();
+      await this.options.committer.assign([]);
+      this.paused.clear();
+      this.options.onPauseChange?.(0);
+      for (let attempt = 0; !this.stopped; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** attempt)));
+        if (this.stopped) return;
+        try {
+          await this.options.consumer.connect();
+          await this.run();
+          return;
+        } catch (error) {
+          this.options.onCrash?.(error as Error);
+        }
+      }
+    } finally {
+      this.recovering = false;
+    }
   }
 
   private async onGroupJoin(memberAssignment: Record<string, number[]>): Promise<void> {

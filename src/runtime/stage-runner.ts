@@ -146,6 +146,11 @@ export class StageRunner<T> {
         logger.info({ assignment: assignment.length, revoked }, 'group joined');
       },
       onPauseChange: (paused) => metrics.pausedPartitions.set(label, paused),
+      onCrash: (error) => {
+        this.joined = false;
+        metrics.errors.inc({ ...label, code: 'DEPENDENCY_UNAVAILABLE' });
+        logger.error({ err: error.message }, 'kafka consumer crashed without restarting; rejoining the group');
+      },
     });
     this.source = source;
 

@@ -4,9 +4,10 @@
  * every stage process still running. Uses a private broker on its own port (never the shared
  * one other tests use), started and stopped by infra/kafka/kafka.sh.
  */
+import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpus } from '../helpers/corpus.ts';
-import { CHUNKER, dlqCount, expectStagesRunning, expectStoredExactly, retrySummary, sleep, SOAK, trickle, waitForDrain } from '../helpers/fault-checks.ts';
+import { CHUNKER, dlqCount, expectStagesRunning, expectStoredExactly, logLines, retrySummary, sleep, SOAK, trickle, waitForDrain } from '../helpers/fault-checks.ts';
 import { startFaultKafka, type FaultService } from '../helpers/fault-services.ts';
 import { startPipeline } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -37,14 +38,21 @@ describe('fault: Kafka broker outage', () => {
       // A stage whose process exits on the outage is a bug (it must recover by itself).
       expectStagesRunning(p);
       const drainMs = await waitForDrain(p, docs, VERSION, 150_000);
-      console.log(`[faults/broker] ${DOCS} docs; stored before outage ${before.n}, when the broker came back ${during.n}; broker down ${outageMs} ms; drained ${drainMs} ms after it came back; retries: ${retrySummary(p)}`);
+      // kafkajs consumer crashes (and whether kafkajs restarted the consumer) during the outage.
+      const crashes = [...p.stages].map(([name, s]) => `${name}: ${logLines(s, '"msg":"Crash: ').length} crash, ${logLines(s, 'Restarting the consumer').length} restart`).join('; ');
+      console.log(`[faults/broker] ${DOCS} docs; stored before outage ${before.n}, when the broker came back ${during.n}; stop + ${DOWN_MS} ms + start took ${outageMs} ms; drained ${drainMs} ms after it came back; retries: ${retrySummary(p)}; kafkajs: ${crashes}`);
       await sleep(1_000);
       await expectStoredExactly(p, docs, VERSION);
       expect(await waitFor(() => dlqCount(p).then((n) => ({ n })), { timeoutMs: 30_000 })).toEqual({ n: 0 });
       expectStagesRunning(p);
       expect(Date.now() - back).toBeLessThan(150_000);
+    } catch (error) {
+      const file = `/tmp/era-faults-broker-${Date.now()}.log`;
+      writeFileSync(file, [...p.stages].map(([name, s]) => `==== ${name}\n${s.output()}`).join('\n'));
+      console.log(`[faults/broker] full stage output: ${file}`);
+      throw error;
     } finally {
-      const stages = [...p.stages].map(([name, s]) => `${name}: ${s.output().split('\n').filter((l) => /"level":(40|50|60)/.test(l)).slice(-8).join('\n')}`).join('\n----\n');
+      const stages = [...p.stages].map(([name, s]) => `${name}: ${s.output().split('\n').filter((l) => !l.includes('"level":"info"') || /halted|started|joined|stopped/.test(l)).slice(-12).join('\n')}`).join('\n----\n');
       const codes = await p.stop();
       console.log(`[faults/broker] stage exit codes on SIGTERM: ${JSON.stringify(codes)}\n${stages.slice(-6000)}`);
     }

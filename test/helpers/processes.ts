@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -15,6 +16,19 @@ export interface ServiceProcess {
   kill(signal?: NodeJS.Signals): void;
 }
 
+/** Descendant process ids of `pid`, deepest first (Linux /proc; none elsewhere). */
+export function descendants(pid: number): number[] {
+  let kids: number[] = [];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      kids.push(...readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number));
+    }
+  } catch {
+    kids = [];
+  }
+  return kids.flatMap((kid) => [...descendants(kid), kid]);
+}
+
 /** Starts a TypeScript entry point of this repository as a separate process, through tsx. */
 export function startProcess(script: string, args: string[], env: Record<string, string>): ServiceProcess {
   const child = spawn(tsx, [`${root}${script}`, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -26,7 +40,20 @@ export function startProcess(script: string, args: string[], env: Record<string,
     child,
     output: () => out,
     exited,
-    kill: (signal = 'SIGTERM') => void child.kill(signal),
+    kill: (signal = 'SIGTERM') => {
+      // tsx runs the script in a child node process and relays catchable signals to it. SIGKILL
+      // cannot be relayed: kill the whole tree, or the real service lives on as an orphan.
+      if (signal === 'SIGKILL' && child.pid !== undefined) {
+        for (const pid of descendants(child.pid)) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+      }
+      child.kill(signal);
+    },
     waitForOutput: (text, timeoutMs = 60_000) =>
       new Promise((resolve, reject) => {
         const matches = (): boolean => (typeof text === 'string' ? out.includes(text) : text.test(out));

@@ -30,6 +30,7 @@ export function registerBench(program: Command): void {
     .option('--cpu-prof', 'write V8 CPU profiles of the stage processes next to the results')
     .option('--stall <s>', 'give up a run when no document was stored for this long', '60')
     .option('--idle-wait <s>', 'before each run, wait up to this long for the machine to be ≤ 25 % busy (0 = do not wait)', '120')
+    .option('--retries <n>', 'run a scenario again (up to n times) when other work used > 0.25 cores during it; the quietest attempt is kept', '0')
     .option('--replicas <list>', 'what-if, Kafka mode: processes per stage, e.g. store=2 (they share the stage\'s partitions)')
     .option('--vector-index <kind>', 'what-if, Kafka mode: hnsw (as migrated; the targets assume it), none, or hnsw-m8 (m=8, ef_construction=32)', 'hnsw')
     .option('--no-job', 'publish without an era.job header (no job-status writes by the stages)')
