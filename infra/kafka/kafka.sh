@@ -8,12 +8,17 @@
 #
 # Environment: KAFKA_PORT (default 19092), KAFKA_CONTROLLER_PORT (default KAFKA_PORT+1),
 # ERA_CACHE_DIR (default <repo>/.cache: jars), ERA_STATE_DIR (default <repo>/.cache/state: data, logs, pid).
+# KAFKA_SCRAM_USERS ("alice:alice-secret,bob:bob-secret", optional): adds a SASL_PLAINTEXT listener on
+# KAFKA_SASL_PORT (default KAFKA_PORT+2) with SCRAM-SHA-256 and SCRAM-SHA-512; the users get both
+# credentials when the storage is formatted (first start only). The PLAINTEXT listener stays.
 # start is idempotent: when the broker already runs it prints its address and does nothing.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 PORT=${KAFKA_PORT:-19092}
 CPORT=${KAFKA_CONTROLLER_PORT:-$((PORT + 1))}
+SCRAM_USERS=${KAFKA_SCRAM_USERS:-}
+SASL_PORT=${KAFKA_SASL_PORT:-$((PORT + 2))}
 CACHE=${ERA_CACHE_DIR:-$ROOT/.cache}
 STATE=${ERA_STATE_DIR:-$ROOT/.cache/state}/kafka-$PORT
 KAFKA_VERSION=$(sed -n 's#.*<kafka.version>\(.*\)</kafka.version>.*#\1#p' "$HERE/pom.xml")
@@ -40,6 +45,21 @@ fetch() {
   touch "$LIB/.complete"
 }
 
+# Adds the SASL_PLAINTEXT (SCRAM) listener to a rendered server.properties.
+sasl_properties() {
+  local file=$1
+  sed -i \
+    -e "s#^listeners=.*#&,SASL_PLAINTEXT://127.0.0.1:$SASL_PORT#" \
+    -e "s#^advertised.listeners=.*#&,SASL_PLAINTEXT://127.0.0.1:$SASL_PORT#" \
+    -e "s#^listener.security.protocol.map=.*#&,SASL_PLAINTEXT:SASL_PLAINTEXT#" "$file"
+  cat >> "$file" <<EOF2
+# SCRAM listener (KAFKA_SCRAM_USERS); users are created at storage format time.
+sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+EOF2
+}
+
 start() {
   if running; then
     log "already running (pid $(cat "$PIDFILE")) on 127.0.0.1:$PORT"
@@ -53,11 +73,25 @@ start() {
   mkdir -p "$STATE/data"
   sed -e "s#@PORT@#$PORT#g" -e "s#@CONTROLLER_PORT@#$CPORT#g" -e "s#@DATA_DIR@#$STATE/data#g" \
     "$HERE/server.properties.template" > "$STATE/server.properties"
+  local scram=()
+  if [ -n "$SCRAM_USERS" ]; then
+    if port_open "$SASL_PORT"; then
+      log "SASL port $SASL_PORT is taken by another process; set KAFKA_SASL_PORT to a free port"; exit 1
+    fi
+    sasl_properties "$STATE/server.properties"
+    local entry name pass
+    IFS=',' read -r -a entries <<< "$SCRAM_USERS"
+    for entry in "${entries[@]}"; do
+      name=${entry%%:*}; pass=${entry#*:}
+      [ -n "$name" ] && [ "$name" != "$entry" ] || { log "KAFKA_SCRAM_USERS: expected name:password, comma-separated"; exit 1; }
+      scram+=(--add-scram "SCRAM-SHA-256=[name=$name,password=$pass]" --add-scram "SCRAM-SHA-512=[name=$name,password=$pass]")
+    done
+  fi
   if [ ! -f "$STATE/data/meta.properties" ]; then
     local cid
     cid=$("$JAVA" $LOG4J -cp "$LIB/*" kafka.tools.StorageTool random-uuid)
     "$JAVA" $LOG4J -cp "$LIB/*" kafka.tools.StorageTool format -t "$cid" \
-      -c "$STATE/server.properties" --ignore-formatted >&2
+      -c "$STATE/server.properties" --ignore-formatted ${scram[@]+"${scram[@]}"} >&2
   fi
   : > "$OUT"
   nohup "$JAVA" -Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true $LOG4J \
@@ -65,7 +99,7 @@ start() {
     >> "$OUT" 2>&1 < /dev/null 9>&- &
   echo $! > "$PIDFILE"
   for _ in $(seq 1 180); do
-    if grep -q "Kafka Server started" "$OUT" && port_open "$PORT"; then
+    if grep -q "Kafka Server started" "$OUT" && port_open "$PORT" && { [ -z "$SCRAM_USERS" ] || port_open "$SASL_PORT"; }; then
       log "up (pid $(cat "$PIDFILE")) on 127.0.0.1:$PORT"
       echo "127.0.0.1:$PORT"
       return 0

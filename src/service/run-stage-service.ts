@@ -4,7 +4,7 @@
  * Resolves with the process exit code: 0 after a clean stop, 1 when the stage halted.
  */
 import type { Config } from '../config/schema.ts';
-import { toPipelineError } from '../errors/pipeline-error.ts';
+import { ConfigError, toPipelineError } from '../errors/pipeline-error.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { startServiceServer } from '../metrics/http-server.ts';
 import { createMetrics } from '../metrics/metrics.ts';
@@ -76,7 +76,9 @@ export async function runStageService({ name, config, logger = createLogger(conf
     await runner.done;
     return 0;
   } catch (error) {
-    const e = toPipelineError(error);
+    const e = (error as Error)?.name === 'KafkaJSSASLAuthenticationError'
+      ? new ConfigError(`Kafka rejected the credentials of KAFKA_SASL_USERNAME=${config.kafkaSaslUsername ?? ''} (KAFKA_SASL_MECHANISM=${config.kafkaSaslMechanism}): check the user, the password and the mechanism (${(error as Error).message})`)
+      : toPipelineError(error);
     if (e.code === 'SHUTDOWN') return 0;
     logger.fatal({ code: e.code, err: e.message }, `stage ${name} failed`);
     await runner?.close();

@@ -88,11 +88,30 @@ function stateDir(kind: string): string {
   return dir;
 }
 
+export interface FaultKafkaOptions {
+  /**
+   * SCRAM users (name → password): the broker gets an extra SASL_PLAINTEXT listener with
+   * SCRAM-SHA-256 and SCRAM-SHA-512 (KAFKA_SCRAM_USERS of kafka.sh). `address` stays PLAINTEXT.
+   */
+  scramUsers?: Record<string, string>;
+}
+
+export interface FaultKafka extends FaultService {
+  /** `host:port` of the SASL_PLAINTEXT (SCRAM) listener; only with `scramUsers`. */
+  readonly saslAddress?: string;
+}
+
 /** A private single-node Kafka broker (KRaft) on a free port, started and ready. */
-export async function startFaultKafka(): Promise<FaultService> {
-  const port = await freePortPair(39_000);
+export async function startFaultKafka({ scramUsers }: FaultKafkaOptions = {}): Promise<FaultKafka> {
+  let port = await freePortPair(39_000);
+  // The SCRAM listener takes port + 2 (kafka.sh's default KAFKA_SASL_PORT).
+  while (scramUsers && !(await portFree(port + 2))) port = await freePortPair(39_000);
   const dir = stateDir('kafka');
-  const env = { KAFKA_PORT: String(port), ERA_STATE_DIR: dir };
+  const env: Record<string, string> = { KAFKA_PORT: String(port), ERA_STATE_DIR: dir };
+  if (scramUsers) {
+    env.KAFKA_SCRAM_USERS = Object.entries(scramUsers).map(([name, password]) => `${name}:${password}`).join(',');
+    env.KAFKA_SASL_PORT = String(port + 2);
+  }
   const s = service('kafka/kafka.sh', port, env, dir, `127.0.0.1:${port}`);
   try {
     await s.start();
@@ -100,7 +119,7 @@ export async function startFaultKafka(): Promise<FaultService> {
     await s.destroy();
     throw error;
   }
-  return s;
+  return scramUsers ? { ...s, saslAddress: `127.0.0.1:${port + 2}` } : s;
 }
 
 /** A private PostgreSQL + pgvector server on a free port, started and ready. */
