@@ -92,7 +92,8 @@ export async function ingest(items: AsyncIterable<FileItem>, options: EmbeddedOp
   });
 
   const limit = pLimit(options.embedConcurrency);
-  const storeBatch = async (batch: ChunkItem[]): Promise<void> => {
+  // Two steps, so that the next batch is embedded while the previous one is being stored.
+  const embedBatch = async (batch: ChunkItem[]): Promise<RoutedChunk[]> => {
     const ids = batch.map((b) => b.chunk.chunkId);
     const vectors = await lookupEmbeddings(client, ids, embedder.model);
     reused += vectors.size;
@@ -112,9 +113,12 @@ export async function ingest(items: AsyncIterable<FileItem>, options: EmbeddedOp
         }
       });
     })));
-    const routed = batch
+    return batch
       .filter((b) => vectors.has(b.chunk.chunkId))
       .map((b) => routeValue({ ...b.chunk, embedding: vectors.get(b.chunk.chunkId)!, model: embedder.model } satisfies EmbeddedChunk, profiles) as RoutedChunk);
+  };
+
+  const storeBatch = async (routed: RoutedChunk[]): Promise<void> => {
     const events = await writeBatch(client, routed, { now: Date.now() });
     for (const r of routed) ministers[r.ministerId] = (ministers[r.ministerId] ?? 0) + 1;
     progress.chunksStored += routed.length;
@@ -126,6 +130,7 @@ export async function ingest(items: AsyncIterable<FileItem>, options: EmbeddedOp
     Readable.from(items),
     chunkStep,
     batchStep<ChunkItem>(options.storeBatchSize ?? 256, 20),
+    orderedParallelStep(embedBatch, 2),
     orderedParallelStep(storeBatch, 1),
     new Writable({ objectMode: true, write: (_chunk, _encoding, callback) => callback() }),
     ...(signal ? [{ signal }] : []),
