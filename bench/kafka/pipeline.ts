@@ -38,6 +38,8 @@ export interface PipelineSettings {
    * @defaultValue 'hnsw'
    */
   vectorIndex?: VectorIndex;
+  /** What-if: run the era-ingest stages from this JavaScript bundle with plain node (no tsx). */
+  bundle?: string;
 }
 
 export const VECTOR_INDEXES = ['hnsw', 'none', 'hnsw-m8'] as const;
@@ -133,7 +135,8 @@ export class BenchPipeline {
       const naive = this.implementation === 'naive';
       const child = spawnChild({
         name: processName,
-        entry: naive ? 'bench/baselines/naive-stage.ts' : 'src/cli/main.ts',
+        entry: naive ? 'bench/baselines/naive-stage.ts' : this.settings.bundle ?? 'src/cli/main.ts',
+        plainNode: !naive && this.settings.bundle !== undefined,
         args: naive ? [name] : ['stage', name],
         env,
         logFile: `${this.settings.logDir}/${this.id}-${processName}.log`,

@@ -21,6 +21,8 @@ export interface ChildOptions {
   cpuProfDir?: string;
   /** Called with every complete stdout line (e.g. the embedded worker's JSON messages). */
   onLine?: (line: string) => void;
+  /** `entry` is an absolute path to JavaScript: run it with plain node, without tsx. */
+  plainNode?: boolean;
 }
 
 export interface BenchChild {
@@ -60,11 +62,11 @@ function killOnExit(child: ChildProcess): void {
   }
 }
 
-export function spawnChild({ name, entry, args, env, logFile, cpuProfDir, onLine }: ChildOptions): BenchChild {
+export function spawnChild({ name, entry, args, env, logFile, cpuProfDir, onLine, plainNode = false }: ChildOptions): BenchChild {
   mkdirSync(dirname(logFile), { recursive: true });
   if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
   const nodeArgs = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', `${ROOT}${entry}`, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, ...(plainNode ? [entry] : ['--import', 'tsx', `${ROOT}${entry}`]), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

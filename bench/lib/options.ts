@@ -49,6 +49,10 @@ export interface BenchOptions {
   vectorIndex: 'hnsw' | 'none' | 'hnsw-m8';
   /** Publish with an era.job header (job-status writes by every stage), as `era-ingest publish` does. */
   job: boolean;
+  /** What-if: stage processes from an esbuild bundle with plain node instead of through tsx. */
+  build: boolean;
+  /** Runs again (at most this many times) when other work used more than 0.25 cores; the quietest attempt is kept. */
+  retries: number;
 }
 
 export interface RawBenchFlags {
@@ -82,6 +86,8 @@ export interface RawBenchFlags {
   vectorIndex?: string;
   /** commander's --no-job gives job: false. */
   job?: boolean;
+  retries?: string;
+  build?: boolean;
 }
 
 const DEFAULTS = {
@@ -171,6 +177,8 @@ export function parseBenchOptions(flags: RawBenchFlags, now = new Date()): Bench
     replicas,
     vectorIndex: vectorIndex as BenchOptions['vectorIndex'],
     job: flags.job !== false,
+    retries: int('retries', flags.retries, 0, 0, 10),
+    build: flags.build === true,
   };
 }
 

@@ -41,8 +41,14 @@ function largest(scenarios: readonly ScenarioResult[], where: (s: ScenarioResult
   return scenarios.filter((s) => usable(s) && where(s)).sort((a, b) => b.docs - a.docs)[0];
 }
 
+/** Other work on the machine above this many cores makes a run's figures pessimistic. */
+export const NOISY_CORES = 0.25;
+
 function incomplete(s: ScenarioResult): string | undefined {
-  return s.successRate < 1 ? `only ${(s.successRate * 100).toFixed(1)} % of the documents were stored` : undefined;
+  const notes: string[] = [];
+  if (s.successRate < 1) notes.push(`only ${(s.successRate * 100).toFixed(1)} % of the documents were stored`);
+  if ((s.otherCpuCores ?? 0) > NOISY_CORES) notes.push(`other work used ${s.otherCpuCores!.toFixed(2)} cores during the run`);
+  return notes.length ? notes.join('; ') : undefined;
 }
 
 function row(base: Omit<TargetResult, 'status' | 'source' | 'caveat'>, source: ScenarioResult | undefined, missing: string, measured?: number, caveats: Array<string | undefined> = []): TargetResult {

@@ -4,7 +4,10 @@
  * of concurrent writers (as several store batches in flight, or store replicas, would be).
  * Each variant also reports the CPU its PostgreSQL backends used per row.
  *
- *   DATABASE_URL=postgres://… node --import tsx bench/tools/store-variants.ts [--chunks 8000] [--variants default,ef32,m8,noindex,dim128,build-after,writers2]
+ *   DATABASE_URL=postgres://… node --import tsx bench/tools/store-variants.ts [--chunks 8000] [--batch 256]
+ *     [--variants default,ef32,m8,noindex,dim128,build-after,writers2] [--statements]
+ *
+ * --statements: time every statement of writeBatch (by the first line of its SQL file).
  */
 import pg from 'pg';
 import { createHashEmbedder } from '../../src/embedding/hash-embedder.ts';
@@ -14,6 +17,7 @@ import { buildProfiles } from '../../src/stages/minister/profiles.ts';
 import { routeValue } from '../../src/stages/minister/route.ts';
 import { migrate } from '../../src/storage/migrate.ts';
 import { createPgClient } from '../../src/storage/pg-client.ts';
+import type { SqlClient } from '../../src/storage/sql-client.ts';
 import { writeBatch } from '../../src/storage/store.ts';
 import type { MinistersValue } from '../../src/topics/messages.ts';
 import { benchDocument } from '../lib/corpus.ts';
@@ -53,6 +57,33 @@ async function routed(count: number, dim: number, tag: string): Promise<Minister
   return out;
 }
 
+/** Time per statement (by its first SQL comment line or first words) inside writeBatch transactions. */
+const statementMs = new Map<string, { ms: number; n: number }>();
+function labelOf(sql: string): string {
+  const comment = /^--\s*(.+)$/m.exec(sql)?.[1];
+  const first = sql.replace(/--.*$/gm, '').trim().split(/\s+/).slice(0, 3).join(' ');
+  return (comment ?? first).slice(0, 70);
+}
+function timedClient(inner: SqlClient): SqlClient {
+  const wrap = (c: SqlClient): SqlClient => ({
+    kind: c.kind,
+    query: async (sql, params) => {
+      const t = performance.now();
+      try {
+        return await c.query(sql, params);
+      } finally {
+        const e = statementMs.get(labelOf(sql)) ?? { ms: 0, n: 0 };
+        e.ms += performance.now() - t;
+        e.n += 1;
+        statementMs.set(labelOf(sql), e);
+      }
+    },
+    transaction: (fn) => c.transaction((tx) => fn(wrap(tx))),
+    close: () => c.close(),
+  });
+  return wrap(inner);
+}
+
 async function backendTicks(admin: pg.Client, db: string): Promise<number> {
   const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [db]);
   return rows.reduce((s, r) => s + (readProc(r.pid)?.cpuTicks ?? 0), 0);
@@ -77,8 +108,10 @@ async function run(adminUrl: string, key: string, v: Variant, chunks: number, ba
     const ticks0 = await backendTicks(admin, db);
     const started = performance.now();
     let next = 0;
+    const writer = profileStatements ? timedClient(client) : client;
+    statementMs.clear();
     await Promise.all(Array.from({ length: v.writers }, async () => {
-      while (next < batches.length) await writeBatch(client, batches[next++]!, { now: Date.now() });
+      while (next < batches.length) await writeBatch(writer, batches[next++]!, { now: Date.now() });
     }));
     const loadS = (performance.now() - started) / 1000;
     const cpuS = ((await backendTicks(admin, db)) - ticks0) / clockTicksPerSecond();
@@ -89,6 +122,11 @@ async function run(adminUrl: string, key: string, v: Variant, chunks: number, ba
       afterS = (performance.now() - t) / 1000;
     }
     const total = loadS + afterS;
+    if (profileStatements) {
+      for (const [label, { ms, n }] of [...statementMs].sort((a, b) => b[1].ms - a[1].ms)) {
+        process.stdout.write(`    ${(ms / 1000).toFixed(2).padStart(7)} s  ${String(n).padStart(5)} ×  ${(ms / n).toFixed(1).padStart(7)} ms  ${label}\n`);
+      }
+    }
     process.stdout.write(`${v.name.padEnd(52)} ${String(items.length).padStart(6)} rows  load ${loadS.toFixed(1).padStart(5)} s${v.after ? ` + after ${afterS.toFixed(1)} s` : ''}  → ${(items.length / total).toFixed(0).padStart(5)} rows/s   postgres CPU ${((cpuS * 1000) / items.length).toFixed(2)} ms/row during the load\n`);
   } finally {
     await client.close();
@@ -102,6 +140,7 @@ const arg = (name: string, fallback: string): string => (args.includes(name) ? a
 const adminUrl = process.env.DATABASE_URL;
 if (!adminUrl) throw new Error('set DATABASE_URL to a PostgreSQL with pgvector where databases may be created');
 const chunks = Number(arg('--chunks', '8000'));
+const profileStatements = args.includes('--statements');
 const keys = arg('--variants', 'default,ef32,m8,dim128,noindex,build-after,writers2').split(',');
 for (const key of keys) {
   const v = VARIANTS[key];

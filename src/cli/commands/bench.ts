@@ -33,6 +33,7 @@ export function registerBench(program: Command): void {
     .option('--retries <n>', 'run a scenario again (up to n times) when other work used > 0.25 cores during it; the quietest attempt is kept', '0')
     .option('--replicas <list>', 'what-if, Kafka mode: processes per stage, e.g. store=2 (they share the stage\'s partitions)')
     .option('--vector-index <kind>', 'what-if, Kafka mode: hnsw (as migrated; the targets assume it), none, or hnsw-m8 (m=8, ef_construction=32)', 'hnsw')
+    .option('--build', 'what-if, Kafka mode: run the stages from an esbuild bundle with plain node instead of through tsx')
     .option('--no-job', 'publish without an era.job header (no job-status writes by the stages)')
     .option('--keep', 'keep the runs\' topics and databases (for inspection)')
     .option('--quick', 'smaller runs: 100 and 1,000 documents, 20 s sustained rate, 20,000-chunk backlog')
