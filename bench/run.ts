@@ -18,12 +18,15 @@ import { warmupFor, type BenchOptions } from './lib/options.ts';
 import { formatReport } from './lib/report.ts';
 import { evaluateTargets, NOISY_CORES } from './lib/targets.ts';
 import type { BenchReport, ScenarioResult } from './lib/types.ts';
+import { codecLines, measureCodecs } from './codecs.ts';
 import { runEmbeddedScenario } from './embedded/scenario.ts';
 import { measureIndexCost } from './kafka/index-cost.ts';
 import { runKafkaScenario, type KafkaScenarioSpec } from './kafka/scenario.ts';
 import type { PipelineSettings } from './kafka/pipeline.ts';
 
 export interface BenchEnvironment {
+  /** SCHEMA_REGISTRY_URL, for the codecs scenario. */
+  schemaRegistryUrl?: string;
   /** KAFKA_BROKERS (Kafka mode). */
   brokers: string[];
   /** DATABASE_URL of the server the benchmark databases are created on (Kafka mode). */
@@ -130,6 +133,16 @@ export async function runBench(options: BenchOptions, env: BenchEnvironment, log
     }
   }
 
+  let codecs: BenchReport['codecs'];
+  if (wants('codecs')) {
+    if (env.schemaRegistryUrl) {
+      codecs = await measureCodecs(env.schemaRegistryUrl, env.embedDim, `${runId}-codecs`);
+      log(codecLines(codecs).join('\n'));
+    } else {
+      codecs = { skipped: 'set SCHEMA_REGISTRY_URL (e.g. from `infra/registry/registry.sh start`) to measure Avro against JSON' };
+    }
+  }
+
   const targets = evaluateTargets({ scenarios, ...(indexCost ? { indexCost } : {}), double: { latencyMs: options.latencyMs, concurrency: options.concurrency, batchSize: options.batchSize } });
   const report: BenchReport = {
     version: 1,
@@ -140,10 +153,12 @@ export async function runBench(options: BenchOptions, env: BenchEnvironment, log
     options: { ...options },
     scenarios,
     ...(indexCost ? { indexCost } : {}),
+    ...(codecs ? { codecs } : {}),
     targets,
   };
   const files = { json: jsonPath, svg: `${base}.svg` };
   writeFileSync(files.json, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(files.svg, renderChart(scenarios.map((s) => ({ id: s.id, title: `${s.title}: ${Math.round(s.chunksPerSec)} chunks/s${s.latency ? `, p95 ${Math.round(s.latency.p95)} ms` : ''}`, series: s.series })), { title: `era-ingest benchmark ${report.startedAt} (${report.machine.cpus} CPUs)` }));
-  return { report, text: formatReport(report, files), files };
+  const codecText = codecs ? `\n\n${'skipped' in codecs ? `Codecs: skipped: ${codecs.skipped}` : codecLines(codecs).join('\n')}` : '';
+  return { report, text: formatReport(report, files) + codecText, files };
 }

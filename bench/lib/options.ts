@@ -3,7 +3,7 @@
  * --quick). Pure: flags in, BenchOptions out, UsageError naming the flag and the fix.
  */
 
-export const SCENARIOS = ['scaling', 'baseline', 'ceiling', 'rate', 'backlog', 'index'] as const;
+export const SCENARIOS = ['scaling', 'baseline', 'ceiling', 'rate', 'backlog', 'index', 'codecs'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export class UsageError extends Error {}

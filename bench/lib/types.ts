@@ -170,5 +170,7 @@ export interface BenchReport {
   options: Record<string, unknown>;
   scenarios: ScenarioResult[];
   indexCost?: IndexCost;
+  /** JSON vs Avro sizes and rates (the `codecs` scenario, with SCHEMA_REGISTRY_URL). */
+  codecs?: import('../codecs.ts').CodecFigures | { skipped: string };
   targets: TargetResult[];
 }

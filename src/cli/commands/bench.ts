@@ -8,7 +8,7 @@ export function registerBench(program: Command): void {
     .command('bench')
     .description('benchmark: throughput, publish→stored latency, memory and CPU per stage, in embedded and Kafka mode, against a naive baseline and the targets')
     .option('--mode <mode>', 'embedded (PGlite), kafka (real broker + PostgreSQL, four stage processes) or all', 'all')
-    .option('--scenarios <list>', 'comma list of scaling, baseline, ceiling, rate, backlog, index', 'scaling,baseline,ceiling,rate,backlog,index')
+    .option('--scenarios <list>', 'comma list of scaling, baseline, ceiling, rate, backlog, index, codecs (JSON vs Avro; needs SCHEMA_REGISTRY_URL)', 'scaling,baseline,ceiling,rate,backlog,index,codecs')
     .option('--docs <list>', 'documents per scaling run (default 100,1000,10000; --quick 100,1000)')
     .option('--embedder <name>', 'hash (built in) or double (the Ollama TEST DOUBLE) for the scaling, baseline, rate and backlog runs', 'hash')
     .option('--latency <ms>', 'Ollama double: delay per /api/embed request', '50')
@@ -62,6 +62,7 @@ export function registerBench(program: Command): void {
       const run = await runBench(options, {
         brokers: config.kafkaBrokers,
         ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+        ...(config.schemaRegistryUrl ? { schemaRegistryUrl: config.schemaRegistryUrl } : {}),
         embedDim: config.embedDim,
         chunker: { maxTokens: config.chunkTokens, overlapTokens: config.chunkOverlap },
         command: `era-ingest ${process.argv.slice(process.argv.indexOf('bench')).join(' ')}`,
