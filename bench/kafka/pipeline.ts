@@ -162,13 +162,13 @@ export class BenchPipeline {
     return codes;
   }
 
-  /** Stops the stages and the double; drops topics, groups and the database unless `keep`. */
-  async teardown(keep = false): Promise<void> {
+  /** Stops the stages and the double; drops topics, groups (and `extraGroups`) and the database unless `keep`. */
+  async teardown(keep = false, extraGroups: string[] = []): Promise<void> {
     const steps: Array<() => Promise<unknown>> = [
       () => this.stopStages(),
       async () => this.double?.close(),
       async () => !keep && this.admin && this.admin.deleteTopics({ topics: Object.values(this.topics) }),
-      async () => !keep && this.admin && this.admin.deleteGroups(this.groups().map((g) => g.groupId)),
+      async () => !keep && this.admin && this.admin.deleteGroups([...this.groups().map((g) => g.groupId), ...extraGroups]),
       async () => this.admin?.disconnect(),
       async () => {
         if (keep || !this.dbUrl) return;

@@ -256,7 +256,7 @@ export async function runKafkaScenario(spec: KafkaScenarioSpec, ctx: KafkaContex
     if (bad.length) notes.push(`stage exit codes: ${bad.map(([n, c]) => `${n}=${c}`).join(', ')}`);
     await publisher?.disconnect().catch(() => undefined);
     await reader?.stop().catch(() => undefined);
-    await pipeline.teardown(ctx.keep);
+    await pipeline.teardown(ctx.keep, [`${spec.id}.bench-reader`]);
   }
   return result;
 }
