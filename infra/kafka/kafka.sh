@@ -14,6 +14,8 @@
 # start is idempotent: when the broker already runs it prints its address and does nothing.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lib/service.sh
+. "$HERE/../lib/service.sh"
 ROOT=$(cd "$HERE/../.." && pwd)
 PORT=${KAFKA_PORT:-19092}
 CPORT=${KAFKA_CONTROLLER_PORT:-$((PORT + 1))}
@@ -30,7 +32,6 @@ LOG4J="-Dlog4j2.configurationFile=file:$HERE/log4j2.properties"
 
 log() { echo "[kafka] $*" >&2; }
 
-running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -110,27 +111,11 @@ start() {
   log "not ready after 90 s:"; tail -40 "$OUT" >&2; exit 1
 }
 
-stop() {
-  if ! running; then log "not running"; rm -f "$PIDFILE"; return 0; fi
-  local pid; pid=$(cat "$PIDFILE")
-  kill -TERM "$pid"
-  for _ in $(seq 1 60); do
-    kill -0 "$pid" 2>/dev/null || { rm -f "$PIDFILE"; log "stopped"; return 0; }
-    sleep 0.5
-  done
-  log "did not stop within 30 s; killing"; kill -KILL "$pid" 2>/dev/null || true; rm -f "$PIDFILE"
-}
-
-# Concurrent start/stop calls (several test runs at once) are serialised by a lock file.
-lock() {
-  mkdir -p "${ERA_STATE_DIR:-${TMPDIR:-/tmp}}"
-  exec 9>"${ERA_STATE_DIR:-${TMPDIR:-/tmp}}/era-ingest-kafka.lock"
-  flock -w 600 9
-}
+stop() { stop_pidfile; }
 
 case "${1:-}" in
-  start) lock; start ;;
-  stop) lock; stop ;;
+  start) lock kafka; start ;;
+  stop) lock kafka; stop ;;
   status) running && port_open "$PORT" && echo "127.0.0.1:$PORT" ;;
   fetch) fetch ;;
   *) echo "usage: $0 start|stop|status|fetch" >&2; exit 2 ;;

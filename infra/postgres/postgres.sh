@@ -12,6 +12,8 @@
 # start is idempotent; it prints the DATABASE_URL on stdout. Authentication is `trust` on
 # loopback only: this is a test server.
 set -euo pipefail
+# shellcheck source=../lib/service.sh
+. "$(cd "$(dirname "$0")" && pwd)/../lib/service.sh"
 PORT=${PGPORT:-15432}
 BASE=${ERA_PG_DIR:-/tmp/era-ingest-pg-$PORT}
 PGSERVER_VERSION=0.1.4
@@ -82,16 +84,9 @@ stop() {
   fi
 }
 
-# Concurrent start/stop calls (several test runs at once) are serialised by a lock file.
-lock() {
-  mkdir -p "${ERA_STATE_DIR:-${TMPDIR:-/tmp}}"
-  exec 9>"${ERA_STATE_DIR:-${TMPDIR:-/tmp}}/era-ingest-postgres.lock"
-  flock -w 600 9
-}
-
 case "${1:-}" in
-  start) lock; start ;;
-  stop) lock; stop ;;
+  start) lock postgres; start ;;
+  stop) lock postgres; stop ;;
   status) install_tree; ready && echo "$URL" ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
 esac

@@ -16,6 +16,8 @@
 # start is idempotent: when the registry already runs it prints its URL and does nothing.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lib/service.sh
+. "$HERE/../lib/service.sh"
 ROOT=$(cd "$HERE/../.." && pwd)
 PORT=${REGISTRY_PORT:-18081}
 MPORT=${REGISTRY_MANAGEMENT_PORT:-$((PORT + 1))}
@@ -32,7 +34,6 @@ URL=http://127.0.0.1:$PORT/apis/ccompat/v7
 
 log() { echo "[registry] $*" >&2; }
 
-running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -117,27 +118,11 @@ start() {
   log "not ready after 120 s:"; tail -40 "$OUT" >&2; exit 1
 }
 
-stop() {
-  if ! running; then log "not running"; rm -f "$PIDFILE"; return 0; fi
-  local pid; pid=$(cat "$PIDFILE")
-  kill -TERM "$pid"
-  for _ in $(seq 1 60); do
-    kill -0 "$pid" 2>/dev/null || { rm -f "$PIDFILE"; log "stopped"; return 0; }
-    sleep 0.5
-  done
-  log "did not stop within 30 s; killing"; kill -KILL "$pid" 2>/dev/null || true; rm -f "$PIDFILE"
-}
-
-# Concurrent start/stop calls (several test runs at once) are serialised by a lock file.
-lock() {
-  mkdir -p "${ERA_STATE_DIR:-${TMPDIR:-/tmp}}"
-  exec 9>"${ERA_STATE_DIR:-${TMPDIR:-/tmp}}/era-ingest-registry.lock"
-  flock -w 600 9
-}
+stop() { stop_pidfile; }
 
 case "${1:-}" in
-  start) lock; start ;;
-  stop) lock; stop ;;
+  start) lock registry; start ;;
+  stop) lock registry; stop ;;
   status) running && answers && echo "$URL" ;;
   fetch) lock; fetch ;;
   *) echo "usage: $0 start|stop|status|fetch" >&2; exit 2 ;;

@@ -1,0 +1,25 @@
+# Shared by the service scripts in infra/ (sourced, not run). The sourcing script defines
+# `log` and, for the pid-file helpers, PIDFILE.
+
+# Serialises concurrent start/stop calls of one service (several test runs at once) with a
+# lock file held on fd 9; background servers must be started with `9>&-` so they do not inherit it.
+lock() {
+  local dir="${ERA_STATE_DIR:-${TMPDIR:-/tmp}}"
+  mkdir -p "$dir"
+  exec 9>"$dir/era-ingest-$1.lock"
+  flock -w 600 9
+}
+
+running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+
+# SIGTERM the process in PIDFILE, then SIGKILL after 30 s.
+stop_pidfile() {
+  if ! running; then log "not running"; rm -f "$PIDFILE"; return 0; fi
+  local pid; pid=$(cat "$PIDFILE")
+  kill -TERM "$pid"
+  for _ in $(seq 1 60); do
+    kill -0 "$pid" 2>/dev/null || { rm -f "$PIDFILE"; log "stopped"; return 0; }
+    sleep 0.5
+  done
+  log "did not stop within 30 s; killing"; kill -KILL "$pid" 2>/dev/null || true; rm -f "$PIDFILE"
+}
