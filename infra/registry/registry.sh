@@ -124,6 +124,6 @@ case "${1:-}" in
   start) lock registry; start ;;
   stop) lock registry; stop ;;
   status) running && answers && echo "$URL" ;;
-  fetch) lock; fetch ;;
+  fetch) lock registry; fetch ;;
   *) echo "usage: $0 start|stop|status|fetch" >&2; exit 2 ;;
 esac
