@@ -59,6 +59,6 @@ export const getSearch: Handler = async ({ res, query, deps }) => {
   if (minister !== undefined && !MINISTER.test(minister)) throw badRequest('minister is invalid: a lowercase id ([a-z0-9_-], at most 64)');
   const category = textParam(query, 'category', 128);
   const [vector] = await deps.embedder.embed([q]);
-  const hits = await search(deps.db, vector!, { k, ...(minister ? { minister } : {}), ...(category ? { category } : {}) });
+  const hits = await search(deps.db, vector!, { k, model: deps.embedder.model, ...(minister ? { minister } : {}), ...(category ? { category } : {}) });
   sendJson(res, 200, { query: q, k, model: deps.embedder.model, kind: deps.embedder.kind, hits });
 };

@@ -8,6 +8,7 @@ import { registerDb } from './commands/db.ts';
 import { registerDlq } from './commands/dlq.ts';
 import { registerMinisters } from './commands/ministers.ts';
 import { registerPublish } from './commands/publish.ts';
+import { registerReembed } from './commands/reembed.ts';
 import { registerReplay } from './commands/replay.ts';
 import { registerRun } from './commands/run.ts';
 import { registerSearch } from './commands/search.ts';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerReplay(program);
   registerDlq(program);
+  registerReembed(program);
   registerDb(program);
   registerTopics(program);
   registerStage(program);

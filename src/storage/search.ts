@@ -2,6 +2,9 @@
  * Semantic search over the current version of every document, and small counting helpers for
  * the CLI and tests.
  */
+import { ConfigError } from '../errors/pipeline-error.ts';
+import { SqlError } from './errors.ts';
+import { getModel, modelSearchSql, type EmbeddingModel } from './model-vectors.ts';
 import type { SqlClient } from './sql-client.ts';
 import { sql } from './sql-files.ts';
 import { toVectorText } from './vector-text.ts';
@@ -20,6 +23,13 @@ export interface SearchOptions {
    * @defaultValue 2k + 20 unfiltered; min(1000, max(200, 10k)) with minister/category
    */
   candidates?: number;
+  /**
+   * Model that embedded the query vector. Vectors of one model are only comparable with
+   * vectors of the same model: a model with a re-embedded set (`era-ingest reembed`) is
+   * searched there, any other in `chunks.embedding` among the chunks that model embedded.
+   * Unset: every chunk in `chunks.embedding`, whatever its model.
+   */
+  model?: string;
 }
 
 export interface SearchHit {
@@ -40,16 +50,22 @@ export interface SearchHit {
  * ensureVectorIndex) the scan is exact. A filtered search that finds fewer than k hits through
  * the index is redone exactly. Fewer than k hits come back when there are fewer matching current
  * chunks, or when more than `candidates - k` of the nearest are pending (not yet flipped).
- * @throws SqlError when the vector's dimension differs from the column's.
+ * @throws SqlError when the vector's dimension differs from the column's; ConfigError when
+ *   `model` has no vectors at all (naming the models that do) or another dimension.
  */
 export async function search(client: SqlClient, queryVector: Float32Array, options: SearchOptions = {}): Promise<SearchHit[]> {
   const { k = 10, minister, category } = options;
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`search: k must be a positive integer, got ${k}`);
   const filtered = minister !== undefined || category !== undefined;
   const candidates = Math.max(k, Math.floor(options.candidates ?? (filtered ? Math.min(1000, Math.max(200, 10 * k)) : 2 * k + 20)));
+  const set = options.model === undefined ? undefined : await registeredModel(client, options.model);
+  if (set && set.dimension !== queryVector.length) {
+    throw new ConfigError(`the query vector has ${queryVector.length} dimensions but model ${set.model}'s vectors have ${set.dimension}: embed the query with ${set.model} (EMBED_MODEL, EMBED_DIM=${set.dimension})`);
+  }
   const params = [toVectorText(queryVector, 'query vector'), k, minister ?? null, category ?? null, candidates];
+  const [text, values] = set ? [modelSearchSql(set, filtered), params] : [sql('search'), [...params, options.model ?? null]];
   type Row = { chunk_id: string; doc_id: string; title: string | null; text: string; minister_id: string; category: string | null; heading_path: string[]; score: number };
-  const run = async (c: SqlClient): Promise<Row[]> => (await c.query<Row>(sql('search'), params)).rows;
+  const run = async (c: SqlClient): Promise<Row[]> => (await c.query<Row>(text, values)).rows;
   // pgvector's default ef_search is 40 (its maximum is 1000).
   let rows = candidates > 40
     ? await client.transaction(async (tx) => {
@@ -65,10 +81,31 @@ export async function search(client: SqlClient, queryVector: Float32Array, optio
       return run(tx);
     });
   }
+  if (rows.length === 0 && options.model !== undefined && !set) await explainNoVectors(client, options.model);
   return rows.map((r) => ({
     chunkId: r.chunk_id, docId: r.doc_id, title: r.title, text: r.text, ministerId: r.minister_id,
     category: r.category, score: Number(r.score), headingPath: r.heading_path ?? [],
   }));
+}
+
+/** The model's re-embedded set, if registered (undefined too on a schema older than migration 004). */
+async function registeredModel(client: SqlClient, model: string): Promise<EmbeddingModel | undefined> {
+  try {
+    return await getModel(client, model);
+  } catch (error) {
+    if (error instanceof SqlError && error.sqlState === '42P01') return undefined;
+    throw error;
+  }
+}
+
+/** No hit for `model`: when other models' chunks exist, say which instead of answering nothing. */
+async function explainNoVectors(client: SqlClient, model: string): Promise<void> {
+  const { rows } = await client.query<{ model: string }>(
+    'SELECT DISTINCT model FROM chunks WHERE model <> $1::text LIMIT 5', [model]);
+  if (rows.length === 0) return;
+  const others = rows.map((r) => r.model).join(', ');
+  throw new ConfigError(`no stored chunk has a vector of model ${model}; the stored chunks were embedded with ${others}. ` +
+    `Search with that model (EMBED_MODEL), or build ${model}'s vectors first: era-ingest reembed --model ${model}`);
 }
 
 /** Number of documents with a current version. */

@@ -29,6 +29,7 @@ export interface TopicValues {
   embeddings: EmbeddingsValue;
   ministers: MinistersValue;
   stored: StoredEvent;
+  reembed: ChunksValue;
 }
 
 export type CodecSettings = Pick<Config, 'codec' | 'schemaRegistryUrl' | 'topicPrefix'>;
@@ -53,6 +54,7 @@ const JSON_CODECS: { [K in AvroTopicKey]: Codec<TopicValues[K]> } = {
   embeddings: embeddingsCodec,
   ministers: ministersCodec,
   stored: storedCodec,
+  reembed: chunksCodec,
 };
 
 const AVRO_MAPPINGS: { [K in AvroTopicKey]: AvroMapping<TopicValues[K]> } = {
@@ -62,6 +64,7 @@ const AVRO_MAPPINGS: { [K in AvroTopicKey]: AvroMapping<TopicValues[K]> } = {
   embeddings: embeddingsMapping,
   ministers: ministersMapping,
   stored: storedMapping,
+  reembed: chunksMapping,
 };
 
 /**
@@ -91,6 +94,7 @@ export async function codecsFor(settings: CodecSettings): Promise<{ [K in AvroTo
     embeddings: await codecFor('embeddings', settings, client),
     ministers: await codecFor('ministers', settings, client),
     stored: await codecFor('stored', settings, client),
+    reembed: await codecFor('reembed', settings, client),
   };
 }
 

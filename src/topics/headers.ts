@@ -5,6 +5,9 @@ export const HEADERS = {
   trace: 'era.trace',
 } as const;
 
+/** On `era.reembed` records: the model the chunk is to be embedded with. */
+export const REEMBED_MODEL_HEADER = 'era.reembed.model';
+
 /** Dead-letter headers (same information as Kafka Connect's `__connect.errors.*`). */
 export const DLQ_HEADERS = {
   stage: 'era.dlq.stage',

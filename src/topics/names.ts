@@ -9,6 +9,8 @@ export const TOPIC_SUFFIXES = {
   ministers: 'ministers',
   stored: 'stored',
   dlq: 'dlq',
+  /** Chunks to embed again with another model (`era-ingest reembed`), era.chunks' format. */
+  reembed: 'reembed',
 } as const;
 
 export type TopicKey = keyof typeof TOPIC_SUFFIXES;

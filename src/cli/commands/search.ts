@@ -7,6 +7,7 @@ interface SearchCliOptions {
   k: string;
   db?: string;
   dataDir?: string;
+  model?: string;
   json?: boolean;
 }
 
@@ -20,20 +21,23 @@ export function registerSearch(program: Command): void {
     .option('-k <n>', 'number of results', '5')
     .option('--db <url>', 'PostgreSQL to search (DATABASE_URL); default: PGlite in --data-dir')
     .option('--data-dir <dir>', 'PGlite data directory', '.era-data')
+    .option('--model <name>', 'embed the query with this model and search its vectors (a re-embedded set, see reembed); default EMBED_MODEL')
     .option('--json', 'machine-readable output')
     .action(async (query: string, options: SearchCliOptions) => {
       const k = Number(options.k);
       if (!Number.isInteger(k) || k < 1 || k > 1000) throw new CliError(`-k ${options.k} is invalid: give a whole number from 1 to 1000`, EXIT.usage);
       if (query.trim() === '') throw new CliError('the query is empty: give some text to search for', EXIT.usage);
       const config = configFrom({ databaseUrl: options.db });
-      const [{ createEmbedder }, { openStore }, { search }] = await Promise.all([
-        import('../../embedding/create-embedder.ts'), import('../open-store.ts'), import('../../storage/search.ts'),
+      const [{ createEmbedder }, { openStore }, { search }, { getModel }] = await Promise.all([
+        import('../../embedding/create-embedder.ts'), import('../open-store.ts'), import('../../storage/search.ts'), import('../../storage/model-vectors.ts'),
       ]);
-      const embedder = createEmbedder(config);
       const { client } = await openStore({ url: config.databaseUrl, dataDir: options.dataDir }, config);
+      let embedder: ReturnType<typeof createEmbedder> | undefined;
       try {
+        const registered = options.model ? await getModel(client, options.model) : undefined;
+        embedder = createEmbedder(options.model ? { ...config, embedModel: options.model, embedDim: registered?.dimension ?? config.embedDim } : config);
         const [vector] = await embedder.embed([query]);
-        const hits = await search(client, vector!, { k, ...(options.minister ? { minister: options.minister } : {}), ...(options.category ? { category: options.category } : {}) });
+        const hits = await search(client, vector!, { k, model: embedder.model, ...(options.minister ? { minister: options.minister } : {}), ...(options.category ? { category: options.category } : {}) });
         if (options.json) return printJson(hits.map((h) => ({ ...h })));
         if (hits.length === 0) process.stdout.write('no results\n');
         hits.forEach((h, i) => {
@@ -42,7 +46,7 @@ export function registerSearch(program: Command): void {
           process.stdout.write(`${i + 1}. [${h.score.toFixed(3)}] ${h.title ?? h.docId} (${where})\n   ${snippet}${h.text.length > 240 ? '…' : ''}\n   ${h.docId}#${h.chunkId.slice(0, 12)}\n`);
         });
       } finally {
-        await embedder.close?.();
+        await embedder?.close?.();
         await client.close();
       }
     });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { JobSummary } from '../../storage/jobs.ts';
-import { CliError, configFrom, EXIT, printJson } from '../context.ts';
+import { CliError, EXIT, printJson, withPostgres } from '../context.ts';
 
 interface StatusOptions {
   db?: string;
@@ -19,18 +19,8 @@ function render(job: JobSummary): string {
   return lines.join('\n');
 }
 
-async function withJobs<T>(db: string | undefined, fn: (client: import('../../storage/sql-client.ts').SqlClient) => Promise<T>): Promise<T> {
-  const config = configFrom({ databaseUrl: db });
-  if (!config.databaseUrl) throw new CliError('job status lives in PostgreSQL: set DATABASE_URL (or --db) to the database the store stage writes to', EXIT.usage);
-  const [{ createPgClient }, { migrate }] = await Promise.all([import('../../storage/pg-client.ts'), import('../../storage/migrate.ts')]);
-  const client = createPgClient(config.databaseUrl, { max: 1 });
-  try {
-    await migrate(client, { dimension: config.embedDim });
-    return await fn(client);
-  } finally {
-    await client.close();
-  }
-}
+const withJobs = <T>(db: string | undefined, fn: (client: import('../../storage/sql-client.ts').SqlClient) => Promise<T>): Promise<T> =>
+  withPostgres(db, 'job status lives in PostgreSQL: set DATABASE_URL (or --db) to the database the store stage writes to', fn);
 
 export function registerStatus(program: Command): void {
   program

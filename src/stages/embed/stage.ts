@@ -5,13 +5,11 @@
  *   and model are reused (`lookup`, the database in Kafka mode), and vectors embedded by this
  *   process recently are kept in a small cache, so a batch retried after an outage does not
  *   embed its successful part again.
- * - Chunks go to the embedder in requests of `batchSize`, at most `limiter.limit` at once
- *   (AIMD: halved on 503s and timeouts, grown while healthy).
- * - A failing request is bisected to the one bad chunk, which alone is dead-lettered;
- *   outages (retriable) fail the whole batch, which the runtime retries with backoff.
+ * - The rest is embedded by ./embed-chunks.ts (batched requests, AIMD concurrency, bisection to
+ *   the one bad chunk, which alone is dead-lettered; an outage fails the whole batch, which the
+ *   runtime retries with backoff).
  */
-import { PipelineError } from '../../errors/pipeline-error.ts';
-import { embedWithBisect, type EmbedOutcome } from '../../embedding/embed-batch.ts';
+import type { PipelineError } from '../../errors/pipeline-error.ts';
 import type { Embedder } from '../../embedding/types.ts';
 import type { AimdLimiter } from '../../flow-control/aimd-limiter.ts';
 import type { DecodedInput, OutputRecord, StageDefinition } from '../../runtime/stage.ts';
@@ -20,6 +18,7 @@ import type { StageCodecs } from '../../topics/codec-async.ts';
 import type { ChunkRecord, ChunksValue, EmbeddedChunk } from '../../topics/messages.ts';
 import type { TopicNames } from '../../topics/names.ts';
 import { STAGE_INPUTS } from '../inputs.ts';
+import { chunkEmbedder } from './embed-chunks.ts';
 import { RecentVectors } from './recent-vectors.ts';
 
 export type EmbeddingLookup = (chunkIds: string[], model: string) => Promise<Map<string, Float32Array>>;
@@ -40,24 +39,7 @@ export interface EmbedStageOptions {
 
 export function embedStage({ topics, embedder, limiter, batchSize, lookup, onRequest, now = Date.now, codecs }: EmbedStageOptions): StageDefinition<ChunksValue> {
   const recent = new RecentVectors(8192);
-
-  const embedGroup = async (chunks: ChunkRecord[], signal: AbortSignal): Promise<EmbedOutcome[]> => {
-    const release = await limiter.acquire(signal);
-    const started = now();
-    try {
-      const outcomes = await embedWithBisect(embedder, chunks.map((c) => c.text), signal);
-      limiter.onSuccess(now() - started, now(), started);
-      onRequest?.('ok', (now() - started) / 1000, 0);
-      return outcomes;
-    } catch (error) {
-      const overload = error instanceof PipelineError && error.retriable;
-      if (overload) limiter.onOverload(now(), started);
-      onRequest?.(overload ? 'overload' : 'error', (now() - started) / 1000, 0);
-      throw error;
-    } finally {
-      release();
-    }
-  };
+  const embedChunks = chunkEmbedder({ embedder, limiter, batchSize, now, ...(onRequest ? { onRequest } : {}) });
 
   return {
     name: 'embed',
@@ -78,22 +60,11 @@ export function embedStage({ topics, embedder, limiter, batchSize, lookup, onReq
         if (wanted.length) for (const [id, v] of await lookup(wanted, embedder.model)) if (v.length === embedder.dimension) vectors.set(id, v);
         onRequest?.('ok', 0, vectors.size);
       }
-      const failures = new Map<string, PipelineError>();
-      const todo = [...new Map(chunks.filter((c) => !vectors.has(c.chunkId)).map((c) => [c.chunkId, c])).values()];
-      const groups: ChunkRecord[][] = [];
-      for (let i = 0; i < todo.length; i += batchSize) groups.push(todo.slice(i, i + batchSize));
-      await Promise.all(groups.map(async (group) => {
-        const outcomes = await embedGroup(group, signal);
-        outcomes.forEach((outcome, i) => {
-          const chunk = group[i]!;
-          if (outcome.ok) {
-            vectors.set(chunk.chunkId, outcome.vector);
-            recent.set(chunk.chunkId, embedder.model, outcome.vector);
-          } else {
-            failures.set(chunk.chunkId, outcome.error);
-          }
-        });
-      }));
+      const { vectors: fresh, failures } = await embedChunks(chunks.filter((c) => !vectors.has(c.chunkId)), signal);
+      for (const [id, vector] of fresh) {
+        vectors.set(id, vector);
+        recent.set(id, embedder.model, vector);
+      }
       return Promise.all(batch.map(async ({ message, value }): Promise<readonly OutputRecord[] | PipelineError> => {
         const headers = outputHeaders(message, value.jobId);
         if (value.kind === 'delete') return [{ topic: topics.embeddings, key: value.docId, value: await codecs.embeddings.encode(value), headers }];

@@ -3,7 +3,8 @@
 -- the join and sort everything instead); it fetches a few extra candidates because the outer
 -- join drops chunks of pending versions (search only sees each document's current version).
 -- Without the index the inner query is an exact top-N scan.
--- $1 query (vector text), $2 k, $3 minister_id or null, $4 category or null, $5 candidates.
+-- $1 query (vector text), $2 k, $3 minister_id or null, $4 category or null, $5 candidates,
+-- $6 model of the query vector or null (chunks of another model are not comparable).
 SELECT c.chunk_id, c.doc_id, d.title, c.text, c.minister_id, c.category, c.heading_path,
        1 - c.distance AS score
 FROM (
@@ -12,6 +13,7 @@ FROM (
   FROM chunks
   WHERE ($3::text IS NULL OR minister_id = $3::text)
     AND ($4::text IS NULL OR category = $4::text)
+    AND ($6::text IS NULL OR model = $6::text)
   ORDER BY embedding <=> $1::text::vector
   LIMIT $5::int
 ) c

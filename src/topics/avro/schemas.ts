@@ -122,6 +122,7 @@ export const VALUE_SCHEMAS: Record<AvroTopicKey, AvroRecordSchema> = {
   embeddings: embeddingsSchema,
   ministers: ministersSchema,
   stored: storedSchema,
+  reembed: chunksSchema,
 };
 
 /** TopicNameStrategy: the value subject of a topic. */

@@ -43,6 +43,7 @@ describe('Avro codec through a real schema registry', () => {
       embeddings: [embedded, del],
       ministers: [routed, { ...routed, category: undefined, routing: { method: 'default' } }, del],
       stored: [stored, { id: 'doc-42', version: 3, chunks: 0, storedAt: 4, deleted: true }],
+      reembed: [chunk],
     };
     for (const [key, values] of Object.entries(samples) as [keyof TopicValues, TopicValues[keyof TopicValues][]][]) {
       const codec = codecs[key] as AsyncCodec<TopicValues[keyof TopicValues]>;

@@ -76,7 +76,7 @@ describe('search and embedding cache (real PostgreSQL)', () => {
     const plan = await db.transaction(async (tx) => {
       await tx.query('SET LOCAL enable_seqscan = off');
       const { rows } = await tx.query<{ 'QUERY PLAN': string }>(
-        `EXPLAIN ${sql('search')}`, [toVectorText(unitVector(DIM, 1)), 10, null, null, 40]);
+        `EXPLAIN ${sql('search')}`, [toVectorText(unitVector(DIM, 1)), 10, null, null, 40, null]);
       return rows.map((r) => r['QUERY PLAN']).join('\n');
     });
     expect(plan).toMatch(/chunks_embedding_hnsw/);

@@ -44,7 +44,7 @@ describe('writeBatch throughput (real PostgreSQL, vector(384), HNSW index in pla
     await db.query('ANALYZE chunks');
     await db.query('ANALYZE documents');
     const q = unitVector(DIM, 5);
-    const { rows } = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql('search')}`, [toVectorText(q), 10, null, null, 40]);
+    const { rows } = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql('search')}`, [toVectorText(q), 10, null, null, 40, null]);
     const usesIndex = rows.some((r) => r['QUERY PLAN'].includes('chunks_embedding_hnsw'));
     const t0 = performance.now();
     for (let i = 0; i < 20; i++) await search(db, unitVector(DIM, 100 + i), { k: 10 });

@@ -1,0 +1,225 @@
+/**
+ * `era-ingest reembed --model <m>`: re-embeds every stored chunk with another model, through
+ * Kafka and a consumer group of its own, into a second vector set (`chunk_vectors`) while search
+ * keeps answering from the first.
+ *
+ *   PostgreSQL ──feed──▶ era.reembed ──▶ [reembed group: embed with m] ──▶ chunk_vectors (model m)
+ *   (current chunks without an m vector)
+ *
+ * A pass drains what the group has not consumed yet (an interrupted run's records), copies the
+ * vectors `chunks.embedding` already holds for m, publishes the chunks still missing, and waits
+ * until the group has committed past them. Passes repeat until one finds nothing missing (chunks
+ * stored by the running pipeline meanwhile are caught up by the next pass); then the model's
+ * HNSW index is built and the set is marked ready. With `follow`, passes go on every
+ * `intervalMs`, keeping the set complete while the pipeline ingests. Chunks the model rejects
+ * are dead-lettered (stage `reembed`) and left out; the set then stays `building`.
+ *
+ * Resumable: offsets are committed after each batch is written, so a killed run re-embeds at
+ * most its uncommitted batches; a new run drains the rest of the topic before feeding again.
+ */
+import type { Admin } from 'kafkajs';
+import type { Config } from '../config/schema.ts';
+import { createEmbedder, DEFAULT_HASH_MODEL } from '../embedding/create-embedder.ts';
+import type { Embedder } from '../embedding/types.ts';
+import { ConfigError, PipelineError } from '../errors/pipeline-error.ts';
+import { AimdLimiter } from '../flow-control/aimd-limiter.ts';
+import { PRESETS } from '../flow-control/presets.ts';
+import type { Logger } from '../log/logger.ts';
+import { createMetrics } from '../metrics/metrics.ts';
+import { abortableSleep, DEFAULT_RETRY_POLICY, retry } from '../runtime/backoff.ts';
+import { createKafka } from '../runtime/kafka-client.ts';
+import { StageRunner } from '../runtime/stage-runner.ts';
+import { chunkEmbedder } from '../stages/embed/embed-chunks.ts';
+import { migrate } from '../storage/migrate.ts';
+import { copyStoredVectors, ensureModelIndex, getModel, registerModel, setModelState, type ModelState } from '../storage/model-vectors.ts';
+import { createPgClient } from '../storage/pg-client.ts';
+import { chunkCount } from '../storage/search.ts';
+import type { SqlClient } from '../storage/sql-client.ts';
+import { ensureTopics, topicOptions } from '../topics/admin.ts';
+import { codecFor } from '../topics/codec-async.ts';
+import { topicNames } from '../topics/names.ts';
+import { feedMissing } from './feed.ts';
+import { reembedStage } from './stage.ts';
+
+export interface ReembedOptions {
+  config: Config;
+  /** Model to embed with (an Ollama model; with EMBEDDER=hash, the label of the hash vectors). */
+  model: string;
+  /** Its vector length. @defaultValue the registered one, else EMBED_DIM */
+  dimension?: number;
+  /** Keep the set complete: a pass every `intervalMs` until `signal` aborts. */
+  follow?: boolean;
+  /** @defaultValue 10_000 */
+  intervalMs?: number;
+  logger: Logger;
+  /** Stops the run (SIGTERM): in-flight batches are finished or abandoned, offsets committed. */
+  signal?: AbortSignal;
+  onProgress?: (progress: ReembedProgress) => void;
+}
+
+export interface ReembedProgress {
+  pass: number;
+  /** Current chunks when the run started. */
+  total: number;
+  published: number;
+  /** Vectors written by this run (embedded) plus copied from chunks.embedding. */
+  written: number;
+  failed: number;
+}
+
+export interface ReembedSummary {
+  model: string;
+  dimension: number;
+  consumerGroup: string;
+  topic: string;
+  state: ModelState;
+  passes: number;
+  /** Current chunks when the run started. */
+  chunks: number;
+  published: number;
+  embedded: number;
+  copied: number;
+  /** Chunks the model rejected (dead-lettered to era.dlq, stage reembed). */
+  failed: string[];
+  /** Name of the model's HNSW index, once built. */
+  index: string | null;
+  seconds: number;
+  interrupted: boolean;
+}
+
+/** Consumer group of a model's re-embedding (a plain, stable name per model). */
+export function reembedGroupId(groupPrefix: string, model: string): string {
+  return `${groupPrefix}.reembed.${model.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+}
+
+/** The embedder for `model`; with EMBEDDER=hash `model` is the label of its vectors. */
+function modelEmbedder(config: Config, model: string, dimension: number): Embedder {
+  if (config.embedder === 'hash' && model === config.embedModel && model !== DEFAULT_HASH_MODEL) {
+    throw new ConfigError(`--model ${model} is EMBED_MODEL while EMBEDDER=hash: name the label of the new hash vectors (e.g. hash-v1-${dimension}), or set EMBEDDER=ollama to re-embed with the Ollama model ${model}`);
+  }
+  const embedder = createEmbedder({ ...config, embedModel: model, embedDim: dimension });
+  if (embedder.model !== model) throw new ConfigError(`--model ${model}: EMBEDDER=${config.embedder} labels its vectors ${embedder.model}; give that name or another label`);
+  return embedder;
+}
+
+/** Resolves when the group's committed offsets reach the topic's current end offsets. */
+async function waitDrained(admin: Admin, groupId: string, topic: string, halted: Promise<void>, signal: AbortSignal): Promise<void> {
+  const ends = await admin.fetchTopicOffsets(topic);
+  for (;;) {
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+    if (ends.every((e) => BigInt(e.high) === BigInt(e.low) || (at.get(e.partition) ?? -1n) >= BigInt(e.high))) return;
+    await Promise.race([abortableSleep(250, signal), halted]);
+  }
+}
+
+export async function runReembed(options: ReembedOptions): Promise<ReembedSummary> {
+  const { config, model, follow = false, intervalMs = 10_000, logger, onProgress } = options;
+  const started = Date.now();
+  const stop = new AbortController();
+  options.signal?.addEventListener('abort', () => stop.abort(), { once: true });
+  if (options.signal?.aborted) stop.abort();
+  if (!config.databaseUrl) throw new ConfigError('DATABASE_URL is not set: reembed reads the stored chunks from PostgreSQL and writes the new vectors there');
+  const topics = topicNames(config.topicPrefix);
+  const groupId = reembedGroupId(config.groupPrefix, model);
+  const startRetry = { ...DEFAULT_RETRY_POLICY, ...PRESETS[config.profile].retry, maxAttempts: 8 };
+  const onRetry = (error: unknown, attempt: number, delayMs: number): void => logger.warn({ err: (error as Error).message, attempt, delayMs }, 'a dependency is not ready; retrying');
+
+  const client: SqlClient = createPgClient(config.databaseUrl, { max: 3 });
+  const cleanups: Array<() => Promise<void> | void> = [() => client.close()];
+  const summary: ReembedSummary = {
+    model, dimension: 0, consumerGroup: groupId, topic: topics.reembed, state: 'building', passes: 0, chunks: 0,
+    published: 0, embedded: 0, copied: 0, failed: [], index: null, seconds: 0, interrupted: false,
+  };
+  try {
+    await retry(() => migrate(client, { dimension: config.embedDim }), startRetry, { onRetry, signal: stop.signal });
+    const dimension = options.dimension ?? (await getModel(client, model))?.dimension ?? config.embedDim;
+    summary.dimension = dimension;
+    const embedder = modelEmbedder(config, model, dimension);
+    cleanups.push(() => embedder.close?.());
+    // Fails early on a wrong dimension or an unknown model; waits out an embedder that is starting.
+    await retry(() => embedder.embed(['era-ingest reembed probe'], stop.signal), startRetry, { onRetry, signal: stop.signal });
+    const registered = await registerModel(client, model, dimension, groupId);
+    summary.state = registered.state;
+    summary.chunks = await chunkCount(client);
+
+    const kafka = createKafka(config, undefined, 'reembed');
+    const admin = kafka.admin();
+    await admin.connect();
+    cleanups.push(() => admin.disconnect());
+    await ensureTopics(admin, topicOptions(config));
+    const { groups: [group] } = await admin.describeGroups([groupId]);
+    if (group && group.members.length > 0) {
+      throw new ConfigError(`group ${groupId} has ${group.members.length} active member(s): a reembed of ${model} is already running; stop it first (one process per model). A killed run stays a member until its session times out (30 s)`);
+    }
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topics.reembed] });
+    if (!committed || committed.partitions.every((p) => p.offset === '-1')) {
+      // A fresh group starts at the end: records of earlier runs are not this run's work.
+      const ends = await admin.fetchTopicOffsets(topics.reembed);
+      await admin.setOffsets({ groupId, topic: topics.reembed, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
+    }
+
+    const progress = (): void => onProgress?.({ pass: summary.passes, total: summary.chunks, published: summary.published, written: summary.embedded + summary.copied, failed: summary.failed.length });
+    const failed = new Set<string>();
+    const codec = await codecFor('reembed', config);
+    const limiter = new AimdLimiter({ min: 1, max: config.embedConcurrency, initial: config.embedConcurrency });
+    const stage = reembedStage({
+      model, client, codec,
+      embedChunks: chunkEmbedder({ embedder, limiter, batchSize: config.embedBatchSize }),
+      batchSize: Math.max(config.embedBatchSize * config.embedConcurrency * 2, 64),
+      onWritten: (written, bad) => {
+        summary.embedded += written;
+        for (const id of bad) failed.add(id);
+        summary.failed = [...failed];
+        progress();
+      },
+    });
+    const runner = new StageRunner({ stage, config, kafka, logger, metrics: createMetrics(), groupId, retryPolicy: { ...DEFAULT_RETRY_POLICY, ...PRESETS[config.profile].retry } });
+    cleanups.push(() => runner.close());
+    await runner.start();
+    const halted = runner.done.then(() => { throw new PipelineError('SHUTDOWN', 'the reembed consumer stopped'); });
+    halted.catch(() => undefined);
+    const producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
+    await producer.connect();
+    cleanups.push(() => producer.disconnect());
+
+    for (;;) {
+      summary.passes += 1;
+      await waitDrained(admin, groupId, topics.reembed, halted, stop.signal);
+      summary.copied += await copyStoredVectors(client, model, dimension);
+      const before = summary.published;
+      const fed = await feedMissing({
+        client, producer, topic: topics.reembed, model, codec, exclude: [...failed],
+        onPage: (n) => { summary.published = before + n; progress(); },
+      });
+      progress();
+      if (fed > 0) {
+        await waitDrained(admin, groupId, topics.reembed, halted, stop.signal);
+        continue;
+      }
+      if (failed.size === 0 && summary.state !== 'ready') {
+        summary.index = await ensureModelIndex(client, { model, dimension });
+        await setModelState(client, model, 'ready');
+        summary.state = 'ready';
+        logger.info({ model, index: summary.index }, 'vector set complete and indexed');
+      } else if (summary.state === 'ready') {
+        summary.index = await ensureModelIndex(client, { model, dimension });
+      }
+      if (!follow) break;
+      await abortableSleep(intervalMs, stop.signal);
+    }
+  } catch (error) {
+    if (!(stop.signal.aborted && error instanceof PipelineError && error.code === 'SHUTDOWN')) throw error;
+    summary.interrupted = true;
+  } finally {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        logger.warn({ err: (error as Error).message }, 'reembed cleanup failed');
+      }
+    }
+    summary.seconds = (Date.now() - started) / 1000;
+  }
+  return summary;
+}

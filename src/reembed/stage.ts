@@ -1,0 +1,68 @@
+/**
+ * The reembed consumer: `era.reembed` → `chunk_vectors` (one model's vector set).
+ *
+ * Records carry the model in the `era.reembed.model` header; records for another model (a
+ * re-embedding with another model sharing the topic) are skipped. Chunks are embedded like the
+ * embed stage does it (../stages/embed/embed-chunks.ts: batched, AIMD, the one bad chunk
+ * bisected out and dead-lettered) and written in one statement per batch; the input offsets are
+ * committed by the runtime after that statement, so a crash re-embeds at most the uncommitted
+ * batch.
+ */
+import { PipelineError } from '../errors/pipeline-error.ts';
+import type { DecodedInput, StageDefinition } from '../runtime/stage.ts';
+import type { ChunkText, EmbeddedTexts } from '../stages/embed/embed-chunks.ts';
+import { SqlError } from '../storage/errors.ts';
+import { writeModelVectors } from '../storage/model-vectors.ts';
+import type { SqlClient } from '../storage/sql-client.ts';
+import type { AsyncCodec } from '../topics/codec-async.ts';
+import { REEMBED_MODEL_HEADER } from '../topics/headers.ts';
+import type { ChunksValue } from '../topics/messages.ts';
+
+/** A record of another model's re-embedding: nothing to do. */
+export const OTHER_MODEL = Symbol('other model');
+
+export type ReembedInput = ChunksValue | typeof OTHER_MODEL;
+
+export interface ReembedStageOptions {
+  model: string;
+  client: SqlClient;
+  embedChunks: (chunks: readonly ChunkText[], signal: AbortSignal) => Promise<EmbeddedTexts>;
+  codec: AsyncCodec<ChunksValue>;
+  /** Inputs per batch. @defaultValue 256 */
+  batchSize?: number;
+  /** Called after every batch written: vectors written, chunks that failed. */
+  onWritten?: (written: number, failed: readonly string[]) => void;
+}
+
+/** A chunk deleted between the join and the foreign-key check: the write is simply redone. */
+const FK_RACE = '23503';
+
+export function reembedStage({ model, client, embedChunks, codec, batchSize = 256, onWritten }: ReembedStageOptions): StageDefinition<ReembedInput> {
+  return {
+    name: 'reembed',
+    inputTopics: (t) => [t.reembed],
+    outputTopics: () => [],
+    batch: { size: batchSize, lingerMs: 20 },
+    concurrency: 1,
+    decode: (message) => (message.headers[REEMBED_MODEL_HEADER] === model ? codec.decode(message.value ?? Buffer.alloc(0)) : OTHER_MODEL),
+    async process(batch: ReadonlyArray<DecodedInput<ReembedInput>>, signal: AbortSignal) {
+      const chunks = batch.flatMap(({ value }) => (value !== OTHER_MODEL && value.kind === 'chunk' ? [{ chunkId: value.chunkId, text: value.text }] : []));
+      const { vectors, failures } = await embedChunks(chunks, signal);
+      const rows = [...vectors].map(([chunkId, embedding]) => ({ chunkId, embedding }));
+      let written = 0;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          written = await writeModelVectors(client, model, rows);
+          break;
+        } catch (error) {
+          if (!(error instanceof SqlError && error.sqlState === FK_RACE && attempt < 3)) throw error;
+        }
+      }
+      onWritten?.(written, [...failures.keys()]);
+      return batch.map(({ value }): readonly [] | PipelineError => {
+        if (value === OTHER_MODEL || value.kind !== 'chunk') return [];
+        return failures.get(value.chunkId) ?? [];
+      });
+    },
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * Embeds chunk texts the way every embedding consumer does (the embed stage, reembed): in
+ * requests of `batchSize`, at most `limiter.limit` at once (AIMD: halved on 503s and timeouts,
+ * grown while healthy), a failing request bisected down to the one bad text, which alone fails.
+ * An outage (retriable error) rejects the whole call, for the runtime to retry with backoff.
+ */
+import { PipelineError } from '../../errors/pipeline-error.ts';
+import { embedWithBisect, type EmbedOutcome } from '../../embedding/embed-batch.ts';
+import type { Embedder } from '../../embedding/types.ts';
+import type { AimdLimiter } from '../../flow-control/aimd-limiter.ts';
+
+export interface ChunkEmbedderOptions {
+  embedder: Embedder;
+  limiter: AimdLimiter;
+  /** Texts per embedding request. */
+  batchSize: number;
+  /** Observes every embedding request (metrics). */
+  onRequest?: (outcome: 'ok' | 'overload' | 'error', seconds: number, cached: number) => void;
+  now?: () => number;
+}
+
+export interface ChunkText {
+  chunkId: string;
+  text: string;
+}
+
+export interface EmbeddedTexts {
+  vectors: Map<string, Float32Array>;
+  /** Chunks the embedder rejected as input (poison), by id. */
+  failures: Map<string, PipelineError>;
+}
+
+/** Returns the function that embeds a list of chunks (duplicate ids are embedded once). */
+export function chunkEmbedder({ embedder, limiter, batchSize, onRequest, now = Date.now }: ChunkEmbedderOptions): (chunks: readonly ChunkText[], signal: AbortSignal) => Promise<EmbeddedTexts> {
+  const embedGroup = async (chunks: ChunkText[], signal: AbortSignal): Promise<EmbedOutcome[]> => {
+    const release = await limiter.acquire(signal);
+    const started = now();
+    try {
+      const outcomes = await embedWithBisect(embedder, chunks.map((c) => c.text), signal);
+      limiter.onSuccess(now() - started, now(), started);
+      onRequest?.('ok', (now() - started) / 1000, 0);
+      return outcomes;
+    } catch (error) {
+      const overload = error instanceof PipelineError && error.retriable;
+      if (overload) limiter.onOverload(now(), started);
+      onRequest?.(overload ? 'overload' : 'error', (now() - started) / 1000, 0);
+      throw error;
+    } finally {
+      release();
+    }
+  };
+
+  return async (chunks, signal) => {
+    const todo = [...new Map(chunks.map((c) => [c.chunkId, c])).values()];
+    const groups: ChunkText[][] = [];
+    for (let i = 0; i < todo.length; i += batchSize) groups.push(todo.slice(i, i + batchSize));
+    const result: EmbeddedTexts = { vectors: new Map(), failures: new Map() };
+    await Promise.all(groups.map(async (group) => {
+      const outcomes = await embedGroup(group, signal);
+      outcomes.forEach((outcome, i) => {
+        const chunk = group[i]!;
+        if (outcome.ok) result.vectors.set(chunk.chunkId, outcome.vector);
+        else result.failures.set(chunk.chunkId, outcome.error);
+      });
+    }));
+    return result;
+  };
+}
