@@ -17,10 +17,11 @@ import { describeMachine, waitForQuiet } from './lib/machine.ts';
 import { warmupFor, type BenchOptions } from './lib/options.ts';
 import { formatReport } from './lib/report.ts';
 import { evaluateTargets, NOISY_CORES } from './lib/targets.ts';
-import type { BenchReport, ScenarioResult } from './lib/types.ts';
+import type { BenchReport, ReembedFigures, ScenarioResult } from './lib/types.ts';
 import { codecLines, measureCodecs } from './codecs.ts';
 import { runEmbeddedScenario } from './embedded/scenario.ts';
 import { measureIndexCost } from './kafka/index-cost.ts';
+import { measureReembed, reembedLines } from './kafka/reembed.ts';
 import { runKafkaScenario, type KafkaScenarioSpec } from './kafka/scenario.ts';
 import type { PipelineSettings } from './kafka/pipeline.ts';
 
@@ -53,6 +54,7 @@ export async function runBench(options: BenchOptions, env: BenchEnvironment, log
   mkdirSync(dir, { recursive: true });
   const scenarios: ScenarioResult[] = [];
   let indexCost: BenchReport['indexCost'];
+  let reembed: ReembedFigures | undefined;
   const wants = (name: BenchOptions['scenarios'][number]): boolean => options.scenarios.includes(name);
   const double = { latencyMs: options.latencyMs, concurrency: options.concurrency };
   const batchEnv = { EMBED_BATCH_SIZE: String(options.batchSize), EMBED_CONCURRENCY: String(options.concurrency) };
@@ -126,6 +128,14 @@ export async function runBench(options: BenchOptions, env: BenchEnvironment, log
       result.notes.push(options.rate !== undefined ? `rate given with --rate` : max ? `rate = half of ${max.id}'s ${max.docsPerSec.toFixed(1)} documents/s` : 'no scaling run to take the maximum from: 50 documents/s');
       push(result);
     }
+    if (wants('reembed')) {
+      await quiet();
+      reembed = await measureReembed({
+        adminDatabaseUrl: env.databaseUrl, brokers: env.brokers, id: `${runId}-reembed`, chunks: options.reembedChunks, embedDim: env.embedDim,
+        chunker: env.chunker, keep: options.keep, log,
+        ...(options.embedder === 'double' ? { double: { latencyMs: options.latencyMs, concurrency: options.concurrency, batchSize: options.batchSize } } : {}),
+      });
+    }
     if (wants('backlog')) {
       const perDoc = chunkDocument(benchDocument(0), { version: 1 }, env.chunker).length;
       const docs = Math.max(1, Math.ceil(options.backlogChunks / perDoc));
@@ -154,11 +164,13 @@ export async function runBench(options: BenchOptions, env: BenchEnvironment, log
     scenarios,
     ...(indexCost ? { indexCost } : {}),
     ...(codecs ? { codecs } : {}),
+    ...(reembed ? { reembed } : {}),
     targets,
   };
   const files = { json: jsonPath, svg: `${base}.svg` };
   writeFileSync(files.json, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(files.svg, renderChart(scenarios.map((s) => ({ id: s.id, title: `${s.title}: ${Math.round(s.chunksPerSec)} chunks/s${s.latency ? `, p95 ${Math.round(s.latency.p95)} ms` : ''}`, series: s.series })), { title: `era-ingest benchmark ${report.startedAt} (${report.machine.cpus} CPUs)` }));
   const codecText = codecs ? `\n\n${'skipped' in codecs ? `Codecs: skipped: ${codecs.skipped}` : codecLines(codecs).join('\n')}` : '';
-  return { report, text: formatReport(report, files) + codecText, files };
+  const reembedText = reembed ? `\n\n${reembedLines(reembed).join('\n')}` : '';
+  return { report, text: formatReport(report, files) + codecText + reembedText, files };
 }

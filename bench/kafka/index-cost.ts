@@ -28,7 +28,8 @@ export interface IndexCostOptions {
   log: (message: string) => void;
 }
 
-async function routedChunks(count: number, tag: string, dim: number, chunker: IndexCostOptions['chunker']): Promise<MinistersValue[]> {
+/** `count` (or a few more: whole documents) routed chunks of the bench corpus, hash-embedded. */
+export async function routedChunks(count: number, tag: string, dim: number, chunker: IndexCostOptions['chunker']): Promise<MinistersValue[]> {
   const embedder = createHashEmbedder({ dimension: dim });
   const profiles = await buildProfiles(loadMinistersFile(), embedder);
   const out: MinistersValue[] = [];

@@ -3,7 +3,7 @@
  * --quick). Pure: flags in, BenchOptions out, UsageError naming the flag and the fix.
  */
 
-export const SCENARIOS = ['scaling', 'baseline', 'ceiling', 'rate', 'backlog', 'index', 'codecs'] as const;
+export const SCENARIOS = ['scaling', 'baseline', 'ceiling', 'rate', 'backlog', 'index', 'codecs', 'reembed'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export class UsageError extends Error {}
@@ -27,6 +27,8 @@ export interface BenchOptions {
   backlogChunks: number;
   baselineDocs: number;
   indexChunks: number;
+  /** Chunks stored before the re-embedding run. */
+  reembedChunks: number;
   /** Warm-up documents; undefined = 10 % of the run, between 20 and 500. */
   warmup?: number;
   cooldownS: number;
@@ -69,6 +71,7 @@ export interface RawBenchFlags {
   backlogChunks?: string;
   baselineDocs?: string;
   indexChunks?: string;
+  reembedChunks?: string;
   warmup?: string;
   cooldown?: string;
   partitions?: string;
@@ -91,8 +94,8 @@ export interface RawBenchFlags {
 }
 
 const DEFAULTS = {
-  full: { docs: [100, 1_000, 10_000], durationS: 60, backlogChunks: 100_000, baselineDocs: 1_000, ceilingDocs: 2_500, indexChunks: 20_000, cooldownS: 5 },
-  quick: { docs: [100, 1_000], durationS: 20, backlogChunks: 20_000, baselineDocs: 1_000, ceilingDocs: 1_000, indexChunks: 5_000, cooldownS: 2 },
+  full: { docs: [100, 1_000, 10_000], durationS: 60, backlogChunks: 100_000, baselineDocs: 1_000, ceilingDocs: 2_500, indexChunks: 20_000, reembedChunks: 20_000, cooldownS: 5 },
+  quick: { docs: [100, 1_000], durationS: 20, backlogChunks: 20_000, baselineDocs: 1_000, ceilingDocs: 1_000, indexChunks: 5_000, reembedChunks: 5_000, cooldownS: 2 },
 } as const;
 
 function int(flag: string, value: string | undefined, fallback: number, min: number, max = 10_000_000): number {
@@ -161,6 +164,7 @@ export function parseBenchOptions(flags: RawBenchFlags, now = new Date()): Bench
     backlogChunks: int('backlog-chunks', flags.backlogChunks, d.backlogChunks, 1),
     baselineDocs: int('baseline-docs', flags.baselineDocs, d.baselineDocs, 1),
     indexChunks: int('index-chunks', flags.indexChunks, d.indexChunks, 1),
+    reembedChunks: int('reembed-chunks', flags.reembedChunks, d.reembedChunks, 1),
     ...(warmup !== undefined ? { warmup } : {}),
     cooldownS: int('cooldown', flags.cooldown, d.cooldownS, 0, 3_600),
     partitions: int('partitions', flags.partitions, 6, 1, 1_000),

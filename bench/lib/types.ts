@@ -172,5 +172,22 @@ export interface BenchReport {
   indexCost?: IndexCost;
   /** JSON vs Avro sizes and rates (the `codecs` scenario, with SCHEMA_REGISTRY_URL). */
   codecs?: import('../codecs.ts').CodecFigures | { skipped: string };
+  /** `era-ingest reembed` rate and search latency meanwhile (the `reembed` scenario, Kafka mode). */
+  reembed?: ReembedFigures;
   targets: TargetResult[];
+}
+
+/** The `reembed` scenario's figures (bench/kafka/reembed.ts). */
+export interface ReembedFigures {
+  chunks: number;
+  embedder: string;
+  dimension: number;
+  seconds: number;
+  indexSeconds: number;
+  /** Chunks re-embedded per second, index build excluded. */
+  chunksPerSec: number;
+  /** Chunks per second from the first vector written to the last (start-up and index excluded). */
+  steadyChunksPerSec: number;
+  passes: number;
+  search: { before?: LatencySummary; during?: LatencySummary; errors: number; short: number };
 }

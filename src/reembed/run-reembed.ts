@@ -27,7 +27,7 @@ import { PRESETS } from '../flow-control/presets.ts';
 import type { Logger } from '../log/logger.ts';
 import { createMetrics } from '../metrics/metrics.ts';
 import { abortableSleep, DEFAULT_RETRY_POLICY, retry } from '../runtime/backoff.ts';
-import { createKafka } from '../runtime/kafka-client.ts';
+import { asKafkaDependencyError, createKafka } from '../runtime/kafka-client.ts';
 import { StageRunner } from '../runtime/stage-runner.ts';
 import { chunkEmbedder } from '../stages/embed/embed-chunks.ts';
 import { migrate } from '../storage/migrate.ts';
@@ -83,6 +83,8 @@ export interface ReembedSummary {
   failed: string[];
   /** Name of the model's HNSW index, once built. */
   index: string | null;
+  /** Time spent building it in this run. */
+  indexSeconds: number;
   seconds: number;
   interrupted: boolean;
 }
@@ -103,10 +105,10 @@ function modelEmbedder(config: Config, model: string, dimension: number): Embedd
 }
 
 /** Resolves when the group's committed offsets reach the topic's current end offsets. */
-async function waitDrained(admin: Admin, groupId: string, topic: string, halted: Promise<void>, signal: AbortSignal): Promise<void> {
-  const ends = await admin.fetchTopicOffsets(topic);
+async function waitDrained(withKafka: <T>(fn: () => Promise<T>) => Promise<T>, admin: Admin, groupId: string, topic: string, halted: Promise<void>, signal: AbortSignal): Promise<void> {
+  const ends = await withKafka(() => admin.fetchTopicOffsets(topic));
   for (;;) {
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const [committed] = await withKafka(() => admin.fetchOffsets({ groupId, topics: [topic] }));
     const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
     if (ends.every((e) => BigInt(e.high) === BigInt(e.low) || (at.get(e.partition) ?? -1n) >= BigInt(e.high))) return;
     await Promise.race([abortableSleep(250, signal), halted]);
@@ -129,7 +131,7 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
   const cleanups: Array<() => Promise<void> | void> = [() => client.close()];
   const summary: ReembedSummary = {
     model, dimension: 0, consumerGroup: groupId, topic: topics.reembed, state: 'building', passes: 0, chunks: 0,
-    published: 0, embedded: 0, copied: 0, failed: [], index: null, seconds: 0, interrupted: false,
+    published: 0, embedded: 0, copied: 0, failed: [], index: null, indexSeconds: 0, seconds: 0, interrupted: false,
   };
   try {
     await retry(() => migrate(client, { dimension: config.embedDim }), startRetry, { onRetry, signal: stop.signal });
@@ -145,18 +147,24 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
 
     const kafka = createKafka(config, undefined, 'reembed');
     const admin = kafka.admin();
-    await admin.connect();
+    /** Admin calls right after a topic is created may meet a partition without a leader yet. */
+    const kafkaRetry = (policy: typeof startRetry) => async <T>(fn: () => Promise<T>): Promise<T> =>
+      (await retry(() => fn().catch((error: unknown) => { throw asKafkaDependencyError(error); }), policy, { onRetry, signal: stop.signal })).value;
+    const withKafka = kafkaRetry(startRetry);
+    /** Once running, a broker outage is waited out like the stages do. */
+    const whileRunning = kafkaRetry({ ...startRetry, maxAttempts: Number.POSITIVE_INFINITY });
+    await withKafka(() => admin.connect());
     cleanups.push(() => admin.disconnect());
-    await ensureTopics(admin, topicOptions(config));
-    const { groups: [group] } = await admin.describeGroups([groupId]);
+    await withKafka(() => ensureTopics(admin, topicOptions(config)));
+    const { groups: [group] } = await withKafka(() => admin.describeGroups([groupId]));
     if (group && group.members.length > 0) {
       throw new ConfigError(`group ${groupId} has ${group.members.length} active member(s): a reembed of ${model} is already running; stop it first (one process per model). A killed run stays a member until its session times out (30 s)`);
     }
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [topics.reembed] });
+    const [committed] = await withKafka(() => admin.fetchOffsets({ groupId, topics: [topics.reembed] }));
     if (!committed || committed.partitions.every((p) => p.offset === '-1')) {
       // A fresh group starts at the end: records of earlier runs are not this run's work.
-      const ends = await admin.fetchTopicOffsets(topics.reembed);
-      await admin.setOffsets({ groupId, topic: topics.reembed, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
+      const ends = await withKafka(() => admin.fetchTopicOffsets(topics.reembed));
+      await withKafka(() => admin.setOffsets({ groupId, topic: topics.reembed, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) }));
     }
 
     const progress = (): void => onProgress?.({ pass: summary.passes, total: summary.chunks, published: summary.published, written: summary.embedded + summary.copied, failed: summary.failed.length });
@@ -185,7 +193,7 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
 
     for (;;) {
       summary.passes += 1;
-      await waitDrained(admin, groupId, topics.reembed, halted, stop.signal);
+      await waitDrained(whileRunning, admin, groupId, topics.reembed, halted, stop.signal);
       summary.copied += await copyStoredVectors(client, model, dimension);
       const before = summary.published;
       const fed = await feedMissing({
@@ -194,11 +202,13 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
       });
       progress();
       if (fed > 0) {
-        await waitDrained(admin, groupId, topics.reembed, halted, stop.signal);
+        await waitDrained(whileRunning, admin, groupId, topics.reembed, halted, stop.signal);
         continue;
       }
       if (failed.size === 0 && summary.state !== 'ready') {
+        const indexStarted = Date.now();
         summary.index = await ensureModelIndex(client, { model, dimension });
+        summary.indexSeconds += (Date.now() - indexStarted) / 1000;
         await setModelState(client, model, 'ready');
         summary.state = 'ready';
         logger.info({ model, index: summary.index }, 'vector set complete and indexed');

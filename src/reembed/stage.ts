@@ -43,7 +43,8 @@ export function reembedStage({ model, client, embedChunks, codec, batchSize = 25
     inputTopics: (t) => [t.reembed],
     outputTopics: () => [],
     batch: { size: batchSize, lingerMs: 20 },
-    concurrency: 1,
+    // Two batches at once: one embeds while the other is written (results stay in order).
+    concurrency: 2,
     decode: (message) => (message.headers[REEMBED_MODEL_HEADER] === model ? codec.decode(message.value ?? Buffer.alloc(0)) : OTHER_MODEL),
     async process(batch: ReadonlyArray<DecodedInput<ReembedInput>>, signal: AbortSignal) {
       const chunks = batch.flatMap(({ value }) => (value !== OTHER_MODEL && value.kind === 'chunk' ? [{ chunkId: value.chunkId, text: value.text }] : []));

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import type { Config } from '../config/schema.ts';
+import { DependencyError } from '../errors/pipeline-error.ts';
 import type { Logger } from '../log/logger.ts';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -41,4 +42,14 @@ export function kafkaConfig(config: KafkaSettings, logger?: Logger, clientSuffix
 
 export function createKafka(config: KafkaSettings, logger?: Logger, clientSuffix = ''): Kafka {
   return new Kafka(kafkaConfig(config, logger, clientSuffix));
+}
+
+/**
+ * A kafkajs failure that may pass (not the leader yet, coordinator loading, broker unreachable:
+ * KafkaJSError.retriable) as a retriable DependencyError, for `retry`; anything else unchanged.
+ */
+export function asKafkaDependencyError(error: unknown): unknown {
+  const e = error as { retriable?: unknown; message?: unknown; name?: unknown } | undefined;
+  const retriable = e?.retriable === true || e?.name === 'KafkaJSNumberOfRetriesExceeded' || e?.name === 'KafkaJSConnectionError';
+  return retriable ? new DependencyError('kafka', String(e?.message ?? error), error) : error;
 }
