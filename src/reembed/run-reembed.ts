@@ -140,7 +140,13 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
     const embedder = modelEmbedder(config, model, dimension);
     cleanups.push(() => embedder.close?.());
     // Fails early on a wrong dimension or an unknown model; waits out an embedder that is starting.
-    await retry(() => embedder.embed(['era-ingest reembed probe'], stop.signal), startRetry, { onRetry, signal: stop.signal });
+    try {
+      await retry(() => embedder.embed(['era-ingest reembed probe'], stop.signal), startRetry, { onRetry, signal: stop.signal });
+    } catch (error) {
+      const actual = error instanceof ConfigError ? /returns (\d+)-dimensional/.exec(error.message)?.[1] : undefined;
+      if (actual) throw new ConfigError(`${model} returns ${actual}-dimensional vectors, not ${dimension}: give --dim ${actual}`);
+      throw error;
+    }
     const registered = await registerModel(client, model, dimension, groupId);
     summary.state = registered.state;
     summary.chunks = await chunkCount(client);

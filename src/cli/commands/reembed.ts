@@ -40,10 +40,13 @@ Exit codes: 0 complete, 1 chunks were rejected (see era-ingest dlq list --stage 
     .action(async (options: ReembedCliOptions) => {
       if (options.list) return listModelsCommand(options.json === true);
       if (!options.model || options.model.trim() === '') throw new CliError('--model is required: name the model to embed with (e.g. --model nomic-embed-text --dim 768)', EXIT.usage);
+      // eslint-disable-next-line no-control-regex
+      if (options.model.length > 200 || /[\u0000-\u001f\u007f]/.test(options.model)) throw new CliError('--model is invalid: a model name has at most 200 characters and no control characters', EXIT.usage);
       if (options.drop) return dropModelCommand(options.model, options.json === true);
       const dimension = options.dim === undefined ? undefined : positiveInt('--dim', options.dim, 16_000);
       const intervalMs = positiveInt('--interval', options.interval, 86_400) * 1000;
       const config = configFrom();
+      if (!config.databaseUrl) throw new CliError('DATABASE_URL is not set: reembed reads the stored chunks from PostgreSQL and writes the new vectors there (DATABASE_URL=postgres://user:pass@host:5432/db)', EXIT.usage);
       const [{ runReembed }, { createLogger }, { Presets, SingleBar }] = await Promise.all([
         import('../../reembed/run-reembed.ts'), import('../../log/logger.ts'), import('cli-progress'),
       ]);

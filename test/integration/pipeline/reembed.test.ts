@@ -59,6 +59,31 @@ describe('era-ingest reembed: a second vector set built through Kafka while sear
     expect(codes).toEqual({ store: 0, minister: 0, embed: 0, chunk: 0 });
   }, 120_000);
 
+  it('answers bad invocations with usage errors (exit 2) that say what to do', async () => {
+    const cases: Array<[string[], Record<string, string>, RegExp]> = [
+      [['reembed'], {}, /--model is required/],
+      [['reembed', '--model', ' '], {}, /--model is required/],
+      [['reembed', '--model', 'a\u0001b'], {}, /no control characters/],
+      [['reembed', '--model', 'x'.repeat(201)], {}, /at most 200 characters/],
+      [['reembed', '--model', 'm', '--dim', '0'], {}, /--dim 0 is invalid/],
+      [['reembed', '--model', 'm', '--interval', 'soon'], {}, /--interval soon is invalid/],
+      [['reembed', '--model', 'm'], { DATABASE_URL: '' }, /DATABASE_URL is not set/],
+      [['reembed', '--list'], { DATABASE_URL: '' }, /DATABASE_URL is not set/],
+    ];
+    for (const [args, env, message] of cases) {
+      const r = await p.cli(args, env);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.output).toMatch(message);
+    }
+    expect((await p.cli(['reembed', '--help'])).code).toBe(0);
+    // A model whose vectors have another length than --dim (default EMBED_DIM) is refused
+    // before anything is registered.
+    const wrongDim = await p.cli(['reembed', '--model', 'wrong-dim'], { OLLAMA_HOST: wide.url });
+    expect(wrongDim.code).toBe(1);
+    expect(wrongDim.output).toMatch(/wrong-dim returns 96-dimensional vectors, not 64: give --dim 96/);
+    expect((await p.sql.query(`SELECT 1 FROM embedding_models WHERE model = 'wrong-dim'`)).rowCount).toBe(0);
+  }, 120_000);
+
   it('re-embeds every current chunk exactly once, commits the group to the end, and never interrupts search', async () => {
     const { current } = await coverage('wide-model');
     expect(current).toBeGreaterThan(DOCS);
