@@ -11,6 +11,9 @@
 # KAFKA_SCRAM_USERS ("alice:alice-secret,bob:bob-secret", optional): adds a SASL_PLAINTEXT listener on
 # KAFKA_SASL_PORT (default KAFKA_PORT+2) with SCRAM-SHA-256 and SCRAM-SHA-512; the users get both
 # credentials when the storage is formatted (first start only). The PLAINTEXT listener stays.
+# KAFKA_TLS=1 (optional): adds an SSL listener on KAFKA_SSL_PORT (default KAFKA_PORT+3) whose
+# certificate (SAN 127.0.0.1, localhost) is signed by a local CA made with keytool at first start;
+# clients trust it with KAFKA_SSL=true KAFKA_SSL_CA=$ERA_STATE_DIR/kafka-<port>/tls/ca.pem.
 # start is idempotent: when the broker already runs it prints its address and does nothing.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -21,6 +24,8 @@ PORT=${KAFKA_PORT:-19092}
 CPORT=${KAFKA_CONTROLLER_PORT:-$((PORT + 1))}
 SCRAM_USERS=${KAFKA_SCRAM_USERS:-}
 SASL_PORT=${KAFKA_SASL_PORT:-$((PORT + 2))}
+TLS=${KAFKA_TLS:-}
+SSL_PORT=${KAFKA_SSL_PORT:-$((PORT + 3))}
 CACHE=${ERA_CACHE_DIR:-$ROOT/.cache}
 STATE=${ERA_STATE_DIR:-$ROOT/.cache/state}/kafka-$PORT
 KAFKA_VERSION=$(sed -n 's#.*<kafka.version>\(.*\)</kafka.version>.*#\1#p' "$HERE/pom.xml")
@@ -28,6 +33,10 @@ LIB=$CACHE/kafka-lib-$KAFKA_VERSION
 PIDFILE=$STATE/kafka.pid
 OUT=$STATE/kafka.out
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
+KEYTOOL=${JAVA_HOME:+$JAVA_HOME/bin/}keytool
+TLS_DIR=$STATE/tls
+# Protects only the broker's own throw-away keystore (local tests); never a production secret.
+TLS_PASS=era-local-keystore
 LOG4J="-Dlog4j2.configurationFile=file:$HERE/log4j2.properties"
 
 log() { echo "[kafka] $*" >&2; }
@@ -61,6 +70,36 @@ listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.com
 EOF2
 }
 
+# A local CA and a broker certificate signed by it (first start only), with keytool alone.
+tls_material() {
+  [ -f "$TLS_DIR/broker.p12" ] && [ -f "$TLS_DIR/ca.pem" ] && return 0
+  rm -rf "$TLS_DIR"; mkdir -p "$TLS_DIR"
+  local kt=("$KEYTOOL" -storetype PKCS12 -storepass "$TLS_PASS")
+  "${kt[@]}" -genkeypair -alias ca -keyalg RSA -keysize 2048 -dname CN=era-ingest-local-ca -ext bc:c -validity 3650 -keystore "$TLS_DIR/ca.p12" >&2 2>/dev/null
+  "${kt[@]}" -exportcert -rfc -alias ca -keystore "$TLS_DIR/ca.p12" > "$TLS_DIR/ca.pem"
+  "${kt[@]}" -genkeypair -alias broker -keyalg RSA -keysize 2048 -dname CN=127.0.0.1 -validity 3650 -keystore "$TLS_DIR/broker.p12" >&2 2>/dev/null
+  "${kt[@]}" -certreq -alias broker -keystore "$TLS_DIR/broker.p12" \
+    | "${kt[@]}" -gencert -alias ca -keystore "$TLS_DIR/ca.p12" -ext SAN=ip:127.0.0.1,dns:localhost -rfc -validity 3650 > "$TLS_DIR/broker.pem"
+  "${kt[@]}" -importcert -noprompt -alias ca -file "$TLS_DIR/ca.pem" -keystore "$TLS_DIR/broker.p12" >&2
+  "${kt[@]}" -importcert -noprompt -alias broker -file "$TLS_DIR/broker.pem" -keystore "$TLS_DIR/broker.p12" >&2
+}
+
+# Adds the SSL listener (KAFKA_TLS) to a rendered server.properties.
+tls_properties() {
+  local file=$1
+  sed -i \
+    -e "s#^listeners=.*#&,SSL://127.0.0.1:$SSL_PORT#" \
+    -e "s#^advertised.listeners=.*#&,SSL://127.0.0.1:$SSL_PORT#" \
+    -e "s#^listener.security.protocol.map=.*#&,SSL:SSL#" "$file"
+  cat >> "$file" <<EOF2
+# SSL listener (KAFKA_TLS): certificate signed by the local CA in $TLS_DIR.
+listener.name.ssl.ssl.keystore.type=PKCS12
+listener.name.ssl.ssl.keystore.location=$TLS_DIR/broker.p12
+listener.name.ssl.ssl.keystore.password=$TLS_PASS
+listener.name.ssl.ssl.key.password=$TLS_PASS
+EOF2
+}
+
 start() {
   if running; then
     log "already running (pid $(cat "$PIDFILE")) on 127.0.0.1:$PORT"
@@ -88,6 +127,14 @@ start() {
       scram+=(--add-scram "SCRAM-SHA-256=[name=$name,password=$pass]" --add-scram "SCRAM-SHA-512=[name=$name,password=$pass]")
     done
   fi
+  if [ -n "$TLS" ]; then
+    if port_open "$SSL_PORT"; then
+      log "SSL port $SSL_PORT is taken by another process; set KAFKA_SSL_PORT to a free port"; exit 1
+    fi
+    command -v "$KEYTOOL" >/dev/null || { log "keytool (from the JDK) is required for KAFKA_TLS"; exit 1; }
+    tls_material
+    tls_properties "$STATE/server.properties"
+  fi
   if [ ! -f "$STATE/data/meta.properties" ]; then
     local cid
     cid=$("$JAVA" $LOG4J -cp "$LIB/*" kafka.tools.StorageTool random-uuid)
@@ -100,7 +147,8 @@ start() {
     >> "$OUT" 2>&1 < /dev/null 9>&- &
   echo $! > "$PIDFILE"
   for _ in $(seq 1 180); do
-    if grep -q "Kafka Server started" "$OUT" && port_open "$PORT" && { [ -z "$SCRAM_USERS" ] || port_open "$SASL_PORT"; }; then
+    if grep -q "Kafka Server started" "$OUT" && port_open "$PORT" && { [ -z "$SCRAM_USERS" ] || port_open "$SASL_PORT"; } \
+      && { [ -z "$TLS" ] || port_open "$SSL_PORT"; }; then
       log "up (pid $(cat "$PIDFILE")) on 127.0.0.1:$PORT"
       echo "127.0.0.1:$PORT"
       return 0

@@ -16,13 +16,34 @@ import { registerServe } from './commands/serve.ts';
 import { registerStage } from './commands/stage.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerTopics } from './commands/topics.ts';
-import { CliError, EXIT } from './context.ts';
+import { CliError, configFrom, EXIT } from './context.ts';
+
+/** Commands that talk to Kafka: a TLS misconfiguration is reported before they start. */
+const KAFKA_COMMANDS = new Set(['publish', 'replay', 'dlq', 'reembed', 'topics', 'serve']);
+
+/** The top-level command of a (sub)command: `dlq` for `dlq list`. */
+function topLevel(command: Command): Command {
+  let c = command;
+  while (c.parent && c.parent.parent) c = c.parent;
+  return c;
+}
+
+/** A kafkajs error as one line with its cause (their stacks say nothing a user can act on). */
+function kafkaMessage(error: Error & { cause?: unknown }): string {
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return `Kafka (${error.name}): ${error.message}${cause && !error.message.includes((error.cause as Error).message) ? cause : ''}. Check KAFKA_BROKERS, and KAFKA_SSL / KAFKA_SASL_* when the brokers need TLS or authentication`;
+}
 
 export function buildProgram(): Command {
   const program = new Command('era-ingest')
     .description('Streaming ingestion into a retrieval knowledge base: Kafka → chunk → embed → minister → PostgreSQL + pgvector')
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', async (_program, action) => {
+      if (!KAFKA_COMMANDS.has(topLevel(action).name())) return;
+      const { checkKafkaTls } = await import('../runtime/kafka-preflight.ts');
+      await checkKafkaTls(configFrom());
+    });
   registerRun(program);
   registerSearch(program);
   registerPublish(program);
@@ -53,7 +74,8 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       process.stderr.write(`era-ingest: ${error.message}\n`);
       return error.exitCode;
     }
-    const message = error instanceof PipelineError ? `${error.code}: ${error.message}` : (error as Error).stack ?? String(error);
+    const message = error instanceof PipelineError ? `${error.code}: ${error.message}`
+      : (error as Error)?.name?.startsWith('KafkaJS') ? kafkaMessage(error as Error) : (error as Error).stack ?? String(error);
     process.stderr.write(`era-ingest: ${message}\n`);
     return EXIT.failure;
   }

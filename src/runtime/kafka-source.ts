@@ -154,8 +154,10 @@ export class KafkaSource extends Readable {
         topic,
         partition,
         offset: message.offset,
-        key: message.key ?? null,
-        value: message.value ?? null,
+        // Copies: kafkajs hands out slices of a whole fetch response (up to maxBytes, several
+        // MB); one slice kept in flight would keep the whole response alive.
+        key: message.key ? Buffer.from(message.key) : null,
+        value: message.value ? Buffer.from(message.value) : null,
         headers: headersToStrings(message.headers),
         timestamp: message.timestamp,
         ticket: tracker.track(topic, partition, message.offset, bytes),

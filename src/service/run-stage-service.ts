@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../log/logger.ts';
 import { startServiceServer } from '../metrics/http-server.ts';
 import { createMetrics } from '../metrics/metrics.ts';
 import { createKafka } from '../runtime/kafka-client.ts';
+import { checkKafkaTls } from '../runtime/kafka-preflight.ts';
 import type { StageName } from '../runtime/stage.ts';
 import { StageRunner } from '../runtime/stage-runner.ts';
 import { createStage } from '../stages/create-stage.ts';
@@ -57,6 +58,7 @@ export async function runStageService({ name, config, logger = createLogger(conf
     // Dependencies may still be starting (or down): retry what is retriable, fail fast on the rest.
     const startRetry = { ...DEFAULT_RETRY_POLICY, ...PRESETS[config.profile].retry };
     const onStartRetry = (error: unknown, attempt: number, delayMs: number): void => logger.warn({ err: (error as Error).message, attempt, delayMs }, 'a dependency is not ready; retrying');
+    await checkKafkaTls(config);
     const stage = (await retry(() => createStage(name, config, { metrics }), startRetry, { onRetry: onStartRetry, signal: startAbort.signal })).value;
     // Job status (era-ingest status) is recorded where a database is configured.
     let tracker: JobTracker | undefined;

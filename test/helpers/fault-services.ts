@@ -94,23 +94,32 @@ export interface FaultKafkaOptions {
    * SCRAM-SHA-256 and SCRAM-SHA-512 (KAFKA_SCRAM_USERS of kafka.sh). `address` stays PLAINTEXT.
    */
   scramUsers?: Record<string, string>;
+  /** An extra SSL listener with a certificate signed by a local CA (KAFKA_TLS of kafka.sh). */
+  tls?: boolean;
 }
 
 export interface FaultKafka extends FaultService {
   /** `host:port` of the SASL_PLAINTEXT (SCRAM) listener; only with `scramUsers`. */
   readonly saslAddress?: string;
+  /** `host:port` of the SSL listener and the PEM file of the CA that signed it; only with `tls`. */
+  readonly sslAddress?: string;
+  readonly caFile?: string;
 }
 
 /** A private single-node Kafka broker (KRaft) on a free port, started and ready. */
-export async function startFaultKafka({ scramUsers }: FaultKafkaOptions = {}): Promise<FaultKafka> {
+export async function startFaultKafka({ scramUsers, tls }: FaultKafkaOptions = {}): Promise<FaultKafka> {
   let port = await freePortPair(39_000);
-  // The SCRAM listener takes port + 2 (kafka.sh's default KAFKA_SASL_PORT).
-  while (scramUsers && !(await portFree(port + 2))) port = await freePortPair(39_000);
+  // The SCRAM listener takes port + 2, the SSL listener port + 3 (kafka.sh's defaults).
+  while ((scramUsers && !(await portFree(port + 2))) || (tls && !(await portFree(port + 3)))) port = await freePortPair(39_000);
   const dir = stateDir('kafka');
   const env: Record<string, string> = { KAFKA_PORT: String(port), ERA_STATE_DIR: dir };
   if (scramUsers) {
     env.KAFKA_SCRAM_USERS = Object.entries(scramUsers).map(([name, password]) => `${name}:${password}`).join(',');
     env.KAFKA_SASL_PORT = String(port + 2);
+  }
+  if (tls) {
+    env.KAFKA_TLS = '1';
+    env.KAFKA_SSL_PORT = String(port + 3);
   }
   const s = service('kafka/kafka.sh', port, env, dir, `127.0.0.1:${port}`);
   try {
@@ -119,7 +128,11 @@ export async function startFaultKafka({ scramUsers }: FaultKafkaOptions = {}): P
     await s.destroy();
     throw error;
   }
-  return scramUsers ? { ...s, saslAddress: `127.0.0.1:${port + 2}` } : s;
+  return {
+    ...s,
+    ...(scramUsers ? { saslAddress: `127.0.0.1:${port + 2}` } : {}),
+    ...(tls ? { sslAddress: `127.0.0.1:${port + 3}`, caFile: join(dir, `kafka-${port}`, 'tls', 'ca.pem') } : {}),
+  };
 }
 
 /** A private PostgreSQL + pgvector server on a free port, started and ready. */
