@@ -19,8 +19,6 @@
  */
 import type { Admin } from 'kafkajs';
 import type { Config } from '../config/schema.ts';
-import { createEmbedder, DEFAULT_HASH_MODEL } from '../embedding/create-embedder.ts';
-import type { Embedder } from '../embedding/types.ts';
 import { ConfigError, PipelineError } from '../errors/pipeline-error.ts';
 import { AimdLimiter } from '../flow-control/aimd-limiter.ts';
 import { PRESETS } from '../flow-control/presets.ts';
@@ -39,6 +37,7 @@ import { ensureTopics, topicOptions } from '../topics/admin.ts';
 import { codecFor } from '../topics/codec-async.ts';
 import { topicNames } from '../topics/names.ts';
 import { feedMissing } from './feed.ts';
+import { modelEmbedder, probeModel } from './model-embedder.ts';
 import { reembedStage } from './stage.ts';
 
 export interface ReembedOptions {
@@ -81,6 +80,8 @@ export interface ReembedSummary {
   copied: number;
   /** Chunks the model rejected (dead-lettered to era.dlq, stage reembed). */
   failed: string[];
+  /** In-process runs (no DLQ topic): why each failed chunk was rejected. */
+  rejected?: Array<{ chunkId: string; reason: string }>;
   /** Name of the model's HNSW index, once built. */
   index: string | null;
   /** Time spent building it in this run. */
@@ -92,16 +93,6 @@ export interface ReembedSummary {
 /** Consumer group of a model's re-embedding (a plain, stable name per model). */
 export function reembedGroupId(groupPrefix: string, model: string): string {
   return `${groupPrefix}.reembed.${model.replace(/[^A-Za-z0-9._-]/g, '_')}`;
-}
-
-/** The embedder for `model`; with EMBEDDER=hash `model` is the label of its vectors. */
-function modelEmbedder(config: Config, model: string, dimension: number): Embedder {
-  if (config.embedder === 'hash' && model === config.embedModel && model !== DEFAULT_HASH_MODEL) {
-    throw new ConfigError(`--model ${model} is EMBED_MODEL while EMBEDDER=hash: name the label of the new hash vectors (e.g. hash-v1-${dimension}), or set EMBEDDER=ollama to re-embed with the Ollama model ${model}`);
-  }
-  const embedder = createEmbedder({ ...config, embedModel: model, embedDim: dimension });
-  if (embedder.model !== model) throw new ConfigError(`--model ${model}: EMBEDDER=${config.embedder} labels its vectors ${embedder.model}; give that name or another label`);
-  return embedder;
 }
 
 /** Resolves when the group's committed offsets reach the topic's current end offsets. */
@@ -140,13 +131,7 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
     const embedder = modelEmbedder(config, model, dimension);
     cleanups.push(() => embedder.close?.());
     // Fails early on a wrong dimension or an unknown model; waits out an embedder that is starting.
-    try {
-      await retry(() => embedder.embed(['era-ingest reembed probe'], stop.signal), startRetry, { onRetry, signal: stop.signal });
-    } catch (error) {
-      const actual = error instanceof ConfigError ? /returns (\d+)-dimensional/.exec(error.message)?.[1] : undefined;
-      if (actual) throw new ConfigError(`${model} returns ${actual}-dimensional vectors, not ${dimension}: give --dim ${actual}`);
-      throw error;
-    }
+    await probeModel(embedder, dimension, startRetry, { onRetry, signal: stop.signal });
     const registered = await registerModel(client, model, dimension, groupId);
     summary.state = registered.state;
     summary.chunks = await chunkCount(client);

@@ -21,7 +21,7 @@ export function registerRun(program: Command): void {
     .option('--job <id>', 'job id recorded with the documents')
     .option('--json', 'print the summary as JSON')
     .option('--no-progress', 'no progress bar')
-    .addHelpText('after', '\nRe-running on the same files changes nothing and embeds nothing. A bad file is reported and skipped.')
+    .addHelpText('after', '\nRe-running on the same files changes nothing and embeds nothing. A bad file is reported and skipped;\nthe exit code is 1 only when no document could be ingested.')
     .action(async (paths: string[], options: RunOptions) => {
       const config = configFrom({ databaseUrl: options.db, embedder: options.embedder });
       const { runEmbeddedCommand, formatSummary } = await import('../run-embedded.ts');

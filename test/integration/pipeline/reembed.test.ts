@@ -67,8 +67,7 @@ describe('era-ingest reembed: a second vector set built through Kafka while sear
       [['reembed', '--model', 'x'.repeat(201)], {}, /at most 200 characters/],
       [['reembed', '--model', 'm', '--dim', '0'], {}, /--dim 0 is invalid/],
       [['reembed', '--model', 'm', '--interval', 'soon'], {}, /--interval soon is invalid/],
-      [['reembed', '--model', 'm'], { DATABASE_URL: '' }, /DATABASE_URL is not set/],
-      [['reembed', '--list'], { DATABASE_URL: '' }, /DATABASE_URL is not set/],
+      [['reembed', '--model', 'm', '--follow'], { DATABASE_URL: '' }, /--follow keeps a pipeline's vector set complete: give its PostgreSQL/],
     ];
     for (const [args, env, message] of cases) {
       const r = await p.cli(args, env);

@@ -1,0 +1,86 @@
+/**
+ * `era-ingest reembed --model <m>` on an embedded store (PGlite in --data-dir, no Kafka): the
+ * same work as the Kafka path (./run-reembed.ts) in one process — page through the current
+ * chunks without an m vector, embed them like the embed stage, write the set, build its index,
+ * mark it ready. Search keeps answering from chunks.embedding meanwhile. A chunk the model
+ * rejects is reported in the summary (there is no DLQ topic here) and keeps the set building.
+ */
+import type { Config } from '../config/schema.ts';
+import { PipelineError } from '../errors/pipeline-error.ts';
+import { AimdLimiter } from '../flow-control/aimd-limiter.ts';
+import { PRESETS } from '../flow-control/presets.ts';
+import { DEFAULT_RETRY_POLICY, retry } from '../runtime/backoff.ts';
+import { chunkEmbedder } from '../stages/embed/embed-chunks.ts';
+import { chunksToEmbed, copyStoredVectors, ensureModelIndex, getModel, registerModel, setModelState, writeModelVectors } from '../storage/model-vectors.ts';
+import { chunkCount } from '../storage/search.ts';
+import type { SqlClient } from '../storage/sql-client.ts';
+import { modelEmbedder, probeModel } from './model-embedder.ts';
+import type { ReembedProgress, ReembedSummary } from './run-reembed.ts';
+
+export interface LocalReembedOptions {
+  client: SqlClient;
+  config: Config;
+  model: string;
+  dimension?: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: ReembedProgress) => void;
+  /** Chunks read and embedded per step. @defaultValue 256 */
+  pageSize?: number;
+}
+
+export const IN_PROCESS = 'in-process';
+
+export async function runReembedLocal({ client, config, model, signal, onProgress, pageSize = 256, ...options }: LocalReembedOptions): Promise<ReembedSummary> {
+  const started = Date.now();
+  const policy = { ...DEFAULT_RETRY_POLICY, ...PRESETS[config.profile].retry, maxAttempts: 8 };
+  const dimension = options.dimension ?? (await getModel(client, model))?.dimension ?? config.embedDim;
+  const embedder = modelEmbedder(config, model, dimension);
+  const rejected = new Map<string, string>();
+  const summary: ReembedSummary = {
+    model, dimension, consumerGroup: IN_PROCESS, topic: '', state: 'building', passes: 0, chunks: 0, published: 0,
+    embedded: 0, copied: 0, failed: [], index: null, indexSeconds: 0, seconds: 0, interrupted: false, rejected: [],
+  };
+  const abort = signal ?? new AbortController().signal;
+  try {
+    await probeModel(embedder, dimension, policy, { signal: abort });
+    summary.state = (await registerModel(client, model, dimension, IN_PROCESS)).state;
+    summary.chunks = await chunkCount(client);
+    const embedChunks = chunkEmbedder({ embedder, limiter: new AimdLimiter({ min: 1, max: config.embedConcurrency, initial: config.embedConcurrency }), batchSize: config.embedBatchSize });
+    const progress = (): void => onProgress?.({ pass: summary.passes, total: summary.chunks, published: summary.published, written: summary.embedded + summary.copied, failed: rejected.size });
+    // A second pass finds what was stored while the first ran (nothing, unless another process writes).
+    for (let found = -1; found !== 0;) {
+      summary.passes += 1;
+      summary.copied += await copyStoredVectors(client, model, dimension);
+      found = 0;
+      for (let after = ''; ;) {
+        if (abort.aborted) throw new PipelineError('SHUTDOWN', 'interrupted');
+        const page = await chunksToEmbed(client, model, { after, limit: pageSize, exclude: [...rejected.keys()] });
+        if (page.length === 0) break;
+        after = page[page.length - 1]!.chunkId;
+        found += page.length;
+        summary.published += page.length;
+        const { vectors, failures } = (await retry(() => embedChunks(page, abort), { ...policy, maxAttempts: Number.POSITIVE_INFINITY }, { signal: abort })).value;
+        for (const [id, error] of failures) rejected.set(id, `${error.code}: ${error.message}`);
+        summary.embedded += await writeModelVectors(client, model, [...vectors].map(([chunkId, embedding]) => ({ chunkId, embedding })));
+        progress();
+      }
+      if (found === 0) break;
+    }
+    if (rejected.size === 0) {
+      const indexStarted = Date.now();
+      summary.index = await ensureModelIndex(client, { model, dimension });
+      summary.indexSeconds = (Date.now() - indexStarted) / 1000;
+      await setModelState(client, model, 'ready');
+      summary.state = 'ready';
+    }
+  } catch (error) {
+    if (!(abort.aborted && error instanceof PipelineError && error.code === 'SHUTDOWN')) throw error;
+    summary.interrupted = true;
+  } finally {
+    await embedder.close?.();
+    summary.failed = [...rejected.keys()];
+    summary.rejected = [...rejected].map(([chunkId, reason]) => ({ chunkId, reason }));
+    summary.seconds = (Date.now() - started) / 1000;
+  }
+  return summary;
+}
