@@ -9,11 +9,12 @@ import { pipeline } from 'node:stream/promises';
 import pLimit from 'p-limit';
 import { embedWithBisect } from '../embedding/embed-batch.ts';
 import type { Embedder } from '../embedding/types.ts';
+import { PipelineError } from '../errors/pipeline-error.ts';
 import { batchStep, orderedParallelStep } from '../runtime/steps.ts';
 import type { ChunkerOptions } from '../stages/chunk/options.ts';
 import { chunkDocument } from '../stages/chunk/transform.ts';
 import type { MinisterProfiles } from '../stages/minister/profiles.ts';
-import { routeValue } from '../stages/minister/route.ts';
+import { routeBatch } from '../stages/minister/route-batch.ts';
 import { lookupEmbeddings } from '../storage/embedding-cache.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
 import { writeBatch } from '../storage/store.ts';
@@ -113,9 +114,13 @@ export async function ingest(items: AsyncIterable<FileItem>, options: EmbeddedOp
         }
       });
     })));
-    return batch
+    const embeddedChunks = batch
       .filter((b) => vectors.has(b.chunk.chunkId))
-      .map((b) => routeValue({ ...b.chunk, embedding: vectors.get(b.chunk.chunkId)!, model: embedder.model } satisfies EmbeddedChunk, profiles) as RoutedChunk);
+      .map((b) => ({ ...b.chunk, embedding: vectors.get(b.chunk.chunkId)!, model: embedder.model }) satisfies EmbeddedChunk);
+    const routed = await routeBatch(embeddedChunks, { profiles, ...(embedder.kind === 'lexical' ? { lexical: embedder } : {}) }, signal);
+    const error = routed.find((r): r is PipelineError => r instanceof PipelineError);
+    if (error) throw error;
+    return routed as RoutedChunk[];
   };
 
   const storeBatch = async (routed: RoutedChunk[]): Promise<void> => {

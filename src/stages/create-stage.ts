@@ -70,8 +70,9 @@ export async function createStage(name: StageName, config: Config, deps: StageDe
     case 'minister': {
       const embedder = createEmbedder(config);
       const profiles = await buildProfiles(loadMinistersFile(config.ministersFile), embedder);
-      await embedder.close?.();
-      return ministerStage({ topics, profiles, codecs }) as StageDefinition<unknown>;
+      // A lexical embedder stays: it re-embeds each chunk's content words for routing.
+      if (embedder.kind !== 'lexical') await embedder.close?.();
+      return ministerStage({ topics, profiles, codecs, ...(embedder.kind === 'lexical' ? { lexical: embedder } : {}) }) as StageDefinition<unknown>;
     }
     case 'store': {
       const client = deps.client ?? createPgClient(requireDatabase(config, 'store'), { max: config.dbPoolSize });

@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createHashEmbedder } from '../../../src/embedding/hash-embedder.ts';
 import { loadMinistersFile, type Minister } from '../../../src/stages/minister/ministers-file.ts';
 import { buildProfiles, type MinisterProfiles } from '../../../src/stages/minister/profiles.ts';
-import { routeChunk } from '../../../src/stages/minister/route.ts';
+import { routeBatch } from '../../../src/stages/minister/route-batch.ts';
+import type { RoutedChunk } from '../../../src/topics/messages.ts';
 import { embeddedChunk } from './fixtures.ts';
 
 const ministers: Minister[] = loadMinistersFile();
@@ -37,9 +38,12 @@ describe('routing realistic text with the hash embedder and the bundled minister
     profiles = await buildProfiles(ministers, embedder);
   });
 
+  /** As the minister stage routes with a lexical embedder (by content words, ./route-batch.ts). */
   const route = async (text: string) => {
     const [embedding] = await embedder.embed([text]);
-    return routeChunk(embeddedChunk(text, embedding!, { model: embedder.model }), profiles);
+    const [routed] = await routeBatch([embeddedChunk(text, embedding!, { model: embedder.model })], { profiles, lexical: embedder });
+    if (!routed || !('kind' in routed) || routed.kind !== 'chunk') throw new Error(`not routed: ${String(routed)}`);
+    return routed as RoutedChunk;
   };
 
   it.each([
