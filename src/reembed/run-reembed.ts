@@ -23,6 +23,7 @@ import { ConfigError, PipelineError } from '../errors/pipeline-error.ts';
 import { AimdLimiter } from '../flow-control/aimd-limiter.ts';
 import { PRESETS } from '../flow-control/presets.ts';
 import type { Logger } from '../log/logger.ts';
+import { startServiceServer } from '../metrics/http-server.ts';
 import { createMetrics } from '../metrics/metrics.ts';
 import { abortableSleep, DEFAULT_RETRY_POLICY, retry } from '../runtime/backoff.ts';
 import { asKafkaDependencyError, createKafka } from '../runtime/kafka-client.ts';
@@ -54,6 +55,11 @@ export interface ReembedOptions {
   /** Stops the run (SIGTERM): in-flight batches are finished or abandoned, offsets committed. */
   signal?: AbortSignal;
   onProgress?: (progress: ReembedProgress) => void;
+  /**
+   * Serve /metrics, /healthz and /readyz on this port (0: any free one), as a stage does: the
+   * consumer's metrics carry `stage="reembed"`. For `--follow` runs in a pod. Unset: none.
+   */
+  metricsPort?: number;
 }
 
 export interface ReembedProgress {
@@ -162,9 +168,17 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
     const failed = new Set<string>();
     const codec = await codecFor('reembed', config);
     const limiter = new AimdLimiter({ min: 1, max: config.embedConcurrency, initial: config.embedConcurrency });
+    const metrics = createMetrics();
+    const label = { stage: 'reembed' };
     const stage = reembedStage({
       model, client, codec,
-      embedChunks: chunkEmbedder({ embedder, limiter, batchSize: config.embedBatchSize }),
+      embedChunks: chunkEmbedder({
+        embedder, limiter, batchSize: config.embedBatchSize,
+        onRequest: (outcome, seconds) => {
+          metrics.embedSeconds.observe({ ...label, outcome }, seconds);
+          metrics.embedConcurrency.set(label, limiter.limit);
+        },
+      }),
       batchSize: Math.max(config.embedBatchSize * config.embedConcurrency * 2, 64),
       onWritten: (written, bad) => {
         summary.embedded += written;
@@ -173,8 +187,13 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
         progress();
       },
     });
-    const runner = new StageRunner({ stage, config, kafka, logger, metrics: createMetrics(), groupId, retryPolicy: { ...DEFAULT_RETRY_POLICY, ...PRESETS[config.profile].retry } });
+    const runner = new StageRunner({ stage, config, kafka, logger, metrics, groupId, retryPolicy: { ...DEFAULT_RETRY_POLICY, ...PRESETS[config.profile].retry } });
     cleanups.push(() => runner.close());
+    if (options.metricsPort !== undefined) {
+      const server = await startServiceServer({ port: options.metricsPort, registry: metrics.registry, live: () => runner.live, ready: () => runner.ready });
+      cleanups.push(() => server.close());
+      logger.info({ port: server.port }, 'metrics, /healthz and /readyz listening');
+    }
     await runner.start();
     const halted = runner.done.then(() => { throw new PipelineError('SHUTDOWN', 'the reembed consumer stopped'); });
     halted.catch(() => undefined);

@@ -10,6 +10,7 @@ interface ReembedCliOptions {
   drop?: boolean;
   db?: string;
   dataDir: string;
+  metricsPort?: string;
   json?: boolean;
   progress?: boolean;
 }
@@ -28,6 +29,7 @@ export function registerReembed(program: Command): void {
     .option('--dim <n>', 'vector length of that model (default: as registered, else EMBED_DIM)')
     .option('--follow', 'keep going: re-embed chunks the pipeline stores from now on, until SIGTERM')
     .option('--interval <seconds>', 'with --follow, seconds between passes', '10')
+    .option('--metrics-port <port>', 'serve /metrics, /healthz, /readyz on this port (default with --follow: METRICS_PORT)')
     .option('--list', 'list the re-embedded models with their progress')
     .option('--drop', 'delete the vector set of --model (its vectors and index)')
     .option('--db <url>', 'PostgreSQL of the pipeline (DATABASE_URL): re-embed through Kafka')
@@ -52,6 +54,8 @@ failure, 2 usage.`)
       if (options.drop) return dropModelCommand(store, options.model, options.json === true);
       const dimension = options.dim === undefined ? undefined : positiveInt('--dim', options.dim, 16_000);
       const intervalMs = positiveInt('--interval', options.interval, 86_400) * 1000;
+      const metricsPort = options.metricsPort === undefined ? undefined : Number(options.metricsPort);
+      if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort <= 65_535)) throw new CliError(`--metrics-port ${options.metricsPort} is invalid: give a port from 0 to 65535`, EXIT.usage);
       const config = configFrom({ databaseUrl: options.db });
       if (!config.databaseUrl && options.follow) throw new CliError('--follow keeps a pipeline\'s vector set complete: give its PostgreSQL with DATABASE_URL (or --db); an embedded store has no pipeline writing to it', EXIT.usage);
       const [{ runReembed }, { createLogger }, { Presets, SingleBar }] = await Promise.all([
@@ -69,7 +73,7 @@ failure, 2 usage.`)
         const onProgress = (p: { total: number; written: number; pass: number; failed: number }): void => { bar?.setTotal(p.total); bar?.update(p.written, { pass: p.pass, failed: p.failed }); };
         const common = { config, model: options.model, signal: stop.signal, onProgress, ...(dimension !== undefined ? { dimension } : {}) };
         const summary = config.databaseUrl
-          ? await runReembed({ ...common, logger, follow: options.follow === true, intervalMs })
+          ? await runReembed({ ...common, logger, follow: options.follow === true, intervalMs, ...(metricsPort !== undefined || options.follow ? { metricsPort: metricsPort ?? config.metricsPort } : {}) })
           : await reembedEmbedded(store, common);
         bar?.stop();
         if (options.json) printJson(summary);

@@ -5,6 +5,7 @@
  * second test double (no model weights can be downloaded here: the doubles embed by feature
  * hashing, so the expected vectors are computable).
  */
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHashEmbedder } from '../../../src/embedding/hash-embedder.ts';
 import { modelIndexName, modelSearchSql } from '../../../src/storage/model-vectors.ts';
@@ -18,6 +19,15 @@ import { startOllamaDouble, type OllamaDouble } from '../../helpers/ollama-doubl
 import { startPipeline, type TestPipeline } from '../../helpers/pipeline.ts';
 import { startProcess } from '../../helpers/processes.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
+
+/** A port nothing listens on (bound and released). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 const OLD_DIM = 64;
 const NEW_DIM = 96;
@@ -170,7 +180,8 @@ describe('era-ingest reembed: a second vector set built through Kafka while sear
   }, 240_000);
 
   it('with --follow keeps the set complete as documents are added and replaced, and refuses a second run', async () => {
-    const follower = startProcess('src/cli/main.ts', ['reembed', '--model', 'wide-model', '--follow', '--interval', '1'], { ...p.env, OLLAMA_HOST: wide.url, LOG_LEVEL: 'warn' });
+    const port = await freePort();
+    const follower = startProcess('src/cli/main.ts', ['reembed', '--model', 'wide-model', '--follow', '--interval', '1', '--metrics-port', String(port)], { ...p.env, OLLAMA_HOST: wide.url, LOG_LEVEL: 'warn' });
     try {
       const admin = await p.kit.adminClient();
       const groupId = `${p.env.GROUP_PREFIX}.reembed.wide-model`;
@@ -195,6 +206,11 @@ describe('era-ingest reembed: a second vector set built through Kafka while sear
         `SELECT count(*)::int AS n FROM chunk_vectors v JOIN chunks c USING (chunk_id) WHERE c.doc_id = $1 AND v.model = 'wide-model'`, [replaced.id]);
       const { rows: [chunks5] } = await p.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks WHERE doc_id = $1', [replaced.id]);
       expect(doc5!.n).toBe(chunks5!.n);
+      // A follower is a service: probes and the consumer's metrics, labelled stage="reembed".
+      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+      const exposition = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(exposition).toMatch(/^era_messages_in_total\{stage="reembed",topic="[^"]+\.reembed"\} [1-9]/m);
+      expect(exposition).toMatch(/^era_embed_request_seconds_count\{stage="reembed",outcome="ok"\} [1-9]/m);
     } finally {
       follower.kill('SIGTERM');
     }
