@@ -12,7 +12,7 @@ import { toPipelineError } from '../errors/pipeline-error.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { createMetrics } from '../metrics/metrics.ts';
 import { createKafka } from '../runtime/kafka-client.ts';
-import { migrate } from '../storage/migrate.ts';
+import { migrate, schemaSettings } from '../storage/migrate.ts';
 import { createPgClient } from '../storage/pg-client.ts';
 import { ONE_MIB } from './context.ts';
 import { connectKafkaPublisher } from './publisher.ts';
@@ -56,7 +56,7 @@ export async function runApiService({ config, port = config.apiPort, host = conf
     if (!config.databaseUrl) throw new Error('DATABASE_URL is not set');
     const db = createPgClient(config.databaseUrl, { max: config.dbPoolSize, applicationName: 'era-ingest-api' });
     cleanups.push({ what: 'database', run: () => db.close() });
-    await migrate(db, { dimension: config.embedDim });
+    await migrate(db, schemaSettings(config));
     const embedder = createEmbedder(config);
     cleanups.push({ what: 'embedder', run: () => embedder.close?.() });
     const publisher = await connectKafkaPublisher(createKafka(config, logger, 'api'), {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Config } from '../config/schema.ts';
-import { migrate } from '../storage/migrate.ts';
+import { migrate, schemaSettings } from '../storage/migrate.ts';
 import { createPgClient } from '../storage/pg-client.ts';
 import { createPgliteClient } from '../storage/pglite-client.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
@@ -15,7 +15,7 @@ export interface StoreChoice {
 }
 
 /** Opens the store a command works on and applies the migrations. */
-export async function openStore(choice: StoreChoice, config: Pick<Config, 'embedDim' | 'dbPoolSize'>): Promise<{ client: SqlClient; where: string }> {
+export async function openStore(choice: StoreChoice, config: Pick<Config, 'embedDim' | 'dbPoolSize' | 'hnswM' | 'hnswEfConstruction'>): Promise<{ client: SqlClient; where: string }> {
   let client: SqlClient;
   let where: string;
   if (choice.url) {
@@ -28,7 +28,7 @@ export async function openStore(choice: StoreChoice, config: Pick<Config, 'embed
     where = `PGlite in ${dir}`;
   }
   try {
-    await migrate(client, { dimension: config.embedDim });
+    await migrate(client, schemaSettings(config));
   } catch (error) {
     await client.close();
     throw error;

@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.ts';
 import { readDocuments, parseJsonDocument, type FileItem } from '../embedded/files.ts';
 import { createKafka } from '../runtime/kafka-client.ts';
 import { recordJob, recordPhases } from '../storage/jobs.ts';
-import { migrate } from '../storage/migrate.ts';
+import { migrate, schemaSettings } from '../storage/migrate.ts';
 import { createPgClient } from '../storage/pg-client.ts';
 import { ensureTopics, topicOptions } from '../topics/admin.ts';
 import { topicNames } from '../topics/names.ts';
@@ -81,7 +81,7 @@ export async function publishCommand(paths: string[], config: Config, { jobId = 
   if (config.databaseUrl) {
     const client = createPgClient(config.databaseUrl, { max: 1 });
     try {
-      await migrate(client, { dimension: config.embedDim });
+      await migrate(client, schemaSettings(config));
       await recordJob(client, { jobId, docCount: published, priority });
       await recordPhases(client, failures.map((f) => ({ jobId, docId: f.origin, phase: 'failed', stage: 'publish', errorCode: 'INVALID_INPUT', errorMessage: f.reason })));
     } finally {

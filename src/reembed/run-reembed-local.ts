@@ -11,6 +11,7 @@ import { AimdLimiter } from '../flow-control/aimd-limiter.ts';
 import { PRESETS } from '../flow-control/presets.ts';
 import { DEFAULT_RETRY_POLICY, retry } from '../runtime/backoff.ts';
 import { chunkEmbedder } from '../stages/embed/embed-chunks.ts';
+import { schemaSettings } from '../storage/migrate.ts';
 import { chunksToEmbed, copyStoredVectors, ensureModelIndex, getModel, registerModel, setModelState, writeModelVectors } from '../storage/model-vectors.ts';
 import { chunkCount } from '../storage/search.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
@@ -68,7 +69,7 @@ export async function runReembedLocal({ client, config, model, signal, onProgres
     }
     if (rejected.size === 0) {
       const indexStarted = Date.now();
-      summary.index = await ensureModelIndex(client, { model, dimension });
+      summary.index = await ensureModelIndex(client, { model, dimension }, schemaSettings(config).hnsw);
       summary.indexSeconds = (Date.now() - indexStarted) / 1000;
       await setModelState(client, model, 'ready');
       summary.state = 'ready';

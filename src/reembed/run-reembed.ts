@@ -29,7 +29,7 @@ import { abortableSleep, DEFAULT_RETRY_POLICY, retry } from '../runtime/backoff.
 import { asKafkaDependencyError, createKafka } from '../runtime/kafka-client.ts';
 import { StageRunner } from '../runtime/stage-runner.ts';
 import { chunkEmbedder } from '../stages/embed/embed-chunks.ts';
-import { migrate } from '../storage/migrate.ts';
+import { migrate, schemaSettings } from '../storage/migrate.ts';
 import { copyStoredVectors, ensureModelIndex, getModel, registerModel, setModelState, type ModelState } from '../storage/model-vectors.ts';
 import { createPgClient } from '../storage/pg-client.ts';
 import { chunkCount } from '../storage/search.ts';
@@ -131,7 +131,7 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
     published: 0, embedded: 0, copied: 0, failed: [], index: null, indexSeconds: 0, seconds: 0, interrupted: false,
   };
   try {
-    await retry(() => migrate(client, { dimension: config.embedDim }), startRetry, { onRetry, signal: stop.signal });
+    await retry(() => migrate(client, schemaSettings(config)), startRetry, { onRetry, signal: stop.signal });
     const dimension = options.dimension ?? (await getModel(client, model))?.dimension ?? config.embedDim;
     summary.dimension = dimension;
     const embedder = modelEmbedder(config, model, dimension);
@@ -217,13 +217,13 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
       }
       if (failed.size === 0 && summary.state !== 'ready') {
         const indexStarted = Date.now();
-        summary.index = await ensureModelIndex(client, { model, dimension });
+        summary.index = await ensureModelIndex(client, { model, dimension }, schemaSettings(config).hnsw);
         summary.indexSeconds += (Date.now() - indexStarted) / 1000;
         await setModelState(client, model, 'ready');
         summary.state = 'ready';
         logger.info({ model, index: summary.index }, 'vector set complete and indexed');
       } else if (summary.state === 'ready') {
-        summary.index = await ensureModelIndex(client, { model, dimension });
+        summary.index = await ensureModelIndex(client, { model, dimension }, schemaSettings(config).hnsw);
       }
       if (!follow) break;
       await abortableSleep(intervalMs, stop.signal);

@@ -19,7 +19,7 @@ import { DEFAULT_RETRY_POLICY, retry } from '../runtime/backoff.ts';
 import { topicNames } from '../topics/names.ts';
 import { JobTracker } from '../runtime/job-tracker.ts';
 import { createPgClient } from '../storage/pg-client.ts';
-import { migrate } from '../storage/migrate.ts';
+import { migrate, schemaSettings } from '../storage/migrate.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
 
 export interface StageServiceOptions {
@@ -65,7 +65,7 @@ export async function runStageService({ name, config, logger = createLogger(conf
     if (config.databaseUrl) {
       const jobsClient: SqlClient = createPgClient(config.databaseUrl, { max: 1 });
       cleanups.push(() => jobsClient.close());
-      await retry(() => migrate(jobsClient, { dimension: config.embedDim }), startRetry, { onRetry: onStartRetry, signal: startAbort.signal });
+      await retry(() => migrate(jobsClient, schemaSettings(config)), startRetry, { onRetry: onStartRetry, signal: startAbort.signal });
       tracker = new JobTracker(jobsClient, name, topicNames(config.topicPrefix).stored, logger);
       const t = tracker;
       cleanups.push(() => t.close());

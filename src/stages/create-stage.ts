@@ -10,7 +10,7 @@ import { AimdLimiter } from '../flow-control/aimd-limiter.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { StageDefinition, StageName } from '../runtime/stage.ts';
 import { lookupEmbeddings } from '../storage/embedding-cache.ts';
-import { migrate } from '../storage/migrate.ts';
+import { migrate, schemaSettings } from '../storage/migrate.ts';
 import { upsertMinisterProfiles } from '../storage/ministers.ts';
 import { createPgClient } from '../storage/pg-client.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
@@ -76,7 +76,7 @@ export async function createStage(name: StageName, config: Config, deps: StageDe
     }
     case 'store': {
       const client = deps.client ?? createPgClient(requireDatabase(config, 'store'), { max: config.dbPoolSize });
-      await migrate(client, { dimension: config.embedDim });
+      await migrate(client, schemaSettings(config));
       await upsertMinisterProfiles(client, loadMinistersFile(config.ministersFile));
       return storeStage({ topics, client, codecs }) as StageDefinition<unknown>;
     }

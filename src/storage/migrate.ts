@@ -9,11 +9,40 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { ConfigError } from '../errors/pipeline-error.ts';
+import type { Config } from '../config/schema.ts';
 import type { SqlClient } from './sql-client.ts';
+
+export interface HnswSettings {
+  /** HNSW_M. @defaultValue 16 */
+  m: number;
+  /** HNSW_EF_CONSTRUCTION, at least 2m. @defaultValue 64 */
+  efConstruction: number;
+}
+
+export const DEFAULT_HNSW: HnswSettings = { m: 16, efConstruction: 64 };
 
 export interface MigrateOptions {
   /** Embedding dimension (EMBED_DIM): the size of chunks.embedding and ministers.centroid. */
   dimension: number;
+  /** Parameters of the vector index a new database gets. @defaultValue DEFAULT_HNSW */
+  hnsw?: HnswSettings;
+}
+
+/** The schema settings of the configuration (EMBED_DIM, HNSW_M, HNSW_EF_CONSTRUCTION). */
+export function schemaSettings(config: Pick<Config, 'embedDim' | 'hnswM' | 'hnswEfConstruction'>): Required<MigrateOptions> {
+  return { dimension: config.embedDim, hnsw: { m: config.hnswM, efConstruction: config.hnswEfConstruction } };
+}
+
+/**
+ * `WITH (m = …, ef_construction = …)` of an HNSW index.
+ * @throws ConfigError when ef_construction < 2m (pgvector refuses it) or a value is out of range.
+ */
+export function hnswWith({ m, efConstruction }: HnswSettings = DEFAULT_HNSW): string {
+  if (!Number.isInteger(m) || m < 2 || m > 100) throw new ConfigError(`HNSW_M=${m} is invalid: use an integer from 2 to 100 (pgvector's default is 16)`);
+  if (!Number.isInteger(efConstruction) || efConstruction < 2 * m || efConstruction > 1000) {
+    throw new ConfigError(`HNSW_EF_CONSTRUCTION=${efConstruction} is invalid with HNSW_M=${m}: use an integer from ${2 * m} (2 × HNSW_M) to 1000 (pgvector's default is 64)`);
+  }
+  return `WITH (m = ${m}, ef_construction = ${efConstruction})`;
 }
 
 export interface MigrateResult {
@@ -49,10 +78,11 @@ export function listMigrations(): Migration[] {
  *   dimension the database was created with (the message says both and how to fix it).
  * @throws DependencyError / SqlError from the client.
  */
-export async function migrate(client: SqlClient, { dimension }: MigrateOptions): Promise<MigrateResult> {
+export async function migrate(client: SqlClient, { dimension, hnsw = DEFAULT_HNSW }: MigrateOptions): Promise<MigrateResult> {
   if (!Number.isInteger(dimension) || dimension < 1 || dimension > 16_000) {
     throw new ConfigError(`EMBED_DIM=${dimension} is invalid: set it to the embedding model's dimension, an integer from 1 to 16000 (e.g. 384 for all-minilm)`);
   }
+  const withClause = hnswWith(hnsw);
   const migrations = listMigrations();
   return client.transaction(async (tx) => {
     await tx.query(LOCK);
@@ -67,7 +97,7 @@ export async function migrate(client: SqlClient, { dimension }: MigrateOptions):
     for (const m of migrations) {
       if (done.has(m.version)) continue;
       const skip = client.kind === 'pglite' && /^--\s*era:skip-on\s+pglite\b/m.test(m.text.split('\n', 1)[0] ?? '');
-      if (!skip) await tx.query(m.text.replaceAll('{{dim}}', String(dimension)));
+      if (!skip) await tx.query(m.text.replaceAll('{{dim}}', String(dimension)).replaceAll('{{hnsw}}', withClause));
       await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1::int, $2::text)', [m.version, m.file]);
       applied.push(m.file);
     }
@@ -102,8 +132,26 @@ function dimensionMismatch(stored: number, asked: number): ConfigError {
  * cheaper than inserting into an indexed table). Search works without it, by exact scan.
  * May take long on a large table; blocks writes to chunks meanwhile.
  */
-export async function ensureVectorIndex(client: SqlClient): Promise<void> {
-  await client.query(`CREATE INDEX IF NOT EXISTS ${INDEX_NAME} ON chunks USING hnsw (embedding vector_cosine_ops)`);
+export async function ensureVectorIndex(client: SqlClient, hnsw: HnswSettings = DEFAULT_HNSW): Promise<void> {
+  await client.query(`CREATE INDEX IF NOT EXISTS ${INDEX_NAME} ON chunks USING hnsw (embedding vector_cosine_ops) ${hnswWith(hnsw)}`);
+}
+
+/**
+ * Rebuilds the HNSW index on chunks.embedding with `hnsw`, online on PostgreSQL: the new index is
+ * built CONCURRENTLY beside the old one (search and the store stage go on), then one short
+ * transaction swaps them. Returns the index definition now in place.
+ */
+export async function rebuildVectorIndex(client: SqlClient, hnsw: HnswSettings): Promise<string> {
+  const next = `${INDEX_NAME}_next`;
+  const concurrently = client.kind === 'pg' ? 'CONCURRENTLY ' : '';
+  await client.query(`DROP INDEX ${concurrently}IF EXISTS ${next}`);
+  await client.query(`CREATE INDEX ${concurrently}${next} ON chunks USING hnsw (embedding vector_cosine_ops) ${hnswWith(hnsw)}`);
+  await client.transaction(async (tx) => {
+    await tx.query(`DROP INDEX IF EXISTS ${INDEX_NAME}`);
+    await tx.query(`ALTER INDEX ${next} RENAME TO ${INDEX_NAME}`);
+  });
+  const { rows } = await client.query<{ def: string }>('SELECT pg_get_indexdef(to_regclass($1::text)) AS def', [INDEX_NAME]);
+  return rows[0]?.def ?? '';
 }
 
 /** True when the HNSW index on chunks.embedding exists. */

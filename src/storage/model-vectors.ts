@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors/pipeline-error.ts';
+import { DEFAULT_HNSW, hnswWith, type HnswSettings } from './migrate.ts';
 import type { SqlClient } from './sql-client.ts';
 import { toVectorText } from './vector-text.ts';
 
@@ -194,7 +195,7 @@ export async function writeModelVectors(client: SqlClient, model: string, vector
  * chunk_vectors) waits for it; an invalid leftover of an interrupted build is dropped and built
  * again. Takes long on a large set. Returns the index name.
  */
-export async function ensureModelIndex(client: SqlClient, { model, dimension }: Pick<EmbeddingModel, 'model' | 'dimension'>): Promise<string> {
+export async function ensureModelIndex(client: SqlClient, { model, dimension }: Pick<EmbeddingModel, 'model' | 'dimension'>, hnsw: HnswSettings = DEFAULT_HNSW): Promise<string> {
   checkDimension(dimension);
   const name = modelIndexName(model);
   const concurrently = client.kind === 'pg' ? 'CONCURRENTLY ' : '';
@@ -203,7 +204,7 @@ export async function ensureModelIndex(client: SqlClient, { model, dimension }: 
       'SELECT i.indisvalid AS valid FROM pg_index i WHERE i.indexrelid = to_regclass($1::text)', [name]);
     if (rows[0] && !rows[0].valid) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
   }
-  await client.query(`CREATE INDEX ${concurrently}IF NOT EXISTS ${name} ON chunk_vectors USING hnsw ((embedding::vector(${dimension})) vector_cosine_ops) WHERE model = ${sqlLiteral(model)}`);
+  await client.query(`CREATE INDEX ${concurrently}IF NOT EXISTS ${name} ON chunk_vectors USING hnsw ((embedding::vector(${dimension})) vector_cosine_ops) ${hnswWith(hnsw)} WHERE model = ${sqlLiteral(model)}`);
   // Fresh statistics, so the planner knows how many rows the model has after a bulk load.
   await client.query('ANALYZE chunk_vectors');
   return name;
