@@ -222,7 +222,8 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
         await setModelState(client, model, 'ready');
         summary.state = 'ready';
         logger.info({ model, index: summary.index }, 'vector set complete and indexed');
-      } else if (summary.state === 'ready') {
+      } else if (summary.state === 'ready' && summary.index === null) {
+        // Ready before this run: the index exists unless an earlier build was interrupted.
         summary.index = await ensureModelIndex(client, { model, dimension }, schemaSettings(config).hnsw);
       }
       if (!follow) break;
