@@ -19,7 +19,7 @@ import { registerTopics } from './commands/topics.ts';
 import { CliError, configFrom, EXIT } from './context.ts';
 
 /** Commands that talk to Kafka: a TLS misconfiguration is reported before they start. */
-const KAFKA_COMMANDS = new Set(['publish', 'replay', 'dlq', 'reembed', 'topics', 'serve']);
+const KAFKA_COMMANDS = new Set(['publish', 'replay', 'dlq', 'topics', 'serve']); // reembed checks on its Kafka path only
 
 /** The top-level command of a (sub)command: `dlq` for `dlq list`. */
 function topLevel(command: Command): Command {

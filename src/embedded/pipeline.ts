@@ -97,6 +97,8 @@ export async function ingest(items: AsyncIterable<FileItem>, options: EmbeddedOp
   const embedBatch = async (batch: ChunkItem[]): Promise<RoutedChunk[]> => {
     const ids = batch.map((b) => b.chunk.chunkId);
     const vectors = await lookupEmbeddings(client, ids, embedder.model);
+    // A label reused with another dimension must not reach vector(EMBED_DIM).
+    for (const [id, v] of vectors) if (v.length !== embedder.dimension) vectors.delete(id);
     reused += vectors.size;
     const todo = batch.filter((b) => !vectors.has(b.chunk.chunkId));
     const groups: ChunkItem[][] = [];

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Message, Producer } from 'kafkajs';
+import { PipelineError } from '../errors/pipeline-error.ts';
 import { chunksToEmbed, type ChunkToEmbed } from '../storage/model-vectors.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
 import type { AsyncCodec } from '../topics/codec-async.ts';
@@ -36,13 +37,16 @@ export interface FeedOptions {
   pageSize?: number;
   now?: () => number;
   onPage?: (published: number) => void;
+  /** Stops between pages (SIGTERM): what was published stays published. */
+  signal?: AbortSignal;
 }
 
 /** Publishes every current chunk without a vector of the model; resolves with how many (all acknowledged). */
-export async function feedMissing({ client, producer, topic, model, codec, exclude = [], pageSize = 500, now = Date.now, onPage }: FeedOptions): Promise<number> {
+export async function feedMissing({ client, producer, topic, model, codec, exclude = [], pageSize = 500, now = Date.now, onPage, signal }: FeedOptions): Promise<number> {
   let after = '';
   let published = 0;
   for (;;) {
+    if (signal?.aborted) throw new PipelineError('SHUTDOWN', 'feeding stopped');
     const page = await chunksToEmbed(client, model, { after, limit: pageSize, exclude });
     if (page.length === 0) return published;
     const messages: Message[] = await Promise.all(page.map(async (c) => ({

@@ -75,7 +75,7 @@ export async function runReembedLocal({ client, config, model, signal, onProgres
       summary.state = 'ready';
     }
   } catch (error) {
-    if (!(abort.aborted && error instanceof PipelineError && error.code === 'SHUTDOWN')) throw error;
+    if (!abort.aborted) throw error; // an abort surfaces as SHUTDOWN or as the limiter's AbortError
     summary.interrupted = true;
   } finally {
     await embedder.close?.();

@@ -17,6 +17,7 @@
  * Resumable: offsets are committed after each batch is written, so a killed run re-embeds at
  * most its uncommitted batches; a new run drains the rest of the topic before feeding again.
  */
+import { createHash } from 'node:crypto';
 import type { Admin } from 'kafkajs';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, PipelineError } from '../errors/pipeline-error.ts';
@@ -27,6 +28,8 @@ import { startServiceServer } from '../metrics/http-server.ts';
 import { createMetrics } from '../metrics/metrics.ts';
 import { abortableSleep, DEFAULT_RETRY_POLICY, retry } from '../runtime/backoff.ts';
 import { asKafkaDependencyError, createKafka } from '../runtime/kafka-client.ts';
+import { checkKafkaTls } from '../runtime/kafka-preflight.ts';
+import type { StageResult } from '../runtime/stage.ts';
 import { StageRunner } from '../runtime/stage-runner.ts';
 import { chunkEmbedder } from '../stages/embed/embed-chunks.ts';
 import { migrate, schemaSettings } from '../storage/migrate.ts';
@@ -40,6 +43,10 @@ import { topicNames } from '../topics/names.ts';
 import { feedMissing } from './feed.ts';
 import { modelEmbedder, probeModel } from './model-embedder.ts';
 import { reembedStage } from './stage.ts';
+
+/** A pass that catches up on at most this many chunks, from this pass on, ends the catching up. */
+const CONVERGED_BELOW = 500;
+const CONVERGED_AFTER_PASSES = 3;
 
 export interface ReembedOptions {
   config: Config;
@@ -98,7 +105,9 @@ export interface ReembedSummary {
 
 /** Consumer group of a model's re-embedding (a plain, stable name per model). */
 export function reembedGroupId(groupPrefix: string, model: string): string {
-  return `${groupPrefix}.reembed.${model.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+  const plain = model.replace(/[^A-Za-z0-9._-]/g, '_');
+  // Names that had to change get a short hash, so `a:b` and `a_b` never share a group.
+  return `${groupPrefix}.reembed.${plain === model ? plain : `${plain}-${createHash('sha256').update(model).digest('hex').slice(0, 8)}`}`;
 }
 
 /** Resolves when the group's committed offsets reach the topic's current end offsets. */
@@ -138,10 +147,7 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
     cleanups.push(() => embedder.close?.());
     // Fails early on a wrong dimension or an unknown model; waits out an embedder that is starting.
     await probeModel(embedder, dimension, startRetry, { onRetry, signal: stop.signal });
-    const registered = await registerModel(client, model, dimension, groupId);
-    summary.state = registered.state;
-    summary.chunks = await chunkCount(client);
-
+    await checkKafkaTls(config);
     const kafka = createKafka(config, undefined, 'reembed');
     const admin = kafka.admin();
     /** Admin calls right after a topic is created may meet a partition without a leader yet. */
@@ -163,6 +169,9 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
       const ends = await withKafka(() => admin.fetchTopicOffsets(topics.reembed));
       await withKafka(() => admin.setOffsets({ groupId, topic: topics.reembed, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) }));
     }
+    // Registered only now, after the checks: a refused run leaves nothing behind.
+    summary.state = (await registerModel(client, model, dimension, groupId)).state;
+    summary.chunks = await chunkCount(client);
 
     const progress = (): void => onProgress?.({ pass: summary.passes, total: summary.chunks, published: summary.published, written: summary.embedded + summary.copied, failed: summary.failed.length });
     const failed = new Set<string>();
@@ -187,7 +196,17 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
         progress();
       },
     });
-    const runner = new StageRunner({ stage, config, kafka, logger, metrics, groupId, retryPolicy: { ...DEFAULT_RETRY_POLICY, ...PRESETS[config.profile].retry } });
+    // Every dead-lettered chunk (rejected by the model, or poison for any other reason) is left
+    // out of later passes, so a pass cannot feed it again and again.
+    const onResult = (result: StageResult): void => {
+      if (!result.poison || !result.input.value) return;
+      void codec.decode(result.input.value).then((value) => {
+        if (value.kind !== 'chunk') return;
+        failed.add(value.chunkId);
+        summary.failed = [...failed];
+      }, () => undefined);
+    };
+    const runner = new StageRunner({ stage, config, kafka, logger, metrics, groupId, onResult, retryPolicy: { ...DEFAULT_RETRY_POLICY, ...PRESETS[config.profile].retry } });
     cleanups.push(() => runner.close());
     if (options.metricsPort !== undefined) {
       const server = await startServiceServer({ port: options.metricsPort, registry: metrics.registry, live: () => runner.live, ready: () => runner.ready });
@@ -207,13 +226,15 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
       summary.copied += await copyStoredVectors(client, model, dimension);
       const before = summary.published;
       const fed = await feedMissing({
-        client, producer, topic: topics.reembed, model, codec, exclude: [...failed],
+        client, producer, topic: topics.reembed, model, codec, exclude: [...failed], signal: stop.signal,
         onPage: (n) => { summary.published = before + n; progress(); },
       });
       progress();
       if (fed > 0) {
         await waitDrained(whileRunning, admin, groupId, topics.reembed, halted, stop.signal);
-        continue;
+        // Converged: nothing was missing, or (while the pipeline keeps storing) a later pass
+        // had only a page of newcomers to catch up on. --follow picks up the rest.
+        if (!(summary.passes >= CONVERGED_AFTER_PASSES && fed <= CONVERGED_BELOW)) continue;
       }
       if (failed.size === 0 && summary.state !== 'ready') {
         const indexStarted = Date.now();

@@ -12,7 +12,7 @@ import { PipelineError } from '../errors/pipeline-error.ts';
 import type { DecodedInput, StageDefinition } from '../runtime/stage.ts';
 import type { ChunkText, EmbeddedTexts } from '../stages/embed/embed-chunks.ts';
 import { SqlError } from '../storage/errors.ts';
-import { writeModelVectors } from '../storage/model-vectors.ts';
+import { FK_VIOLATION, writeModelVectors } from '../storage/model-vectors.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
 import type { AsyncCodec } from '../topics/codec-async.ts';
 import { REEMBED_MODEL_HEADER } from '../topics/headers.ts';
@@ -34,8 +34,6 @@ export interface ReembedStageOptions {
   onWritten?: (written: number, failed: readonly string[]) => void;
 }
 
-/** A chunk deleted between the join and the foreign-key check: the write is simply redone. */
-const FK_RACE = '23503';
 
 export function reembedStage({ model, client, embedChunks, codec, batchSize = 256, onWritten }: ReembedStageOptions): StageDefinition<ReembedInput> {
   return {
@@ -56,7 +54,8 @@ export function reembedStage({ model, client, embedChunks, codec, batchSize = 25
           written = await writeModelVectors(client, model, rows);
           break;
         } catch (error) {
-          if (!(error instanceof SqlError && error.sqlState === FK_RACE && attempt < 3)) throw error;
+          // A chunk deleted between the join and the foreign-key check: the write is simply redone.
+          if (!(error instanceof SqlError && error.sqlState === FK_VIOLATION && attempt < 3)) throw error;
         }
       }
       onWritten?.(written, [...failures.keys()]);

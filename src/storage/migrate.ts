@@ -8,7 +8,7 @@
  * `-- era:skip-on pglite` marks a migration that is recorded but not run on PGlite.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { ConfigError } from '../errors/pipeline-error.ts';
+import { ConfigError, isRetriable } from '../errors/pipeline-error.ts';
 import type { Config } from '../config/schema.ts';
 import type { SqlClient } from './sql-client.ts';
 
@@ -146,10 +146,21 @@ export async function rebuildVectorIndex(client: SqlClient, hnsw: HnswSettings):
   const concurrently = client.kind === 'pg' ? 'CONCURRENTLY ' : '';
   await client.query(`DROP INDEX ${concurrently}IF EXISTS ${next}`);
   await client.query(`CREATE INDEX ${concurrently}${next} ON chunks USING hnsw (embedding vector_cosine_ops) ${hnswWith(hnsw)}`);
-  await client.transaction(async (tx) => {
-    await tx.query(`DROP INDEX IF EXISTS ${INDEX_NAME}`);
-    await tx.query(`ALTER INDEX ${next} RENAME TO ${INDEX_NAME}`);
-  });
+  // The swap takes an exclusive lock on chunks for an instant; it waits at most 5 s for it (so
+  // search and the store stage never queue behind a long query for longer), then tries again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.transaction(async (tx) => {
+        if (client.kind === 'pg') await tx.query(`SET LOCAL lock_timeout = '5s'`);
+        await tx.query(`DROP INDEX IF EXISTS ${INDEX_NAME}`);
+        await tx.query(`ALTER INDEX ${next} RENAME TO ${INDEX_NAME}`);
+      });
+      break;
+    } catch (error) {
+      // lock_timeout (55P03) comes back as a retriable DependencyError.
+      if (!(isRetriable(error) && attempt < 10)) throw error;
+    }
+  }
   const { rows } = await client.query<{ def: string }>('SELECT pg_get_indexdef(to_regclass($1::text)) AS def', [INDEX_NAME]);
   return rows[0]?.def ?? '';
 }

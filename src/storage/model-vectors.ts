@@ -11,11 +11,15 @@
  */
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors/pipeline-error.ts';
+import { SqlError } from './errors.ts';
 import { DEFAULT_HNSW, hnswWith, type HnswSettings } from './migrate.ts';
 import type { SqlClient } from './sql-client.ts';
 import { toVectorText } from './vector-text.ts';
 
 export type ModelState = 'building' | 'ready';
+
+/** foreign_key_violation: the referenced chunk was deleted concurrently. */
+export const FK_VIOLATION = '23503';
 
 export interface EmbeddingModel {
   model: string;
@@ -69,6 +73,8 @@ const toModel = (r: ModelRow): EmbeddingModel => ({
 /** A SQL string literal (standard_conforming_strings: only quotes are doubled). */
 export function sqlLiteral(text: string): string {
   if (text.includes('\u0000')) throw new ConfigError('a model name cannot contain NUL');
+  // Safe whatever standard_conforming_strings says: no backslash ever reaches the literal.
+  if (text.includes('\\')) throw new ConfigError(`model name ${JSON.stringify(text)} is invalid: it cannot contain a backslash`);
   return `'${text.replaceAll("'", "''")}'`;
 }
 
@@ -141,13 +147,20 @@ export async function listModels(client: SqlClient): Promise<EmbeddingModelStatu
 export async function copyStoredVectors(client: SqlClient, model: string, dimension: number): Promise<number> {
   const { rows } = await client.query<{ dim: string | null }>(`SELECT value AS dim FROM era_meta WHERE key = 'embedding_dimension'`);
   if (Number(rows[0]?.dim) !== dimension) return 0;
-  const { rowCount } = await client.query(
-    `INSERT INTO chunk_vectors (chunk_id, model, embedding, updated_at)
-     SELECT c.chunk_id, c.model, c.embedding::vector, now() FROM chunks c
-     WHERE c.model = $1::text
-       AND NOT EXISTS (SELECT 1 FROM chunk_vectors v WHERE v.chunk_id = c.chunk_id AND v.model = $1::text)
-     ON CONFLICT (chunk_id, model) DO NOTHING`, [model]);
-  return rowCount;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { rowCount } = await client.query(
+        `INSERT INTO chunk_vectors (chunk_id, model, embedding, updated_at)
+         SELECT c.chunk_id, c.model, c.embedding::vector, now() FROM chunks c
+         WHERE c.model = $1::text
+           AND NOT EXISTS (SELECT 1 FROM chunk_vectors v WHERE v.chunk_id = c.chunk_id AND v.model = $1::text)
+         ON CONFLICT (chunk_id, model) DO NOTHING`, [model]);
+      return rowCount;
+    } catch (error) {
+      // A chunk deleted by the store stage while the statement ran (new version, tombstone): redo.
+      if (!(error instanceof SqlError && error.sqlState === FK_VIOLATION && attempt < 3)) throw error;
+    }
+  }
 }
 
 /**
@@ -211,24 +224,33 @@ export async function ensureModelIndex(client: SqlClient, { model, dimension }: 
 }
 
 /**
- * Search SQL over one model's set, with the parameters $1–$5 of ./sql/search.sql. The
- * model and dimension are literals so the planner can match the partial index's predicate and
+ * Search SQL over one model's set, with the parameters $1–$5 of ./sql/search.sql. The model and
+ * dimension are literals so the planner can match the partial index's predicate and
  * expression. Unfiltered, the inner query orders chunk_vectors alone (an index walk); with a
- * minister/category filter it joins chunks first and is exact.
+ * minister/category filter it joins chunks first and is exact. With `alsoChunks` (the model's
+ * dimension is chunks.embedding's), chunks whose `chunks.embedding` holds this model's vector
+ * but which are not in the set yet (stored after the pipeline switched to the model, before the
+ * reembed follower copied them) are candidates too.
  */
-export function modelSearchSql({ model, dimension }: Pick<EmbeddingModel, 'model' | 'dimension'>, filtered: boolean): string {
+export function modelSearchSql({ model, dimension }: Pick<EmbeddingModel, 'model' | 'dimension'>, filtered: boolean, alsoChunks = false): string {
   checkDimension(dimension);
+  const lit = sqlLiteral(model);
   const distance = `v.embedding::vector(${dimension}) <=> $1::text::vector(${dimension})`;
-  const inner = filtered
+  const filters = (alias: string) => `AND ($3::text IS NULL OR ${alias}.minister_id = $3::text) AND ($4::text IS NULL OR ${alias}.category = $4::text)`;
+  const fromSet = filtered
     ? `SELECT v.chunk_id, ${distance} AS distance
        FROM chunk_vectors v JOIN chunks c ON c.chunk_id = v.chunk_id
-       WHERE v.model = ${sqlLiteral(model)}
-         AND ($3::text IS NULL OR c.minister_id = $3::text)
-         AND ($4::text IS NULL OR c.category = $4::text)
+       WHERE v.model = ${lit} ${filters('c')}
        ORDER BY ${distance} LIMIT $5::int`
     : `SELECT v.chunk_id, ${distance} AS distance
-       FROM chunk_vectors v WHERE v.model = ${sqlLiteral(model)}
+       FROM chunk_vectors v WHERE v.model = ${lit}
        ORDER BY ${distance} LIMIT $5::int`;
+  const fromChunks = `SELECT c.chunk_id, c.embedding <=> $1::text::vector AS distance
+       FROM chunks c
+       WHERE c.model = ${lit} ${filtered ? filters('c') : ''}
+         AND NOT EXISTS (SELECT 1 FROM chunk_vectors w WHERE w.chunk_id = c.chunk_id AND w.model = ${lit})
+       ORDER BY c.embedding <=> $1::text::vector LIMIT $5::int`;
+  const inner = alsoChunks ? `(${fromSet}) UNION ALL (${fromChunks})` : fromSet;
   return `SELECT c.chunk_id, c.doc_id, d.title, c.text, c.minister_id, c.category, c.heading_path, 1 - s.distance AS score
     FROM (${inner}) s
     JOIN chunks c ON c.chunk_id = s.chunk_id

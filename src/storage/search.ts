@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '../errors/pipeline-error.ts';
 import { SqlError } from './errors.ts';
+import { readDimension } from './migrate.ts';
 import { getModel, modelSearchSql, type EmbeddingModel } from './model-vectors.ts';
 import type { SqlClient } from './sql-client.ts';
 import { sql } from './sql-files.ts';
@@ -58,12 +59,16 @@ export async function search(client: SqlClient, queryVector: Float32Array, optio
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`search: k must be a positive integer, got ${k}`);
   const filtered = minister !== undefined || category !== undefined;
   const candidates = Math.max(k, Math.floor(options.candidates ?? (filtered ? Math.min(1000, Math.max(200, 10 * k)) : 2 * k + 20)));
-  const set = options.model === undefined ? undefined : await registeredModel(client, options.model);
+  // A re-embedded set answers once it is ready; while it is being built, the model's vectors in
+  // chunks.embedding (if any) answer, as before the re-embedding started.
+  const registered = options.model === undefined ? undefined : await registeredModel(client, options.model);
+  const set = registered?.state === 'ready' ? registered : undefined;
   if (set && set.dimension !== queryVector.length) {
     throw new ConfigError(`the query vector has ${queryVector.length} dimensions but model ${set.model}'s vectors have ${set.dimension}: embed the query with ${set.model} (EMBED_MODEL, EMBED_DIM=${set.dimension})`);
   }
   const params = [toVectorText(queryVector, 'query vector'), k, minister ?? null, category ?? null, candidates];
-  const [text, values] = set ? [modelSearchSql(set, filtered), params] : [sql('search'), [...params, options.model ?? null]];
+  const alsoChunks = set !== undefined && (await readDimension(client)) === set.dimension;
+  const [text, values] = set ? [modelSearchSql(set, filtered, alsoChunks), params] : [sql('search'), [...params, options.model ?? null]];
   type Row = { chunk_id: string; doc_id: string; title: string | null; text: string; minister_id: string; category: string | null; heading_path: string[]; score: number };
   const run = async (c: SqlClient): Promise<Row[]> => (await c.query<Row>(text, values)).rows;
   // pgvector's default ef_search is 40 (its maximum is 1000).
@@ -81,7 +86,7 @@ export async function search(client: SqlClient, queryVector: Float32Array, optio
       return run(tx);
     });
   }
-  if (rows.length === 0 && options.model !== undefined && !set) await explainNoVectors(client, options.model);
+  if (rows.length === 0 && options.model !== undefined && !set) await explainNoVectors(client, options.model, registered);
   return rows.map((r) => ({
     chunkId: r.chunk_id, docId: r.doc_id, title: r.title, text: r.text, ministerId: r.minister_id,
     category: r.category, score: Number(r.score), headingPath: r.heading_path ?? [],
@@ -99,11 +104,15 @@ async function registeredModel(client: SqlClient, model: string): Promise<Embedd
 }
 
 /** No hit for `model`: when other models' chunks exist, say which instead of answering nothing. */
-async function explainNoVectors(client: SqlClient, model: string): Promise<void> {
+async function explainNoVectors(client: SqlClient, model: string, building: EmbeddingModel | undefined): Promise<void> {
   const { rows } = await client.query<{ model: string }>(
     'SELECT DISTINCT model FROM chunks WHERE model <> $1::text LIMIT 5', [model]);
   if (rows.length === 0) return;
   const others = rows.map((r) => r.model).join(', ');
+  if (building) {
+    throw new ConfigError(`model ${model}'s vectors are still being built (state ${building.state}; era-ingest reembed --list shows the progress); ` +
+      `until then search with the model the chunks were embedded with: ${others}`);
+  }
   throw new ConfigError(`no stored chunk has a vector of model ${model}; the stored chunks were embedded with ${others}. ` +
     `Search with that model (EMBED_MODEL), or build ${model}'s vectors first: era-ingest reembed --model ${model}`);
 }

@@ -85,7 +85,8 @@ failure, 2 usage.`)
             for (const r of summary.rejected ?? []) process.stderr.write(`    ${r.chunkId}: ${r.reason}\n`);
           }
         }
-        process.exitCode = summary.failed.length ? EXIT.failure : EXIT.ok;
+        // Not complete (rejected chunks, or stopped before the end without --follow): 1.
+        process.exitCode = summary.failed.length || (summary.interrupted && !options.follow) ? EXIT.failure : EXIT.ok;
       } finally {
         bar?.stop();
         process.off('SIGTERM', onSignal);

@@ -75,11 +75,13 @@ describe('re-embedded vector sets (real PostgreSQL)', () => {
     await expect(registerModel(db, MODEL, 64, 'g')).rejects.toThrow(/registered with dimension 48, but it now returns vectors of 64/);
   });
 
-  it('writes vectors of another dimension, skipping chunks that are gone, and searches them by model', async () => {
+  it('writes vectors of another dimension, skipping chunks that are gone, and searches them by model once ready', async () => {
     const ids = current.map((c) => c.chunkId);
     const written = await writeModelVectors(db, MODEL, [...ids, 'no-such-chunk'].map((chunkId) => ({ chunkId, embedding: wideVector(chunkId) })));
     expect(written).toBe(ids.length);
     expect(await chunksToEmbed(db, MODEL)).toEqual([]);
+    // Still building: the set does not answer yet, and the error says so.
+    await expect(search(db, wideVector(current[0]!.chunkId), { k: 1, model: MODEL })).rejects.toThrow(/wide:latest's vectors are still being built.*test-model/);
     // Upsert: writing again changes nothing in number.
     expect(await writeModelVectors(db, MODEL, ids.slice(0, 2).map((chunkId) => ({ chunkId, embedding: wideVector(chunkId) })))).toBe(2);
     expect(await ensureModelIndex(db, { model: MODEL, dimension: WIDE })).toBe(modelIndexName(MODEL));
@@ -121,6 +123,22 @@ describe('re-embedded vector sets (real PostgreSQL)', () => {
     expect(status).toMatchObject({ model: MODEL, state: 'ready', vectors: current.length - 8, missing: 2 });
   });
 
+  it('answers for a model from its set and from chunks.embedding rows of that model not copied yet', async () => {
+    // The pipeline's own model as a set (as after switching EMBED_MODEL to a re-embedded model
+    // of the same dimension): only some chunks are in the set; the others still answer.
+    await registerModel(db, 'test-model', DIM, 'g');
+    const inSet = current.filter((_, i) => i % 2 === 0).filter((c) => c.docId !== 'm-3' && c.docId !== 'm-4');
+    await writeModelVectors(db, 'test-model', inSet.map((c) => ({ chunkId: c.chunkId, embedding: c.embedding })));
+    await setModelState(db, 'test-model', 'ready');
+    const outside = current.find((c, i) => i % 2 === 1 && c.docId !== 'm-3' && c.docId !== 'm-4')!;
+    expect((await search(db, outside.embedding, { k: 1, model: 'test-model' }))[0]!.chunkId).toBe(outside.chunkId);
+    expect((await search(db, inSet[3]!.embedding, { k: 1, model: 'test-model' }))[0]!.chunkId).toBe(inSet[3]!.chunkId);
+    const health = await search(db, outside.embedding, { k: 4, model: 'test-model', minister: 'health' });
+    expect(health.every((h) => h.ministerId === 'health')).toBe(true);
+    expect(new Set(health.map((h) => h.chunkId)).size).toBe(health.length);
+    expect(await dropModel(db, 'test-model')).toBe(true);
+  });
+
   it('copies vectors chunks.embedding already holds for the model, only when the dimension matches', async () => {
     await registerModel(db, 'test-model', DIM, 'g');
     expect(await copyStoredVectors(db, 'test-model', WIDE)).toBe(0);
@@ -144,6 +162,7 @@ describe('re-embedded vector sets on PGlite (embedded mode)', () => {
       const rows = (await chunksToEmbed(lite, MODEL)).map((c) => ({ chunkId: c.chunkId, embedding: wideVector(c.chunkId) }));
       expect(await writeModelVectors(lite, MODEL, rows)).toBe(current.length);
       await ensureModelIndex(lite, { model: MODEL, dimension: WIDE });
+      await setModelState(lite, MODEL, 'ready');
       const target = current[5]!;
       expect((await search(lite, wideVector(target.chunkId), { k: 1, model: MODEL }))[0]!.chunkId).toBe(target.chunkId);
     } finally {

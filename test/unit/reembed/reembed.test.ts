@@ -12,9 +12,12 @@ const stored = {
 };
 
 describe('reembed naming and messages', () => {
-  it('gives every model a stable consumer group of legal characters', () => {
-    expect(reembedGroupId('era', 'nomic-embed-text:latest')).toBe('era.reembed.nomic-embed-text_latest');
-    expect(reembedGroupId('era', 'hf.co/org/model:Q4')).toBe('era.reembed.hf.co_org_model_Q4');
+  it('gives every model a stable consumer group of legal characters, distinct per model', () => {
+    expect(reembedGroupId('era', 'nomic-embed-text')).toBe('era.reembed.nomic-embed-text');
+    expect(reembedGroupId('era', 'nomic-embed-text:latest')).toMatch(/^era\.reembed\.nomic-embed-text_latest-[0-9a-f]{8}$/);
+    expect(reembedGroupId('era', 'hf.co/org/model:Q4')).toMatch(/^era\.reembed\.hf\.co_org_model_Q4-[0-9a-f]{8}$/);
+    expect(reembedGroupId('era', 'a:b')).not.toBe(reembedGroupId('era', 'a_b'));
+    expect(reembedGroupId('era', 'a:b')).toBe(reembedGroupId('era', 'a:b'));
   });
 
   it('publishes a stored chunk in era.chunks\' format, which the chunks codec round-trips', () => {
@@ -37,7 +40,7 @@ describe('reembed naming and messages', () => {
 describe('model vector SQL', () => {
   it('quotes model names as literals, so no name can break out of the statement', () => {
     expect(sqlLiteral("o'brien")).toBe("'o''brien'");
-    expect(sqlLiteral('a\\b')).toBe("'a\\b'");
+    expect(() => sqlLiteral('a\\b')).toThrow(/cannot contain a backslash/);
     expect(() => sqlLiteral('a\u0000b')).toThrow(/NUL/);
     const sql = modelSearchSql({ model: "x'; DROP TABLE chunks; --", dimension: 8 }, false);
     expect(sql).toContain("v.model = 'x''; DROP TABLE chunks; --'");
