@@ -34,6 +34,7 @@ import { StageRunner } from '../runtime/stage-runner.ts';
 import { chunkEmbedder } from '../stages/embed/embed-chunks.ts';
 import { migrate, schemaSettings } from '../storage/migrate.ts';
 import { copyStoredVectors, ensureModelIndex, getModel, registerModel, setModelState, type ModelState } from '../storage/model-vectors.ts';
+import { tryLockModel } from '../storage/model-lock.ts';
 import { createPgClient } from '../storage/pg-client.ts';
 import { chunkCount } from '../storage/search.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
@@ -147,6 +148,9 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
     cleanups.push(() => embedder.close?.());
     // Fails early on a wrong dimension or an unknown model; waits out an embedder that is starting.
     await probeModel(embedder, dimension, startRetry, { onRetry, signal: stop.signal });
+    const lock = await retry(() => tryLockModel(config.databaseUrl!, model), startRetry, { onRetry, signal: stop.signal });
+    if (!lock.value) throw new ConfigError(`a reembed of ${model} is already running (another process holds its lock in PostgreSQL); stop it first (one process per model)`);
+    cleanups.push(() => lock.value!.release());
     await checkKafkaTls(config);
     const kafka = createKafka(config, undefined, 'reembed');
     const admin = kafka.admin();

@@ -12,7 +12,9 @@ import {
   setModelState, writeModelVectors,
 } from '../../../src/storage/model-vectors.ts';
 import type { PgClient } from '../../../src/storage/pg-client.ts';
+import { tryLockModel } from '../../../src/storage/model-lock.ts';
 import { createPgliteClient } from '../../../src/storage/pglite-client.ts';
+import { databaseUrl } from '../../helpers/services.ts';
 import { search } from '../../../src/storage/search.ts';
 import type { SqlClient } from '../../../src/storage/sql-client.ts';
 import { writeBatch } from '../../../src/storage/store.ts';
@@ -150,6 +152,21 @@ describe('re-embedded vector sets (real PostgreSQL)', () => {
     expect(await dropModel(db, MODEL)).toBe(false);
     const { rows: [left] } = await db.query<{ n: number; idx: string | null }>(`SELECT (SELECT count(*)::int FROM chunk_vectors) AS n, to_regclass($1)::text AS idx`, [modelIndexName(MODEL)]);
     expect(left).toEqual({ n: 0, idx: null });
+  });
+});
+
+describe('one re-embedding per model (advisory lock, real PostgreSQL)', () => {
+  it('gives a model\'s lock to one holder at a time, and frees it on release', async () => {
+    const first = await tryLockModel(databaseUrl(), 'locked-model');
+    expect(first).toBeDefined();
+    expect(await tryLockModel(databaseUrl(), 'locked-model')).toBeUndefined();
+    const other = await tryLockModel(databaseUrl(), 'another-model');
+    expect(other).toBeDefined();
+    await first!.release();
+    const again = await tryLockModel(databaseUrl(), 'locked-model');
+    expect(again).toBeDefined();
+    await again!.release();
+    await other!.release();
   });
 });
 
