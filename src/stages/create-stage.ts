@@ -50,7 +50,8 @@ export async function createStage(name: StageName, config: Config, deps: StageDe
     case 'embed': {
       const embedder = createEmbedder(config);
       const limiter = new AimdLimiter({ min: 1, max: config.embedConcurrency, initial: config.embedConcurrency });
-      const client = deps.client ?? (config.databaseUrl ? createPgClient(config.databaseUrl, { max: 2 }) : undefined);
+      // A short connect timeout: the lookup is skipped, not waited for, when the database is away.
+      const client = deps.client ?? (config.databaseUrl ? createPgClient(config.databaseUrl, { max: 2, connectionTimeoutMs: 2_000 }) : undefined);
       const stage = embedStage({
         topics,
         embedder,
@@ -58,6 +59,7 @@ export async function createStage(name: StageName, config: Config, deps: StageDe
         batchSize: config.embedBatchSize,
         codecs,
         ...(client ? { lookup: (ids: string[], model: string) => lookupEmbeddings(client, ids, model) } : {}),
+        onLookupSkipped: (error) => deps.metrics.errors.inc({ ...label, code: error.code }),
         onRequest: (outcome, seconds, cached) => {
           if (cached) deps.metrics.embedCacheHits.inc(label, cached);
           else deps.metrics.embedSeconds.observe({ ...label, outcome }, seconds);

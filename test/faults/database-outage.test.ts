@@ -9,6 +9,7 @@ import { corpus } from '../helpers/corpus.ts';
 import { CHUNKER, dlqCount, expectStagesRunning, expectStoredExactly, logLines, retriesByCode, retrySummary, sleep, SOAK, trickle, waitForDrain } from '../helpers/fault-checks.ts';
 import { startFaultPostgres, type FaultService } from '../helpers/fault-services.ts';
 import { startPipeline } from '../helpers/pipeline.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 const DOCS = SOAK ? 1000 : 300;
 const DOWN_MS = 20_000;
@@ -28,14 +29,20 @@ describe('fault: PostgreSQL outage', () => {
     try {
       p.double.setLatency(20);
       const docs = corpus(DOCS, 0, 'job-db');
-      await trickle(p, docs, VERSION, 3_000, 5);
+      // Two thirds before the outage, the rest while the database is down: the store stage then
+      // certainly has work it cannot write (however fast it drained the first part).
+      const split = Math.floor((DOCS * 2) / 3);
+      await trickle(p, docs.slice(0, split), VERSION, 2_000, 4);
       const { rows: [before] } = await p.sql.query('SELECT count(*)::int AS n FROM documents');
-      const outageMs = await db.outage(DOWN_MS);
+      const outage = db.outage(DOWN_MS);
+      await waitFor(() => p.sql.query('SELECT 1').then(() => false, () => true), { timeoutMs: 30_000, intervalMs: 100, what: 'the database to be down' });
+      await trickle(p, docs.slice(split), VERSION, 1_000, 2);
+      const outageMs = await outage;
       const back = Date.now();
       expectStagesRunning(p);
       const drainMs = await waitForDrain(p, docs, VERSION, 120_000);
       const store = p.stages.get('store')!;
-      console.log(`[faults/database] ${DOCS} docs; stored before outage ${before.n}; database down ${outageMs} ms; drained ${drainMs} ms after it came back; retries: ${retrySummary(p)}`);
+      console.log(`[faults/database] ${DOCS} docs (${DOCS - split} published while it was down); stored before outage ${before.n}; database down ${outageMs} ms; drained ${drainMs} ms after it came back; retries: ${retrySummary(p)}`);
       await sleep(1_000);
       await expectStoredExactly(p, docs, VERSION);
       expect(await dlqCount(p)).toBe(0);

@@ -9,7 +9,7 @@
  *   the one bad chunk, which alone is dead-lettered; an outage fails the whole batch, which the
  *   runtime retries with backoff).
  */
-import type { PipelineError } from '../../errors/pipeline-error.ts';
+import { isRetriable, type PipelineError } from '../../errors/pipeline-error.ts';
 import type { Embedder } from '../../embedding/types.ts';
 import type { AimdLimiter } from '../../flow-control/aimd-limiter.ts';
 import type { DecodedInput, OutputRecord, StageDefinition } from '../../runtime/stage.ts';
@@ -29,15 +29,21 @@ export interface EmbedStageOptions {
   limiter: AimdLimiter;
   /** Chunks per embedding request. */
   batchSize: number;
-  /** Stored vectors by chunk id (unchanged documents cost zero embedding calls). */
+  /**
+   * Stored vectors by chunk id (unchanged documents cost zero embedding calls). Best effort: when
+   * the database is unreachable (a retriable error) the batch is embedded without it, so a
+   * database outage stops only the store stage, not embedding.
+   */
   lookup?: EmbeddingLookup;
+  /** Called when `lookup` failed with a retriable error and was skipped (metrics). */
+  onLookupSkipped?: (error: PipelineError) => void;
   /** Observes every embedding request (metrics). */
   onRequest?: (outcome: 'ok' | 'overload' | 'error', seconds: number, cached: number) => void;
   now?: () => number;
   codecs: Pick<StageCodecs, 'chunks' | 'embeddings'>;
 }
 
-export function embedStage({ topics, embedder, limiter, batchSize, lookup, onRequest, now = Date.now, codecs }: EmbedStageOptions): StageDefinition<ChunksValue> {
+export function embedStage({ topics, embedder, limiter, batchSize, lookup, onRequest, onLookupSkipped, now = Date.now, codecs }: EmbedStageOptions): StageDefinition<ChunksValue> {
   const recent = new RecentVectors(8192);
   const embedChunks = chunkEmbedder({ embedder, limiter, batchSize, now, ...(onRequest ? { onRequest } : {}) });
 
@@ -57,7 +63,14 @@ export function embedStage({ topics, embedder, limiter, batchSize, lookup, onReq
       }
       if (lookup) {
         const wanted = chunks.filter((c) => !vectors.has(c.chunkId)).map((c) => c.chunkId);
-        if (wanted.length) for (const [id, v] of await lookup(wanted, embedder.model)) if (v.length === embedder.dimension) vectors.set(id, v);
+        let stored = new Map<string, Float32Array>();
+        try {
+          if (wanted.length) stored = await lookup(wanted, embedder.model);
+        } catch (error) {
+          if (!isRetriable(error)) throw error;
+          onLookupSkipped?.(error as PipelineError);
+        }
+        for (const [id, v] of stored) if (v.length === embedder.dimension) vectors.set(id, v);
         onRequest?.('ok', 0, vectors.size);
       }
       const { vectors: fresh, failures } = await embedChunks(chunks.filter((c) => !vectors.has(c.chunkId)), signal);
