@@ -193,15 +193,14 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
         },
       }),
       batchSize: Math.max(config.embedBatchSize * config.embedConcurrency * 2, 64),
-      onWritten: (written, bad) => {
+      onWritten: (written) => {
         summary.embedded += written;
-        for (const id of bad) failed.add(id);
-        summary.failed = [...failed];
         progress();
       },
     });
     // Every dead-lettered chunk (rejected by the model, or poison for any other reason) is left
-    // out of later passes, so a pass cannot feed it again and again.
+    // out of later passes, so a pass cannot feed it again and again. The runner reports it once
+    // its DLQ record is acknowledged, before its offset is committed (so before the drain ends).
     const onResult = (result: StageResult): void => {
       if (!result.poison || !result.input.value) return;
       void codec.decode(result.input.value).then((value) => {

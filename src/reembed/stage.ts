@@ -11,8 +11,7 @@
 import { PipelineError } from '../errors/pipeline-error.ts';
 import type { DecodedInput, StageDefinition } from '../runtime/stage.ts';
 import type { ChunkText, EmbeddedTexts } from '../stages/embed/embed-chunks.ts';
-import { SqlError } from '../storage/errors.ts';
-import { FK_VIOLATION, writeModelVectors } from '../storage/model-vectors.ts';
+import { writeModelVectors } from '../storage/model-vectors.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
 import type { AsyncCodec } from '../topics/codec-async.ts';
 import { REEMBED_MODEL_HEADER } from '../topics/headers.ts';
@@ -30,8 +29,8 @@ export interface ReembedStageOptions {
   codec: AsyncCodec<ChunksValue>;
   /** Inputs per batch. @defaultValue 256 */
   batchSize?: number;
-  /** Called after every batch written: vectors written, chunks that failed. */
-  onWritten?: (written: number, failed: readonly string[]) => void;
+  /** Called after every batch written, with the number of vectors written. */
+  onWritten?: (written: number) => void;
 }
 
 
@@ -48,17 +47,8 @@ export function reembedStage({ model, client, embedChunks, codec, batchSize = 25
       const chunks = batch.flatMap(({ value }) => (value !== OTHER_MODEL && value.kind === 'chunk' ? [{ chunkId: value.chunkId, text: value.text }] : []));
       const { vectors, failures } = await embedChunks(chunks, signal);
       const rows = [...vectors].map(([chunkId, embedding]) => ({ chunkId, embedding }));
-      let written = 0;
-      for (let attempt = 1; ; attempt++) {
-        try {
-          written = await writeModelVectors(client, model, rows);
-          break;
-        } catch (error) {
-          // A chunk deleted between the join and the foreign-key check: the write is simply redone.
-          if (!(error instanceof SqlError && error.sqlState === FK_VIOLATION && attempt < 3)) throw error;
-        }
-      }
-      onWritten?.(written, [...failures.keys()]);
+      const written = await writeModelVectors(client, model, rows);
+      onWritten?.(written);
       return batch.map(({ value }): readonly [] | PipelineError => {
         if (value === OTHER_MODEL || value.kind !== 'chunk') return [];
         return failures.get(value.chunkId) ?? [];

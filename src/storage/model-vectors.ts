@@ -12,14 +12,28 @@
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors/pipeline-error.ts';
 import { SqlError } from './errors.ts';
-import { DEFAULT_HNSW, hnswWith, type HnswSettings } from './migrate.ts';
+import { DEFAULT_HNSW, hnswWith, readDimension, type HnswSettings } from './migrate.ts';
 import type { SqlClient } from './sql-client.ts';
 import { toVectorText } from './vector-text.ts';
 
 export type ModelState = 'building' | 'ready';
 
 /** foreign_key_violation: the referenced chunk was deleted concurrently. */
-export const FK_VIOLATION = '23503';
+const FK_VIOLATION = '23503';
+
+/**
+ * Runs a statement that writes vectors of chunks, again (up to 3 times) when the store stage
+ * deleted one of those chunks (new version, tombstone) while it ran: the redo no longer sees it.
+ */
+async function redoOnDeletedChunk<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (!(error instanceof SqlError && error.sqlState === FK_VIOLATION && attempt < 3)) throw error;
+    }
+  }
+}
 
 export interface EmbeddingModel {
   model: string;
@@ -145,22 +159,13 @@ export async function listModels(client: SqlClient): Promise<EmbeddingModelStatu
  * Returns the number copied.
  */
 export async function copyStoredVectors(client: SqlClient, model: string, dimension: number): Promise<number> {
-  const { rows } = await client.query<{ dim: string | null }>(`SELECT value AS dim FROM era_meta WHERE key = 'embedding_dimension'`);
-  if (Number(rows[0]?.dim) !== dimension) return 0;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const { rowCount } = await client.query(
-        `INSERT INTO chunk_vectors (chunk_id, model, embedding, updated_at)
-         SELECT c.chunk_id, c.model, c.embedding::vector, now() FROM chunks c
-         WHERE c.model = $1::text
-           AND NOT EXISTS (SELECT 1 FROM chunk_vectors v WHERE v.chunk_id = c.chunk_id AND v.model = $1::text)
-         ON CONFLICT (chunk_id, model) DO NOTHING`, [model]);
-      return rowCount;
-    } catch (error) {
-      // A chunk deleted by the store stage while the statement ran (new version, tombstone): redo.
-      if (!(error instanceof SqlError && error.sqlState === FK_VIOLATION && attempt < 3)) throw error;
-    }
-  }
+  if ((await readDimension(client)) !== dimension) return 0;
+  return redoOnDeletedChunk(async () => (await client.query(
+    `INSERT INTO chunk_vectors (chunk_id, model, embedding, updated_at)
+     SELECT c.chunk_id, c.model, c.embedding::vector, now() FROM chunks c
+     WHERE c.model = $1::text
+       AND NOT EXISTS (SELECT 1 FROM chunk_vectors v WHERE v.chunk_id = c.chunk_id AND v.model = $1::text)
+     ON CONFLICT (chunk_id, model) DO NOTHING`, [model])).rowCount);
 }
 
 /**
@@ -184,7 +189,8 @@ export async function chunksToEmbed(client: SqlClient, model: string, { after = 
 
 /**
  * Upserts vectors of `model` in one statement. Chunks deleted meanwhile (a new version, a
- * tombstone) are skipped, so a late vector never resurrects anything. Returns rows written.
+ * tombstone) are skipped, so a late vector never resurrects anything (one deleted while the
+ * statement runs makes it run again). Returns rows written.
  * @throws ValidationError for a non-finite component.
  */
 export async function writeModelVectors(client: SqlClient, model: string, vectors: ReadonlyArray<{ chunkId: string; embedding: Float32Array }>): Promise<number> {
@@ -192,14 +198,13 @@ export async function writeModelVectors(client: SqlClient, model: string, vector
   const latest = new Map(vectors.map((v) => [v.chunkId, v.embedding]));
   const ids = [...latest.keys()];
   const texts = ids.map((id) => toVectorText(latest.get(id)!, `embedding of chunk ${id}`));
-  const { rowCount } = await client.query(
+  return redoOnDeletedChunk(async () => (await client.query(
     `INSERT INTO chunk_vectors (chunk_id, model, embedding, updated_at)
      SELECT u.chunk_id, $1::text, u.embedding::vector, now()
      FROM unnest($2::text[], $3::text[]) AS u(chunk_id, embedding)
      JOIN chunks c ON c.chunk_id = u.chunk_id
      ON CONFLICT (chunk_id, model) DO UPDATE SET embedding = excluded.embedding, updated_at = excluded.updated_at`,
-    [model, ids, texts]);
-  return rowCount;
+    [model, ids, texts])).rowCount);
 }
 
 /**
