@@ -11,7 +11,7 @@
  * `standard` equals the schema defaults, so the default PROFILE changes nothing by itself.
  */
 import { SETTINGS, type Config } from '../config/schema.ts';
-import type { RetryPolicy } from '../runtime/backoff.ts';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../runtime/backoff.ts';
 
 export type Profile = Config['profile'];
 
@@ -92,6 +92,11 @@ const PRESET_SETTINGS = ['maxInFlight', 'maxInFlightBytes', 'embedBatchSize', 'e
 
 /** Env names of the settings a preset supplies: MAX_IN_FLIGHT, MAX_IN_FLIGHT_BYTES, … */
 export type PresetEnvName = (typeof SETTINGS)[(typeof PRESET_SETTINGS)[number]]['env'];
+
+/** A profile's dependency retry policy: the preset's backoff, attempts unlimited. */
+export function retryPolicyFor(profile: Profile): RetryPolicy {
+  return { ...DEFAULT_RETRY_POLICY, ...PRESETS[profile].retry };
+}
 
 export function isProfile(value: unknown): value is Profile {
   return typeof value === 'string' && Object.hasOwn(PRESETS, value);

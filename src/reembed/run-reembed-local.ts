@@ -8,8 +8,8 @@
 import type { Config } from '../config/schema.ts';
 import { PipelineError } from '../errors/pipeline-error.ts';
 import { AimdLimiter } from '../flow-control/aimd-limiter.ts';
-import { PRESETS } from '../flow-control/presets.ts';
-import { DEFAULT_RETRY_POLICY, retry } from '../runtime/backoff.ts';
+import { retryPolicyFor } from '../flow-control/presets.ts';
+import { retry } from '../runtime/backoff.ts';
 import { chunkEmbedder } from '../stages/embed/embed-chunks.ts';
 import { schemaSettings } from '../storage/migrate.ts';
 import { chunksToEmbed, copyStoredVectors, ensureModelIndex, getModel, registerModel, setModelState, writeModelVectors } from '../storage/model-vectors.ts';
@@ -33,7 +33,7 @@ export const IN_PROCESS = 'in-process';
 
 export async function runReembedLocal({ client, config, model, signal, onProgress, pageSize = 256, ...options }: LocalReembedOptions): Promise<ReembedSummary> {
   const started = Date.now();
-  const policy = { ...DEFAULT_RETRY_POLICY, ...PRESETS[config.profile].retry, maxAttempts: 8 };
+  const policy = { ...retryPolicyFor(config.profile), maxAttempts: 8 };
   const dimension = options.dimension ?? (await getModel(client, model))?.dimension ?? config.embedDim;
   const embedder = modelEmbedder(config, model, dimension);
   const rejected = new Map<string, string>();

@@ -22,11 +22,11 @@ import type { Admin } from 'kafkajs';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, PipelineError } from '../errors/pipeline-error.ts';
 import { AimdLimiter } from '../flow-control/aimd-limiter.ts';
-import { PRESETS } from '../flow-control/presets.ts';
+import { retryPolicyFor } from '../flow-control/presets.ts';
 import type { Logger } from '../log/logger.ts';
 import { startServiceServer } from '../metrics/http-server.ts';
 import { createMetrics } from '../metrics/metrics.ts';
-import { abortableSleep, DEFAULT_RETRY_POLICY, retry } from '../runtime/backoff.ts';
+import { abortableSleep, retry } from '../runtime/backoff.ts';
 import { asKafkaDependencyError, createKafka } from '../runtime/kafka-client.ts';
 import { checkKafkaTls } from '../runtime/kafka-preflight.ts';
 import type { StageResult } from '../runtime/stage.ts';
@@ -131,7 +131,7 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
   if (!config.databaseUrl) throw new ConfigError('DATABASE_URL is not set: reembed reads the stored chunks from PostgreSQL and writes the new vectors there');
   const topics = topicNames(config.topicPrefix);
   const groupId = reembedGroupId(config.groupPrefix, model);
-  const startRetry = { ...DEFAULT_RETRY_POLICY, ...PRESETS[config.profile].retry, maxAttempts: 8 };
+  const startRetry = { ...retryPolicyFor(config.profile), maxAttempts: 8 };
   const onRetry = (error: unknown, attempt: number, delayMs: number): void => logger.warn({ err: (error as Error).message, attempt, delayMs }, 'a dependency is not ready; retrying');
 
   const client: SqlClient = createPgClient(config.databaseUrl, { max: 3 });
@@ -209,7 +209,7 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
         summary.failed = [...failed];
       }, () => undefined);
     };
-    const runner = new StageRunner({ stage, config, kafka, logger, metrics, groupId, onResult, retryPolicy: { ...DEFAULT_RETRY_POLICY, ...PRESETS[config.profile].retry } });
+    const runner = new StageRunner({ stage, config, kafka, logger, metrics, groupId, onResult, retryPolicy: retryPolicyFor(config.profile) });
     cleanups.push(() => runner.close());
     if (options.metricsPort !== undefined) {
       const server = await startServiceServer({ port: options.metricsPort, registry: metrics.registry, live: () => runner.live, ready: () => runner.ready });

@@ -13,9 +13,9 @@ import { checkKafkaTls } from '../runtime/kafka-preflight.ts';
 import type { StageName } from '../runtime/stage.ts';
 import { StageRunner } from '../runtime/stage-runner.ts';
 import { createStage } from '../stages/create-stage.ts';
-import { PRESETS } from '../flow-control/presets.ts';
+import { retryPolicyFor } from '../flow-control/presets.ts';
 import { stageFlow } from '../flow-control/stage-flow.ts';
-import { DEFAULT_RETRY_POLICY, retry } from '../runtime/backoff.ts';
+import { retry } from '../runtime/backoff.ts';
 import { topicNames } from '../topics/names.ts';
 import { JobTracker } from '../runtime/job-tracker.ts';
 import { createPgClient } from '../storage/pg-client.ts';
@@ -56,7 +56,7 @@ export async function runStageService({ name, config, logger = createLogger(conf
   process.on('SIGINT', onSignal);
   try {
     // Dependencies may still be starting (or down): retry what is retriable, fail fast on the rest.
-    const startRetry = { ...DEFAULT_RETRY_POLICY, ...PRESETS[config.profile].retry };
+    const startRetry = retryPolicyFor(config.profile);
     const onStartRetry = (error: unknown, attempt: number, delayMs: number): void => logger.warn({ err: (error as Error).message, attempt, delayMs }, 'a dependency is not ready; retrying');
     await checkKafkaTls(config);
     const stage = (await retry(() => createStage(name, config, { metrics }), startRetry, { onRetry: onStartRetry, signal: startAbort.signal })).value;
@@ -71,7 +71,7 @@ export async function runStageService({ name, config, logger = createLogger(conf
       cleanups.push(() => t.close());
     }
     const flow = stageFlow(name, config, topicNames(config.topicPrefix), Date.now());
-    runner = new StageRunner({ stage, config, kafka: createKafka(config, logger, name), logger, metrics, flow, sampleMs: config.flowSampleMs, retryPolicy: { ...DEFAULT_RETRY_POLICY, ...PRESETS[config.profile].retry },
+    runner = new StageRunner({ stage, config, kafka: createKafka(config, logger, name), logger, metrics, flow, sampleMs: config.flowSampleMs, retryPolicy: retryPolicyFor(config.profile),
       ...(tracker ? { onResult: (r) => tracker.result(r), onTaken: (inputs) => tracker.taken(inputs) } : {}) });
     if (signals > 0) return 0;
     await runner.start();
