@@ -96,9 +96,7 @@ export async function ingest(items: AsyncIterable<FileItem>, options: EmbeddedOp
   // Two steps, so that the next batch is embedded while the previous one is being stored.
   const embedBatch = async (batch: ChunkItem[]): Promise<RoutedChunk[]> => {
     const ids = batch.map((b) => b.chunk.chunkId);
-    const vectors = await lookupEmbeddings(client, ids, embedder.model);
-    // A label reused with another dimension must not reach vector(EMBED_DIM).
-    for (const [id, v] of vectors) if (v.length !== embedder.dimension) vectors.delete(id);
+    const vectors = await lookupEmbeddings(client, ids, embedder.model, embedder.dimension);
     reused += vectors.size;
     const todo = batch.filter((b) => !vectors.has(b.chunk.chunkId));
     const groups: ChunkItem[][] = [];

@@ -58,7 +58,7 @@ export async function createStage(name: StageName, config: Config, deps: StageDe
         limiter,
         batchSize: config.embedBatchSize,
         codecs,
-        ...(client ? { lookup: (ids: string[], model: string) => lookupEmbeddings(client, ids, model) } : {}),
+        ...(client ? { lookup: (ids: string[], model: string, dimension: number) => lookupEmbeddings(client, ids, model, dimension) } : {}),
         onLookupSkipped: (error) => deps.metrics.errors.inc({ ...label, code: error.code }),
         onRequest: (outcome, seconds, cached) => {
           if (cached) deps.metrics.embedCacheHits.inc(label, cached);

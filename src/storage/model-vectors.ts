@@ -111,6 +111,18 @@ export async function getModel(client: SqlClient, model: string): Promise<Embedd
 }
 
 /**
+ * The registered model with the dimension of chunks.embedding, in one query (search asks for it
+ * on every call); undefined when not registered.
+ */
+export async function getModelForSearch(client: SqlClient, model: string): Promise<(EmbeddingModel & { columnDimension: number }) | undefined> {
+  const { rows } = await client.query<ModelRow & { column_dimension: string | null }>(
+    `SELECT model, dimension, state, consumer_group, started_at, ready_at,
+            (SELECT value FROM era_meta WHERE key = 'embedding_dimension') AS column_dimension
+     FROM embedding_models WHERE model = $1::text`, [model]);
+  return rows[0] ? { ...toModel(rows[0]), columnDimension: Number(rows[0].column_dimension) } : undefined;
+}
+
+/**
  * Registers `model` (state building) or returns it as registered.
  * @throws ConfigError when it is registered with another dimension.
  */

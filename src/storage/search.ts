@@ -4,8 +4,7 @@
  */
 import { ConfigError } from '../errors/pipeline-error.ts';
 import { SqlError } from './errors.ts';
-import { readDimension } from './migrate.ts';
-import { getModel, modelSearchSql, type EmbeddingModel } from './model-vectors.ts';
+import { getModelForSearch, modelSearchSql, type EmbeddingModel } from './model-vectors.ts';
 import type { SqlClient } from './sql-client.ts';
 import { sql } from './sql-files.ts';
 import { toVectorText } from './vector-text.ts';
@@ -67,7 +66,7 @@ export async function search(client: SqlClient, queryVector: Float32Array, optio
     throw new ConfigError(`the query vector has ${queryVector.length} dimensions but model ${set.model}'s vectors have ${set.dimension}: embed the query with ${set.model} (EMBED_MODEL, EMBED_DIM=${set.dimension})`);
   }
   const params = [toVectorText(queryVector, 'query vector'), k, minister ?? null, category ?? null, candidates];
-  const alsoChunks = set !== undefined && (await readDimension(client)) === set.dimension;
+  const alsoChunks = set !== undefined && set.columnDimension === set.dimension;
   const [text, values] = set ? [modelSearchSql(set, filtered, alsoChunks), params] : [sql('search'), [...params, options.model ?? null]];
   type Row = { chunk_id: string; doc_id: string; title: string | null; text: string; minister_id: string; category: string | null; heading_path: string[]; score: number };
   const run = async (c: SqlClient): Promise<Row[]> => (await c.query<Row>(text, values)).rows;
@@ -94,9 +93,9 @@ export async function search(client: SqlClient, queryVector: Float32Array, optio
 }
 
 /** The model's re-embedded set, if registered (undefined too on a schema older than migration 004). */
-async function registeredModel(client: SqlClient, model: string): Promise<EmbeddingModel | undefined> {
+async function registeredModel(client: SqlClient, model: string): Promise<(EmbeddingModel & { columnDimension: number }) | undefined> {
   try {
-    return await getModel(client, model);
+    return await getModelForSearch(client, model);
   } catch (error) {
     if (error instanceof SqlError && error.sqlState === '42P01') return undefined;
     throw error;

@@ -21,7 +21,8 @@ import { STAGE_INPUTS } from '../inputs.ts';
 import { chunkEmbedder } from './embed-chunks.ts';
 import { RecentVectors } from './recent-vectors.ts';
 
-export type EmbeddingLookup = (chunkIds: string[], model: string) => Promise<Map<string, Float32Array>>;
+/** Stored vectors of `model` and `dimension` by chunk id. */
+export type EmbeddingLookup = (chunkIds: string[], model: string, dimension: number) => Promise<Map<string, Float32Array>>;
 
 export interface EmbedStageOptions {
   topics: TopicNames;
@@ -65,12 +66,12 @@ export function embedStage({ topics, embedder, limiter, batchSize, lookup, onReq
         const wanted = chunks.filter((c) => !vectors.has(c.chunkId)).map((c) => c.chunkId);
         let stored = new Map<string, Float32Array>();
         try {
-          if (wanted.length) stored = await lookup(wanted, embedder.model);
+          if (wanted.length) stored = await lookup(wanted, embedder.model, embedder.dimension);
         } catch (error) {
           if (!isRetriable(error)) throw error;
           onLookupSkipped?.(error as PipelineError);
         }
-        for (const [id, v] of stored) if (v.length === embedder.dimension) vectors.set(id, v);
+        for (const [id, v] of stored) vectors.set(id, v);
         onRequest?.('ok', 0, vectors.size);
       }
       const { vectors: fresh, failures } = await embedChunks(chunks.filter((c) => !vectors.has(c.chunkId)), signal);

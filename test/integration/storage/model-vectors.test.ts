@@ -108,6 +108,10 @@ describe('re-embedded vector sets (real PostgreSQL)', () => {
     // The embed stage reuses a re-embedded vector (a pipeline switched to the model embeds nothing it has).
     const cached = await lookupEmbeddings(db, [target.chunkId], MODEL);
     expect(Array.from(cached.get(target.chunkId)!)).toEqual(Array.from(wideVector(target.chunkId)));
+    // Asked with a dimension, vectors of another length are not handed out.
+    expect((await lookupEmbeddings(db, [target.chunkId], MODEL, WIDE)).size).toBe(1);
+    expect((await lookupEmbeddings(db, [target.chunkId], MODEL, DIM)).size).toBe(0);
+    expect((await lookupEmbeddings(db, [target.chunkId], 'test-model', DIM)).size).toBe(1);
   });
 
   it('drops vectors with their chunks: a new version and a tombstone leave no orphan', async () => {
