@@ -11,10 +11,10 @@ import { AimdLimiter } from '../flow-control/aimd-limiter.ts';
 import { retryPolicyFor } from '../flow-control/presets.ts';
 import { retry } from '../runtime/backoff.ts';
 import { chunkEmbedder } from '../stages/embed/embed-chunks.ts';
-import { schemaSettings } from '../storage/migrate.ts';
-import { chunksToEmbed, copyStoredVectors, ensureModelIndex, getModel, registerModel, setModelState, writeModelVectors } from '../storage/model-vectors.ts';
+import { chunksToEmbed, copyStoredVectors, getModel, registerModel, writeModelVectors } from '../storage/model-vectors.ts';
 import { chunkCount } from '../storage/search.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
+import { completeSet } from './complete-set.ts';
 import { modelEmbedder, probeModel } from './model-embedder.ts';
 import type { ReembedProgress, ReembedSummary } from './run-reembed.ts';
 
@@ -49,10 +49,10 @@ export async function runReembedLocal({ client, config, model, signal, onProgres
     const embedChunks = chunkEmbedder({ embedder, limiter: new AimdLimiter({ min: 1, max: config.embedConcurrency, initial: config.embedConcurrency }), batchSize: config.embedBatchSize });
     const progress = (): void => onProgress?.({ pass: summary.passes, total: summary.chunks, published: summary.published, written: summary.embedded + summary.copied, failed: rejected.size });
     // A second pass finds what was stored while the first ran (nothing, unless another process writes).
-    for (let found = -1; found !== 0;) {
+    for (;;) {
       summary.passes += 1;
       summary.copied += await copyStoredVectors(client, model, dimension);
-      found = 0;
+      let found = 0;
       for (let after = ''; ;) {
         if (abort.aborted) throw new PipelineError('SHUTDOWN', 'interrupted');
         const page = await chunksToEmbed(client, model, { after, limit: pageSize, exclude: [...rejected.keys()] });
@@ -60,20 +60,14 @@ export async function runReembedLocal({ client, config, model, signal, onProgres
         after = page[page.length - 1]!.chunkId;
         found += page.length;
         summary.published += page.length;
-        const { vectors, failures } = (await retry(() => embedChunks(page, abort), { ...policy, maxAttempts: Number.POSITIVE_INFINITY }, { signal: abort })).value;
+        const { vectors, failures } = (await retry(() => embedChunks(page, abort), retryPolicyFor(config.profile), { signal: abort })).value;
         for (const [id, error] of failures) rejected.set(id, `${error.code}: ${error.message}`);
         summary.embedded += await writeModelVectors(client, model, [...vectors].map(([chunkId, embedding]) => ({ chunkId, embedding })));
         progress();
       }
       if (found === 0) break;
     }
-    if (rejected.size === 0) {
-      const indexStarted = Date.now();
-      summary.index = await ensureModelIndex(client, { model, dimension }, schemaSettings(config).hnsw);
-      summary.indexSeconds = (Date.now() - indexStarted) / 1000;
-      await setModelState(client, model, 'ready');
-      summary.state = 'ready';
-    }
+    if (rejected.size === 0) await completeSet(client, config, summary);
   } catch (error) {
     if (!abort.aborted) throw error; // an abort surfaces as SHUTDOWN or as the limiter's AbortError
     summary.interrupted = true;

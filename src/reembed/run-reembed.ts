@@ -33,7 +33,7 @@ import type { StageResult } from '../runtime/stage.ts';
 import { StageRunner } from '../runtime/stage-runner.ts';
 import { chunkEmbedder } from '../stages/embed/embed-chunks.ts';
 import { migrate, schemaSettings } from '../storage/migrate.ts';
-import { copyStoredVectors, ensureModelIndex, getModel, registerModel, setModelState, type ModelState } from '../storage/model-vectors.ts';
+import { copyStoredVectors, getModel, registerModel, type ModelState } from '../storage/model-vectors.ts';
 import { tryLockModel } from '../storage/model-lock.ts';
 import { createPgClient } from '../storage/pg-client.ts';
 import { chunkCount } from '../storage/search.ts';
@@ -41,6 +41,7 @@ import type { SqlClient } from '../storage/sql-client.ts';
 import { ensureTopics, topicOptions } from '../topics/admin.ts';
 import { codecFor } from '../topics/codec-async.ts';
 import { topicNames } from '../topics/names.ts';
+import { completeSet, indexSet } from './complete-set.ts';
 import { feedMissing } from './feed.ts';
 import { modelEmbedder, probeModel } from './model-embedder.ts';
 import { reembedStage } from './stage.ts';
@@ -240,15 +241,11 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
         if (!(summary.passes >= CONVERGED_AFTER_PASSES && fed <= CONVERGED_BELOW)) continue;
       }
       if (failed.size === 0 && summary.state !== 'ready') {
-        const indexStarted = Date.now();
-        summary.index = await ensureModelIndex(client, { model, dimension }, schemaSettings(config).hnsw);
-        summary.indexSeconds += (Date.now() - indexStarted) / 1000;
-        await setModelState(client, model, 'ready');
-        summary.state = 'ready';
+        await completeSet(client, config, summary);
         logger.info({ model, index: summary.index }, 'vector set complete and indexed');
       } else if (summary.state === 'ready' && summary.index === null) {
         // Ready before this run: the index exists unless an earlier build was interrupted.
-        summary.index = await ensureModelIndex(client, { model, dimension }, schemaSettings(config).hnsw);
+        await indexSet(client, config, summary);
       }
       if (!follow) break;
       await abortableSleep(intervalMs, stop.signal);
