@@ -3,8 +3,8 @@
  * of a 384-float embedding message, JSON v1 against Avro through the schema registry
  * (SCHEMA_REGISTRY_URL; `infra/registry/registry.sh start` runs Apicurio locally).
  */
-import type { AsyncCodec, StageCodecs, TopicValues } from '../src/topics/codec-async.ts';
-import { codecsFor } from '../src/topics/codec-async.ts';
+import { codecsFor, type AsyncCodec, type KindCodecs, type WireValues } from '../src/topics/codec-async.ts';
+import { topicName } from '../src/topics/names.ts';
 import type { ChunkRecord, DeleteRecord, EmbeddedChunk, RoutedChunk, StoredEvent } from '../src/topics/messages.ts';
 
 export interface CodecFigures {
@@ -38,10 +38,11 @@ async function rate<T>(codec: AsyncCodec<T>, value: T, n: number): Promise<[numb
 }
 
 export async function measureCodecs(registryUrl: string, dimension: number, topicPrefix: string, messages = 5_000): Promise<CodecFigures> {
-  const avro: StageCodecs = await codecsFor({ codec: 'avro', schemaRegistryUrl: registryUrl, topicPrefix });
-  const json: StageCodecs = await codecsFor({ codec: 'json', schemaRegistryUrl: undefined, topicPrefix });
+  const topicOf = (kind: string): string => topicName(topicPrefix, kind);
+  const avro: KindCodecs = await codecsFor({ codec: 'avro', schemaRegistryUrl: registryUrl }, topicOf);
+  const json: KindCodecs = await codecsFor({ codec: 'json', schemaRegistryUrl: undefined }, topicOf);
   const s = samples(dimension);
-  const rows: Array<[string, keyof StageCodecs, unknown]> = [
+  const rows: Array<[string, keyof KindCodecs, unknown]> = [
     ['chunk', 'chunks', s.chunk], [`embedding (${dimension} floats)`, 'embeddings', s.embedded], [`routed (${dimension} floats)`, 'ministers', s.routed],
     ['delete', 'chunks', s.del], ['stored event', 'stored', s.stored],
   ];
@@ -51,10 +52,10 @@ export async function measureCodecs(registryUrl: string, dimension: number, topi
     const avroBytes = (await (avro[key] as AsyncCodec<unknown>).encode(value)).byteLength;
     sizes.push({ message, jsonBytes, avroBytes, ratio: avroBytes / jsonBytes });
   }
-  await rate(json.embeddings, s.embedded as TopicValues['embeddings'], 200); // warm-up
-  await rate(avro.embeddings, s.embedded as TopicValues['embeddings'], 200);
-  const [jsonEncode, jsonDecode] = await rate(json.embeddings, s.embedded as TopicValues['embeddings'], messages);
-  const [avroEncode, avroDecode] = await rate(avro.embeddings, s.embedded as TopicValues['embeddings'], messages);
+  await rate(json.embeddings, s.embedded as WireValues['embeddings'], 200); // warm-up
+  await rate(avro.embeddings, s.embedded as WireValues['embeddings'], 200);
+  const [jsonEncode, jsonDecode] = await rate(json.embeddings, s.embedded as WireValues['embeddings'], messages);
+  const [avroEncode, avroDecode] = await rate(avro.embeddings, s.embedded as WireValues['embeddings'], messages);
   return { registryUrl, dimension, sizes, rates: { jsonEncode, jsonDecode, avroEncode, avroDecode } };
 }
 

@@ -18,9 +18,8 @@ import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import pg from 'pg';
 import { loadConfig } from '../../src/config/load.ts';
 import { createEmbedder } from '../../src/embedding/create-embedder.ts';
-import { headersToStrings } from '../../src/runtime/kafka-source.ts';
-import type { StageName } from '../../src/runtime/stage.ts';
-import { STAGE_INPUTS } from '../../src/stages/inputs.ts';
+import { PIPELINE, type StageName } from '../../src/dataflow/pipeline.ts';
+import { headersToStrings } from '../../src/kafka/headers.ts';
 import { chunkDocument } from '../../src/stages/chunk/transform.ts';
 import { loadMinistersFile } from '../../src/stages/minister/ministers-file.ts';
 import { buildProfiles } from '../../src/stages/minister/profiles.ts';
@@ -29,12 +28,12 @@ import { toVectorText } from '../../src/storage/vector-text.ts';
 import { chunksCodec, embeddingsCodec, ministersCodec, storedCodec } from '../../src/topics/codec-json.ts';
 import { carriedHeaders, HEADERS } from '../../src/topics/headers.ts';
 import type { RoutedChunk } from '../../src/topics/messages.ts';
-import { topicNames } from '../../src/topics/names.ts';
+import { topicNames } from '../../src/dataflow/topics.ts';
 import { decodeRawDocument } from '../../src/topics/raw-document.ts';
 
 const name = process.argv[2] as StageName;
-if (!['chunk', 'embed', 'minister', 'store'].includes(name)) {
-  process.stderr.write('usage: naive-stage.ts <chunk|embed|minister|store>\n');
+if (!PIPELINE.has(name)) {
+  process.stderr.write(`usage: naive-stage.ts <${PIPELINE.stageNames.join('|')}>\n`);
   process.exit(2);
 }
 
@@ -123,6 +122,8 @@ async function handler(): Promise<{ handle: Handler; close: () => Promise<void> 
         close: () => db.end(),
       };
     }
+    default:
+      throw new Error(`the naive baseline has no stage ${name as string}`);
   }
 }
 
@@ -130,7 +131,7 @@ const { handle, close } = await handler();
 await producer.connect();
 await consumer.connect();
 consumer.on(consumer.events.GROUP_JOIN, () => log(`naive stage ${name} started`));
-await consumer.subscribe({ topics: STAGE_INPUTS[name](topics), fromBeginning: true });
+await consumer.subscribe({ topics: PIPELINE.inputTopics(PIPELINE.stage(name), config.topicPrefix), fromBeginning: true });
 await consumer.run({ eachMessage: async ({ message }) => handle(message) });
 
 let stopping = false;

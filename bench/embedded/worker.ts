@@ -1,6 +1,6 @@
 /**
  * Embedded-mode benchmark worker (a child process, so its memory and CPU are its own):
- * the `era-ingest run` pipeline (`ingest` of src/embedded/pipeline.ts) into a fresh PGlite
+ * the `era-ingest run` pipeline (the in-process runner of src/in-process/runner.ts) into a fresh PGlite
  * database in a temporary directory, with the hash embedder or an Ollama endpoint.
  *
  *   node --import tsx bench/embedded/worker.ts '<json WorkerInput>'
@@ -12,10 +12,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEmbedder } from '../../src/embedding/create-embedder.ts';
-import { ingest } from '../../src/embedded/pipeline.ts';
-import type { FileItem } from '../../src/embedded/files.ts';
+import { retryPolicyFor } from '../../src/config/presets.ts';
 import { loadConfig } from '../../src/config/load.ts';
+import { PIPELINE } from '../../src/dataflow/pipeline.ts';
+import type { Resources } from '../../src/stages/transform.ts';
+import { createEmbedder } from '../../src/embedding/create-embedder.ts';
+import { runInProcess, type Envelope } from '../../src/in-process/runner.ts';
+import type { Messages, MinistersValue, StoredEvent } from '../../src/topics/messages.ts';
 import { loadMinistersFile } from '../../src/stages/minister/ministers-file.ts';
 import { buildProfiles } from '../../src/stages/minister/profiles.ts';
 import { migrate } from '../../src/storage/migrate.ts';
@@ -35,10 +38,11 @@ export interface WorkerInput {
 
 const emit = (message: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify(message)}\n`);
 
-async function* items(tag: string, count: number, readAt?: number[]): AsyncGenerator<FileItem> {
+async function* items(tag: string, count: number, version: number, jobId: string, readAt?: number[]): AsyncGenerator<Envelope<Messages['raw']>> {
   for (let i = 0; i < count; i++) {
     readAt?.push(Date.now());
-    yield { kind: 'document', doc: benchDocument(i, { tag }), origin: `${tag}-${i}` };
+    const doc = benchDocument(i, { tag });
+    yield { value: { docId: doc.id, doc, version, jobId }, origin: `${tag}-${i}` };
   }
 }
 
@@ -102,36 +106,48 @@ try {
   await upsertMinisterProfiles(client, ministers);
   const embedder = timedEmbedder(createEmbedder(config));
   const profiles = await buildProfiles(ministers, embedder);
-  const common = {
-    client: timed.client, embedder, profiles,
-    chunker: { maxTokens: config.chunkTokens, overlapTokens: config.chunkOverlap },
-    embedBatchSize: config.embedBatchSize, embedConcurrency: config.embedConcurrency,
+  const resources: Resources = {
+    embedder: () => embedder,
+    database: async () => timed.client,
+    optionalDatabase: async () => timed.client,
+    ministers: async () => profiles,
   };
+  const counts = { documents: 0, chunks: 0, embedded: 0, reused: 0, failures: 0 };
+  const last = PIPELINE.stages.at(-1)!;
+  const run = (source: AsyncIterable<Envelope<Messages['raw']>>, onStored?: () => void): Promise<void> => runInProcess(source, {
+    flow: PIPELINE,
+    context: { config, resources, now: Date.now, observer: { embedded: (fresh, reused) => { counts.embedded += fresh; counts.reused += reused; } } },
+    retryPolicy: retryPolicyFor(config.profile),
+    deadLetters: async (letters) => { counts.failures += letters.length; },
+    dlqLimit: { maxRatio: config.dlqMaxRatio, window: config.dlqWindow },
+    onOutcome: (stage, outcome) => {
+      if (stage !== last || outcome.poison) return;
+      if ((outcome.input.value as MinistersValue).kind === 'chunk') counts.chunks += 1;
+      const stored = (outcome.outputs as StoredEvent[]).filter((e) => !e.deleted).length;
+      counts.documents += stored;
+      if (stored) onStored?.();
+    },
+  });
   emit({ type: 'ready', dataDir: dir });
-  if (input.warmupDocs > 0) {
-    await ingest(items(`${input.tag}-w`, input.warmupDocs), { ...common, nowMs: Date.now(), jobId: `${input.tag}-warmup` });
-  }
+  if (input.warmupDocs > 0) await run(items(`${input.tag}-w`, input.warmupDocs, Date.now(), `${input.tag}-warmup`));
   emit({ type: 'measuring', at: Date.now() });
   timed.reset();
+  Object.assign(counts, { documents: 0, chunks: 0, embedded: 0, reused: 0, failures: 0 });
   const readAt: number[] = [];
   const storedAt: number[] = [];
   const started = Date.now();
-  const summary = await ingest(items(`${input.tag}-m`, input.docs, readAt), {
-    ...common,
-    nowMs: started,
-    jobId: `${input.tag}-job`,
-    onProgress: (p) => {
-      const at = Date.now();
-      // Documents complete in read order (one store batch at a time, in order).
-      while (storedAt.length < p.documentsStored) storedAt.push(at);
-      emit({ type: 'progress', at, documentsStored: p.documentsStored, chunksStored: p.chunksStored });
-    },
+  await run(items(`${input.tag}-m`, input.docs, started, `${input.tag}-job`, readAt), () => {
+    const at = Date.now();
+    // Documents complete in read order (one store batch at a time, in order).
+    while (storedAt.length < counts.documents) storedAt.push(at);
+    emit({ type: 'progress', at, documentsStored: counts.documents, chunksStored: counts.chunks });
   });
+  const summary = counts;
   const ended = Date.now();
   await embedder.close?.();
   emit({
     type: 'result', started, ended,
-    documents: summary.documents, chunks: summary.chunks, embedded: summary.embedded, reused: summary.reused, failures: summary.failures.length,
+    documents: summary.documents, chunks: summary.chunks, embedded: summary.embedded, reused: summary.reused, failures: summary.failures,
     latencies: storedAt.map((at, i) => at - (readAt[i] ?? at)),
     memory: process.memoryUsage(), resources: process.resourceUsage(),
     phases: timed.phases(),

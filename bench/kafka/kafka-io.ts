@@ -4,7 +4,7 @@
  * carried `era.published.at` header) and the offsets sampler (per-stage output and lag).
  */
 import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
-import { headersToStrings } from '../../src/runtime/kafka-source.ts';
+import { headersToStrings } from '../../src/kafka/headers.ts';
 import { storedCodec } from '../../src/topics/codec-json.ts';
 import { HEADERS } from '../../src/topics/headers.ts';
 import type { RawDocument } from '../../src/topics/messages.ts';

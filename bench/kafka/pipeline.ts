@@ -8,15 +8,17 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import pg from 'pg';
 import { migrate } from '../../src/storage/migrate.ts';
 import { createPgClient } from '../../src/storage/pg-client.ts';
-import { ensureTopics } from '../../src/topics/admin.ts';
-import { topicNames, type TopicNames } from '../../src/topics/names.ts';
-import { STAGE_INPUTS } from '../../src/stages/inputs.ts';
+import { PIPELINE, type StageName } from '../../src/dataflow/pipeline.ts';
+import { topicNames, topicSpecs, type TopicNames } from '../../src/dataflow/topics.ts';
+import { ensureTopics } from '../../src/kafka/admin.ts';
+import { stageGroupId } from '../../src/kafka/groups.ts';
 import { startOllamaDouble, type OllamaDouble } from '../../test/helpers/ollama-double.ts';
 import { spawnChild, type BenchChild } from '../lib/child.ts';
 import type { Implementation } from '../lib/types.ts';
 
-export const STAGES = ['chunk', 'embed', 'minister', 'store'] as const;
-export type Stage = (typeof STAGES)[number];
+/** The pipeline's stages, in dataflow order. */
+export const STAGES: readonly StageName[] = PIPELINE.stageNames;
+export type Stage = StageName;
 
 export interface PipelineSettings {
   brokers: string[];
@@ -80,7 +82,7 @@ export class BenchPipeline {
 
   /** Groups of the stages and their input topics (for lag). */
   groups(): Array<{ name: Stage; groupId: string; topics: string[] }> {
-    return STAGES.map((name) => ({ name, groupId: `${this.groupPrefix}.${name}`, topics: STAGE_INPUTS[name](this.topics) }));
+    return STAGES.map((name) => ({ name, groupId: stageGroupId(this.groupPrefix, name), topics: PIPELINE.inputTopics(PIPELINE.stage(name), this.id) }));
   }
 
   /** Database, schema, topics, double. */
@@ -105,7 +107,7 @@ export class BenchPipeline {
     }
     this.admin = this.kafka.admin();
     await this.admin.connect();
-    await ensureTopics(this.admin, { prefix: this.id, partitions: this.settings.partitions, replicationFactor: 1, maxMessageBytes: 11 * 1024 * 1024 });
+    await ensureTopics(this.admin, topicSpecs(this.id), { partitions: this.settings.partitions, replicationFactor: 1, maxMessageBytes: 11 * 1024 * 1024 });
     if (this.settings.double) {
       this.double = await startOllamaDouble({ dimension: this.settings.embedDim, maxConcurrent: this.settings.double.concurrency });
       this.double.setLatency(this.settings.double.latencyMs);

@@ -12,6 +12,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { PIPELINE } from '../../src/dataflow/pipeline.ts';
 import { chunkDocument } from '../../src/stages/chunk/transform.ts';
 import type { RawDocument } from '../../src/topics/messages.ts';
 import { metricSum, scrapeMetrics } from '../lib/child.ts';
@@ -199,15 +200,14 @@ export async function runKafkaScenario(spec: KafkaScenarioSpec, ctx: KafkaContex
       });
     }
     const samples = offsets.samples;
-    const stageTopic: Record<Stage, string> = { chunk: pipeline.topics.chunks, embed: pipeline.topics.embeddings, minister: pipeline.topics.ministers, store: pipeline.topics.stored };
+    const stageTopic = Object.fromEntries(STAGES.map((name) => [name, PIPELINE.outputTopic(PIPELINE.stage(name), pipeline.id)])) as Record<Stage, string>;
     const chunkCounter = (): Array<{ at: number; value: number }> => {
       let sum = 0;
       return seen.slice().sort((a, b) => a.receivedAt - b.receivedAt).map((e) => ({ at: e.receivedAt, value: (sum += e.chunks) }));
     };
-    const counters: Record<Stage, Array<{ at: number; value: number }>> = {
-      chunk: counterOf(samples, stageTopic.chunk), embed: counterOf(samples, stageTopic.embed), minister: counterOf(samples, stageTopic.minister),
-      store: [{ at: t0, value: 0 }, ...chunkCounter()],
-    };
+    // Every stage counts what it produced, except the last: its chunks are counted from the stored events.
+    const last = STAGES.at(-1)!;
+    const counters = Object.fromEntries(STAGES.map((name) => [name, name === last ? [{ at: t0, value: 0 }, ...chunkCounter()] : counterOf(samples, stageTopic[name])])) as Record<Stage, Array<{ at: number; value: number }>>;
     result.stages = STAGES.map((name): StageThroughput => {
       const c = counters[name];
       const at = (t: number): number => c.filter((x) => x.at <= t).at(-1)?.value ?? c[0]?.value ?? 0;
@@ -229,11 +229,11 @@ export async function runKafkaScenario(spec: KafkaScenarioSpec, ctx: KafkaContex
       const ours = [...result.processes, ...(result.services ?? [])].reduce((sum, p) => sum + p.cpuShare, 0);
       result.otherCpuCores = Math.max(0, result.machineCpuBusy * cores - ours);
     }
-    const store = result.stages.find((s) => s.name === 'store');
+    const store = result.stages.find((s) => s.name === last);
     if (store?.processingSeconds !== undefined) result.storeProcessingSeconds = store.processingSeconds;
 
     const series = bucketSeries(seen.map((e) => ({ at: e.receivedAt, chunks: e.chunks, latencyMs: e.receivedAt - e.publishedAt })), t0, tEnd);
-    const stageRates = Object.fromEntries(STAGES.filter((n) => n !== 'store').map((n) => [n, counterRates(counters[n], t0, tEnd)]));
+    const stageRates = Object.fromEntries(STAGES.filter((n) => n !== last).map((n) => [n, counterRates(counters[n], t0, tEnd)]));
     series.forEach((p, i) => {
       p.stages = Object.fromEntries(Object.entries(stageRates).map(([n, r]) => [n, r[i] ?? 0]));
       const at = t0 + (p.t + 1) * 1000;

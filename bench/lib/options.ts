@@ -2,6 +2,7 @@
  * `era-ingest bench` options: parsed and validated once, defaults merged once (full or
  * --quick). Pure: flags in, BenchOptions out, UsageError naming the flag and the fix.
  */
+import { PIPELINE, type StageName } from '../../src/dataflow/pipeline.ts';
 
 export const SCENARIOS = ['scaling', 'baseline', 'ceiling', 'rate', 'backlog', 'index', 'codecs', 'reembed'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -46,7 +47,7 @@ export interface BenchOptions {
   /** Longest wait for a quiet machine before each scenario, s (0 = do not wait). */
   idleWaitS: number;
   /** Kafka mode: processes per stage (what-if: scaling a stage out by partitions). */
-  replicas: Partial<Record<'chunk' | 'embed' | 'minister' | 'store', number>>;
+  replicas: Partial<Record<StageName, number>>;
   /** Kafka mode: vector index of the runs' databases (what-if); the targets assume `hnsw`. */
   vectorIndex: 'hnsw' | 'none' | 'hnsw-m8';
   /** Publish with an era.job header (job-status writes by every stage), as `era-ingest publish` does. */
@@ -142,9 +143,9 @@ export function parseBenchOptions(flags: RawBenchFlags, now = new Date()): Bench
   }
   const replicas: BenchOptions['replicas'] = {};
   for (const pair of (flags.replicas ?? '').split(',').map((x) => x.trim()).filter(Boolean)) {
-    const m = /^(chunk|embed|minister|store)=(\d+)$/.exec(pair);
-    if (!m || Number(m[2]) < 1 || Number(m[2]) > 16) throw new UsageError(`--replicas ${flags.replicas} is invalid: use stage=n pairs, n from 1 to 16 (e.g. store=2)`);
-    replicas[m[1] as keyof BenchOptions['replicas']] = Number(m[2]);
+    const m = /^([a-z-]+)=(\d+)$/.exec(pair);
+    if (!m || !PIPELINE.has(m[1]!) || Number(m[2]) < 1 || Number(m[2]) > 16) throw new UsageError(`--replicas ${flags.replicas} is invalid: use stage=n pairs (stages: ${PIPELINE.stageNames.join(', ')}), n from 1 to 16 (e.g. store=2)`);
+    replicas[m[1] as StageName] = Number(m[2]);
   }
   const vectorIndex = flags.vectorIndex ?? 'hnsw';
   if (!['hnsw', 'none', 'hnsw-m8'].includes(vectorIndex)) throw new UsageError(`--vector-index ${vectorIndex} is invalid: use hnsw (as migrated), none or hnsw-m8`);

@@ -9,10 +9,10 @@ import type { Logger } from '../log/logger.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
 import { DEFAULT_RAW_LIMITS, type RawLimits } from '../topics/raw-document.ts';
 import type { ApiMetrics } from './api-metrics.ts';
-import type { Publisher } from './publisher.ts';
+import type { Publisher } from '../kafka/publisher.ts';
 
 export interface ApiDependencies {
-  /** Kafka producer of the raw lanes (see ./publisher.ts). Not closed by the server. */
+  /** Kafka producer of the raw lanes (see src/kafka/publisher.ts). Not closed by the server. */
   publisher: Publisher;
   /** Migrated database with the job records and chunks. Not closed by the server. */
   db: SqlClient;

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { recordJob } from '../storage/jobs.ts';
-import { topicNames } from '../topics/names.ts';
+import { topicNames } from '../dataflow/topics.ts';
 import { readBody, parseJsonBody, requireJsonContentType } from './body.ts';
 import type { Handler } from './context.ts';
 import { HttpError, sendJson } from './http-error.ts';

@@ -2,6 +2,7 @@
  * Read routes: `GET /jobs`, `GET /jobs/:id`, `GET /search`. Every parameter is checked before
  * it reaches the database (a NUL byte or an over-long value is a 400, never a SQL error).
  */
+import { PIPELINE } from '../dataflow/pipeline.ts';
 import { jobSummary, recentJobs } from '../storage/jobs.ts';
 import { search } from '../storage/search.ts';
 import type { Handler } from './context.ts';
@@ -35,14 +36,14 @@ function textParam(query: URLSearchParams, name: string, max: number): string | 
 /** `GET /jobs?limit=` → `{ jobs: JobSummary[] }`, newest first (limit 1..100, default 20). */
 export const listJobs: Handler = async ({ res, query, deps }) => {
   const limit = intParam(query, 'limit', 20, 1, 100);
-  sendJson(res, 200, { jobs: await recentJobs(deps.db, limit) });
+  sendJson(res, 200, { jobs: await recentJobs(deps.db, PIPELINE.phases, limit) });
 };
 
 /** `GET /jobs/:id` → the job's documents by phase (JobSummary), or 404 JOB_NOT_FOUND. */
 export const getJob: Handler = async ({ res, params, deps }) => {
   const id = params.id ?? '';
   if (id.length === 0 || id.length > 256 || CONTROL.test(id)) throw badRequest('the job id is invalid: 1 to 256 characters, no control characters');
-  const job = await jobSummary(deps.db, id);
+  const job = await jobSummary(deps.db, id, PIPELINE.phases);
   if (!job) throw new HttpError(404, 'JOB_NOT_FOUND', `no job ${JSON.stringify(id.slice(0, 100))} is recorded`);
   sendJson(res, 200, job);
 };

@@ -11,11 +11,13 @@ import { createEmbedder } from '../embedding/create-embedder.ts';
 import { toPipelineError } from '../errors/pipeline-error.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { createMetrics } from '../metrics/metrics.ts';
-import { createKafka } from '../runtime/kafka-client.ts';
+import { topicSpecs } from '../dataflow/topics.ts';
+import { topicSettings } from '../kafka/admin.ts';
+import { createKafka } from '../kafka/client.ts';
+import { connectPublisher } from '../kafka/publisher.ts';
 import { migrate, schemaSettings } from '../storage/migrate.ts';
 import { createPgClient } from '../storage/pg-client.ts';
 import { ONE_MIB } from './context.ts';
-import { connectKafkaPublisher } from './publisher.ts';
 import { createApiServer } from './server.ts';
 
 export interface ApiServiceOptions {
@@ -59,10 +61,7 @@ export async function runApiService({ config, port = config.apiPort, host = conf
     await migrate(db, schemaSettings(config));
     const embedder = createEmbedder(config);
     cleanups.push({ what: 'embedder', run: () => embedder.close?.() });
-    const publisher = await connectKafkaPublisher(createKafka(config, logger, 'api'), {
-      topicPrefix: config.topicPrefix, partitions: config.topicPartitions, replicationFactor: config.topicReplicationFactor,
-      maxMessageBytes: config.maxDocumentBytes + ONE_MIB,
-    });
+    const publisher = await connectPublisher(createKafka(config, logger, 'api'), { ensure: { specs: topicSpecs(config.topicPrefix), settings: topicSettings(config) } });
     cleanups.push({ what: 'kafka producer', run: () => publisher.close() });
     const api = createApiServer({ publisher, db, embedder, registry: createMetrics().registry, logger }, {
       topicPrefix: config.topicPrefix,

@@ -41,7 +41,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .hook('preAction', async (_program, action) => {
       if (!KAFKA_COMMANDS.has(topLevel(action).name())) return;
-      const { checkKafkaTls } = await import('../runtime/kafka-preflight.ts');
+      const { checkKafkaTls } = await import('../kafka/preflight.ts');
       await checkKafkaTls(configFrom());
     });
   registerRun(program);

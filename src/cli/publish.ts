@@ -2,13 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Config } from '../config/schema.ts';
-import { readDocuments, parseJsonDocument, type FileItem } from '../embedded/files.ts';
-import { createKafka } from '../runtime/kafka-client.ts';
-import { recordJob, recordPhases } from '../storage/jobs.ts';
+import { PIPELINE } from '../dataflow/pipeline.ts';
+import { topicSpecs } from '../dataflow/topics.ts';
+import { readDocuments, parseJsonDocument, type FileItem } from '../documents/files.ts';
+import { topicSettings } from '../kafka/admin.ts';
+import { createKafka } from '../kafka/client.ts';
+import { connectPublisher } from '../kafka/publisher.ts';
+import { recordJob, recordPhases, FAILED_PHASE } from '../storage/jobs.ts';
 import { migrate, schemaSettings } from '../storage/migrate.ts';
 import { createPgClient } from '../storage/pg-client.ts';
-import { ensureTopics, topicOptions } from '../topics/admin.ts';
-import { topicNames } from '../topics/names.ts';
+import { streamTopics } from '../topics/names.ts';
 import { rawRecord } from '../topics/raw-record.ts';
 import { rawLimits, type RawLimits } from '../topics/raw-document.ts';
 
@@ -37,18 +40,10 @@ async function* stdinDocuments(limits: RawLimits): AsyncGenerator<FileItem> {
 /** Publishes documents from files or stdin; records the job when DATABASE_URL is set. */
 export async function publishCommand(paths: string[], config: Config, { jobId = `job-${randomUUID()}`, priority, progress }: { jobId?: string; priority: boolean; progress: boolean }): Promise<PublishSummary> {
   const limits: RawLimits = rawLimits(config);
-  const topics = topicNames(config.topicPrefix);
-  const topic = priority ? topics.rawPriority : topics.raw;
-  const kafka = createKafka(config, undefined, 'publish');
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await ensureTopics(admin, topicOptions(config));
-  } finally {
-    await admin.disconnect();
-  }
-  const producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
-  await producer.connect();
+  // The source stream's lanes: [priority, normal].
+  const lanes = streamTopics(config.topicPrefix, PIPELINE.source);
+  const topic = priority ? lanes[0]! : lanes.at(-1)!;
+  const publisher = await connectPublisher(createKafka(config, undefined, 'publish'), { ensure: { specs: topicSpecs(config.topicPrefix), settings: topicSettings(config) } });
   const started = performance.now();
   const failures: PublishSummary['failures'] = [];
   const bar = progress ? new SingleBar({ format: ' publishing {bar} {value} documents | {failures} rejected', hideCursor: true }, Presets.shades_classic) : undefined;
@@ -57,7 +52,7 @@ export async function publishCommand(paths: string[], config: Config, { jobId = 
   let batch: ReturnType<typeof rawRecord>[] = [];
   const flush = async (): Promise<void> => {
     if (!batch.length) return;
-    await producer.send({ topic, acks: -1, messages: batch });
+    await publisher.send(topic, batch);
     published += batch.length;
     batch = [];
     bar?.setTotal(published);
@@ -76,14 +71,14 @@ export async function publishCommand(paths: string[], config: Config, { jobId = 
     await flush();
   } finally {
     bar?.stop();
-    await producer.disconnect();
+    await publisher.close();
   }
   if (config.databaseUrl) {
     const client = createPgClient(config.databaseUrl, { max: 1 });
     try {
       await migrate(client, schemaSettings(config));
       await recordJob(client, { jobId, docCount: published, priority });
-      await recordPhases(client, failures.map((f) => ({ jobId, docId: f.origin, phase: 'failed', stage: 'publish', errorCode: 'INVALID_INPUT', errorMessage: f.reason })));
+      await recordPhases(client, failures.map((f) => ({ jobId, docId: f.origin, phase: FAILED_PHASE, stage: 'publish', errorCode: 'INVALID_INPUT', errorMessage: f.reason })), PIPELINE.phases);
     } finally {
       await client.close();
     }

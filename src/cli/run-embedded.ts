@@ -1,52 +1,133 @@
+/**
+ * `era-ingest run`: files and folders through the in-process runner into the embedded store
+ * (PGlite, or PostgreSQL with --db), with a progress bar and a summary. What cannot be read is
+ * reported and skipped; what a stage rejects is recorded in the store's dead_letters table and
+ * reported; a dependency that stays down past RETRY_DEADLINE_MS (default 5 minutes here) stops
+ * the run, with what was stored until then reported.
+ */
 import { randomUUID } from 'node:crypto';
-import { rawLimits } from '../topics/raw-document.ts';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Config } from '../config/schema.ts';
-import { createEmbedder } from '../embedding/create-embedder.ts';
-import { readDocuments } from '../embedded/files.ts';
-import { ingest, type RunSummary } from '../embedded/pipeline.ts';
-import { loadMinistersFile } from '../stages/minister/ministers-file.ts';
-import { buildProfiles } from '../stages/minister/profiles.ts';
-import { upsertMinisterProfiles } from '../storage/ministers.ts';
+import { retryPolicyFor } from '../config/presets.ts';
+import type { StageSpec } from '../dataflow/declare.ts';
+import { PIPELINE } from '../dataflow/pipeline.ts';
+import { createResources } from '../dataflow/resources.ts';
+import { readDocuments } from '../documents/files.ts';
+import { toPipelineError } from '../errors/pipeline-error.ts';
+import { runInProcess, type DeadLetter, type Envelope } from '../in-process/runner.ts';
+import { recordDeadLetters, type DeadLetterRow } from '../storage/dead-letters.ts';
+import { codecFor, encodeMessage } from '../topics/codec-async.ts';
+import type { Messages, MinistersValue, StoredEvent } from '../topics/messages.ts';
+import { topicName } from '../topics/names.ts';
+import { rawLimits } from '../topics/raw-document.ts';
 import { openStore, type StoreChoice } from './open-store.ts';
+
+/** How long `run` retries a failing dependency when RETRY_DEADLINE_MS is not set, ms. */
+export const RUN_RETRY_DEADLINE_MS = 300_000;
 
 export interface RunEmbeddedOptions {
   jobId?: string;
   progress: boolean;
+  signal?: AbortSignal;
 }
 
-/** `era-ingest run`: embedded ingest with a progress bar and a printed summary. */
-export async function runEmbeddedCommand(paths: string[], config: Config, store: StoreChoice, { jobId = `job-${randomUUID()}`, progress }: RunEmbeddedOptions): Promise<RunSummary & { jobId: string; store: string }> {
-  const ministers = loadMinistersFile(config.ministersFile);
-  const embedder = createEmbedder(config);
+export interface RunSummary {
+  documents: number;
+  chunks: number;
+  /** Chunks embedded by a call to the embedder (the rest reused stored vectors). */
+  embedded: number;
+  reused: number;
+  ministers: Record<string, number>;
+  /** Inputs that could not be read, and inputs a stage rejected (those with `stage` are in dead_letters). */
+  failures: Array<{ origin: string; reason: string; stage?: string }>;
+  /** Inputs a stage rejected (recorded in the store's dead_letters table). */
+  deadLetters: number;
+  /** Why the run stopped before the end (a dependency down past the deadline, the dead-letter limit, an interrupt). */
+  error?: string;
+  seconds: number;
+  chunksPerSecond: number;
+}
+
+export async function runEmbeddedCommand(paths: string[], config: Config, store: StoreChoice, { jobId = `job-${randomUUID()}`, progress, signal }: RunEmbeddedOptions): Promise<RunSummary & { jobId: string; store: string }> {
   const { client, where } = await openStore(store, config);
-  const bar = progress ? new SingleBar({ format: ' {bar} {value} docs | {chunks} chunks | {rate} chunks/s | {failures} failed', hideCursor: true }, Presets.shades_classic) : undefined;
+  const resources = createResources(config, { openDatabase: async () => client, ownsDatabase: false });
+  const bar = progress ? new SingleBar({ format: ' {bar} {value} docs | {chunks} chunks | {rate} chunks/s | {failures} failed {status}', hideCursor: true }, Presets.shades_classic) : undefined;
   const started = Date.now();
+  const summary: RunSummary = { documents: 0, chunks: 0, embedded: 0, reused: 0, ministers: {}, failures: [], deadLetters: 0, seconds: 0, chunksPerSecond: 0 };
+  let read = 0;
+  let status = '';
+  const show = (): void => {
+    bar?.setTotal(read);
+    bar?.update(summary.documents, { chunks: summary.chunks, rate: Math.round(summary.chunks / Math.max(0.001, (Date.now() - started) / 1000)), failures: summary.failures.length, status });
+  };
+  const last = PIPELINE.stages.at(-1)!;
+  const onOutcome = (stage: StageSpec, outcome: { input: Envelope<unknown>; outputs: readonly unknown[]; poison?: unknown }): void => {
+    if (stage === PIPELINE.stages[0]) read += 1;
+    if (stage !== last || outcome.poison) return;
+    const value = outcome.input.value as MinistersValue;
+    if (value.kind === 'chunk') {
+      summary.chunks += 1;
+      summary.ministers[value.ministerId] = (summary.ministers[value.ministerId] ?? 0) + 1;
+    }
+    for (const event of outcome.outputs as StoredEvent[]) if (!event.deleted) summary.documents += 1;
+    status = '';
+    show();
+  };
+  async function* source(): AsyncGenerator<Envelope<Messages['raw']>> {
+    for await (const item of readDocuments(paths, rawLimits(config))) {
+      if (item.kind === 'failure') {
+        summary.failures.push({ origin: item.origin, reason: item.reason });
+        continue;
+      }
+      yield { value: { docId: item.doc.id, doc: item.doc, version: started, jobId }, origin: item.origin };
+    }
+  }
+  const deadLetters = async (letters: readonly DeadLetter[]): Promise<void> => {
+    const rows: DeadLetterRow[] = [];
+    for (const { stage, input, error, attempts } of letters) {
+      const kind = stage.input.kind;
+      const codec = await codecFor(kind, topicName(config.topicPrefix, stage.input.name), { codec: 'json', schemaRegistryUrl: undefined });
+      const value = input.value as Messages[typeof kind] & { docId?: string; jobId?: string };
+      rows.push({
+        stage: stage.name, errorCode: error.code, errorMessage: error.message, origin: input.origin, messageKind: kind, attempts,
+        value: await encodeMessage(kind, codec, value), ...(value.docId !== undefined ? { docId: value.docId } : {}), ...(value.jobId !== undefined ? { jobId: value.jobId } : {}),
+      });
+    }
+    await recordDeadLetters(client, rows);
+    for (const row of rows) summary.failures.push({ origin: row.origin!, stage: row.stage, reason: `${row.stage} stage: ${row.errorCode}: ${row.errorMessage}` });
+    summary.deadLetters += rows.length;
+  };
   try {
-    await upsertMinisterProfiles(client, ministers);
-    const profiles = await buildProfiles(ministers, embedder);
-    bar?.start(0, 0, { chunks: 0, rate: 0, failures: 0 });
-    const summary = await ingest(readDocuments(paths, rawLimits(config)), {
-      client,
-      embedder,
-      profiles,
-      chunker: { maxTokens: config.chunkTokens, overlapTokens: config.chunkOverlap },
-      embedBatchSize: config.embedBatchSize,
-      embedConcurrency: config.embedConcurrency,
-      nowMs: started,
-      jobId,
-      onProgress: (p) => {
-        bar?.setTotal(p.documentsRead);
-        bar?.update(p.documentsStored, { chunks: p.chunksStored, rate: Math.round(p.chunksStored / Math.max(0.001, (Date.now() - started) / 1000)), failures: p.failures });
+    bar?.start(0, 0, { chunks: 0, rate: 0, failures: 0, status });
+    await runInProcess(source(), {
+      flow: PIPELINE,
+      context: {
+        config, resources, now: Date.now,
+        observer: { embedded: (fresh, reused) => { summary.embedded += fresh; summary.reused += reused; } },
       },
+      retryPolicy: retryPolicyFor(config.profile, config.retryDeadlineMs ?? RUN_RETRY_DEADLINE_MS),
+      deadLetters,
+      onOutcome,
+      onRetry: (stage, error, attempt, delayMs) => {
+        const why = toPipelineError(error).message;
+        status = `| ${stage.name}: retrying (${attempt}) in ${(delayMs / 1000).toFixed(1)} s: ${why.slice(0, 80)}`;
+        if (bar) show();
+        else process.stderr.write(`era-ingest: ${stage.name} stage: ${why}; retrying in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt})\n`);
+      },
+      dlqLimit: { maxRatio: config.dlqMaxRatio, window: config.dlqWindow },
+      ...(signal ? { signal } : {}),
     });
-    bar?.stop();
-    return { ...summary, jobId, store: where };
+  } catch (error) {
+    const e = toPipelineError(error);
+    summary.error = `${e.code}: ${e.message}`;
   } finally {
     bar?.stop();
-    await embedder.close?.();
+    await resources.close().catch(() => undefined);
     await client.close();
   }
+  summary.seconds = (Date.now() - started) / 1000;
+  summary.chunksPerSecond = summary.seconds > 0 ? summary.chunks / summary.seconds : 0;
+  return { ...summary, jobId, store: where };
 }
 
 /** The human summary printed after a run. */
@@ -58,9 +139,15 @@ export function formatSummary(s: RunSummary & { jobId: string; store: string }, 
     `  job: ${s.jobId}`,
   ];
   if (s.failures.length) {
-    lines.push(`  ${s.failures.length} failed:`);
+    lines.push(`  ${s.failures.length} failed${s.deadLetters ? ` (${s.deadLetters} rejected by a stage, kept in the store's dead_letters table)` : ''}:`);
     for (const f of s.failures.slice(0, 50)) lines.push(`    ${f.origin}: ${f.reason}`);
     if (s.failures.length > 50) lines.push(`    … and ${s.failures.length - 50} more (use --json for all)`);
   }
+  if (s.error) lines.push(`  stopped before the end: ${s.error}`);
   return lines.join('\n');
+}
+
+/** Exit code of a run: 1 when it stopped early, a stage rejected an input, or nothing could be ingested. */
+export function runExitCode(s: RunSummary): number {
+  return s.error !== undefined || s.deadLetters > 0 || (s.documents === 0 && s.failures.length > 0) ? 1 : 0;
 }

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors/pipeline-error.ts';
-import { applyPreset, isProfile } from '../flow-control/presets.ts';
+import { applyPreset, isProfile } from './presets.ts';
 import { SETTINGS, type Config, type SettingKey } from './schema.ts';
 
 /**

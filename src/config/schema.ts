@@ -52,6 +52,7 @@ export const SETTINGS = {
   commitIntervalMs: { env: 'COMMIT_INTERVAL_MS', schema: int(10), default: '1000', help: 'How often completed offsets are committed, ms.' },
   dlqMaxRatio: { env: 'DLQ_MAX_RATIO', schema: z.coerce.number().min(0).max(1), default: '0.5', help: 'Halt the stage when more than this share of a window goes to the DLQ.' },
   dlqWindow: { env: 'DLQ_WINDOW', schema: int(1), default: '200', help: 'Messages in the DLQ-ratio window; the limit applies once the window is full.' },
+  retryDeadlineMs: { env: 'RETRY_DEADLINE_MS', schema: int(1).optional(), default: undefined, help: 'How long one failure of a dependency (broker, database, embedder) is retried with backoff before giving up, ms; then the stage halts (exit 1), or `run` stops and prints what it stored. Never a reason to dead-letter. Default: stage services retry until the dependency is back (their partitions stay paused); `era-ingest run` gives up after 300000 (5 minutes).' },
   shutdownTimeoutMs: { env: 'SHUTDOWN_TIMEOUT_MS', schema: int(100), default: '20000', help: 'Drain deadline on SIGTERM, ms.' },
   metricsPort: { env: 'METRICS_PORT', schema: int(0, 65535), default: '9464', help: 'HTTP port for /metrics, /healthz, /readyz (0 = any free port).' },
   apiPort: { env: 'API_PORT', schema: int(0, 65535), default: '8080', help: 'HTTP port of `era-ingest serve` (0 = any free port).' },

@@ -4,8 +4,8 @@
  * by document id like every topic, with the model in a header.
  */
 import { randomUUID } from 'node:crypto';
-import type { Message, Producer } from 'kafkajs';
 import { PipelineError } from '../errors/pipeline-error.ts';
+import type { Publisher, PublishRecord } from '../kafka/publisher.ts';
 import { chunksToEmbed, type ChunkToEmbed } from '../storage/model-vectors.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
 import type { AsyncCodec } from '../topics/codec-async.ts';
@@ -27,7 +27,7 @@ export function reembedHeaders(model: string, nowMs: number): Record<string, str
 
 export interface FeedOptions {
   client: SqlClient;
-  producer: Producer;
+  publisher: Publisher;
   topic: string;
   model: string;
   codec: AsyncCodec<ChunksValue>;
@@ -42,17 +42,17 @@ export interface FeedOptions {
 }
 
 /** Publishes every current chunk without a vector of the model; resolves with how many (all acknowledged). */
-export async function feedMissing({ client, producer, topic, model, codec, exclude = [], pageSize = 500, now = Date.now, onPage, signal }: FeedOptions): Promise<number> {
+export async function feedMissing({ client, publisher, topic, model, codec, exclude = [], pageSize = 500, now = Date.now, onPage, signal }: FeedOptions): Promise<number> {
   let after = '';
   let published = 0;
   for (;;) {
     if (signal?.aborted) throw new PipelineError('SHUTDOWN', 'feeding stopped');
     const page = await chunksToEmbed(client, model, { after, limit: pageSize, exclude });
     if (page.length === 0) return published;
-    const messages: Message[] = await Promise.all(page.map(async (c) => ({
+    const messages: PublishRecord[] = await Promise.all(page.map(async (c) => ({
       key: c.docId, value: await codec.encode(chunkRecordOf(c)), headers: reembedHeaders(model, now()),
     })));
-    await producer.send({ topic, messages, acks: -1 });
+    await publisher.send(topic, messages);
     published += page.length;
     after = page[page.length - 1]!.chunkId;
     onPage?.(published);

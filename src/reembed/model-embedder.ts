@@ -6,7 +6,8 @@ import type { Config } from '../config/schema.ts';
 import { createEmbedder, DEFAULT_HASH_MODEL } from '../embedding/create-embedder.ts';
 import type { Embedder } from '../embedding/types.ts';
 import { ConfigError } from '../errors/pipeline-error.ts';
-import { retry, type RetryHooks, type RetryPolicy } from '../runtime/backoff.ts';
+import type { RetryPolicy } from '../config/retry-policy.ts';
+import { retry, type RetryHooks } from '../engine/backoff.ts';
 
 /** The embedder for `model`; with EMBEDDER=hash `model` is the label of its vectors. */
 export function modelEmbedder(config: Config, model: string, dimension: number): Embedder {

@@ -8,8 +8,8 @@
 import type { Config } from '../config/schema.ts';
 import { PipelineError } from '../errors/pipeline-error.ts';
 import { AimdLimiter } from '../flow-control/aimd-limiter.ts';
-import { retryPolicyFor } from '../flow-control/presets.ts';
-import { retry } from '../runtime/backoff.ts';
+import { retryPolicyFor } from '../config/presets.ts';
+import { retry } from '../engine/backoff.ts';
 import { chunkEmbedder } from '../stages/embed/embed-chunks.ts';
 import { chunksToEmbed, copyStoredVectors, getModel, registerModel, writeModelVectors } from '../storage/model-vectors.ts';
 import { chunkCount } from '../storage/search.ts';

@@ -18,19 +18,20 @@
  * most its uncommitted batches; a new run drains the rest of the topic before feeding again.
  */
 import { createHash } from 'node:crypto';
-import type { Admin } from 'kafkajs';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, PipelineError } from '../errors/pipeline-error.ts';
 import { AimdLimiter } from '../flow-control/aimd-limiter.ts';
-import { retryPolicyFor } from '../flow-control/presets.ts';
+import { retryPolicyFor } from '../config/presets.ts';
 import type { Logger } from '../log/logger.ts';
 import { startServiceServer } from '../metrics/http-server.ts';
 import { createMetrics } from '../metrics/metrics.ts';
-import { abortableSleep, retry } from '../runtime/backoff.ts';
-import { asKafkaDependencyError, createKafka } from '../runtime/kafka-client.ts';
-import { checkKafkaTls } from '../runtime/kafka-preflight.ts';
-import type { StageResult } from '../runtime/stage.ts';
-import { StageRunner } from '../runtime/stage-runner.ts';
+import { topicNames, topicSpecs } from '../dataflow/topics.ts';
+import { abortableSleep, retry } from '../engine/backoff.ts';
+import { ensureTopics, groupMembers, groupPositions, setGroupOffsets, topicSettings } from '../kafka/admin.ts';
+import { asKafkaDependencyError, createKafka } from '../kafka/client.ts';
+import { checkKafkaTls } from '../kafka/preflight.ts';
+import { connectPublisher } from '../kafka/publisher.ts';
+import { StageRunner, type StageOutcome } from '../kafka/stage-runner.ts';
 import { chunkEmbedder } from '../stages/embed/embed-chunks.ts';
 import { migrate, schemaSettings } from '../storage/migrate.ts';
 import { copyStoredVectors, getModel, registerModel, type ModelState } from '../storage/model-vectors.ts';
@@ -38,13 +39,11 @@ import { tryLockModel } from '../storage/model-lock.ts';
 import { createPgClient } from '../storage/pg-client.ts';
 import { chunkCount } from '../storage/search.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
-import { ensureTopics, topicOptions } from '../topics/admin.ts';
 import { codecFor } from '../topics/codec-async.ts';
-import { topicNames } from '../topics/names.ts';
 import { completeSet, indexSet } from './complete-set.ts';
 import { feedMissing } from './feed.ts';
 import { modelEmbedder, probeModel } from './model-embedder.ts';
-import { reembedStage } from './stage.ts';
+import { reembedBinding, reembedTransform, type ReembedInput } from './stage.ts';
 
 /** A pass that catches up on at most this many chunks, from this pass on, ends the catching up. */
 const CONVERGED_BELOW = 500;
@@ -112,13 +111,14 @@ export function reembedGroupId(groupPrefix: string, model: string): string {
   return `${groupPrefix}.reembed.${plain === model ? plain : `${plain}-${createHash('sha256').update(model).digest('hex').slice(0, 8)}`}`;
 }
 
-/** Resolves when the group's committed offsets reach the topic's current end offsets. */
+type Admin = ReturnType<ReturnType<typeof createKafka>['admin']>;
+
+/** Resolves when the group's committed offsets reach the topic's end offsets as of the call. */
 async function waitDrained(withKafka: <T>(fn: () => Promise<T>) => Promise<T>, admin: Admin, groupId: string, topic: string, halted: Promise<void>, signal: AbortSignal): Promise<void> {
-  const ends = await withKafka(() => admin.fetchTopicOffsets(topic));
+  const ends = new Map((await withKafka(() => groupPositions(admin, groupId, topic))).map((p) => [p.partition, p]));
   for (;;) {
-    const [committed] = await withKafka(() => admin.fetchOffsets({ groupId, topics: [topic] }));
-    const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
-    if (ends.every((e) => BigInt(e.high) === BigInt(e.low) || (at.get(e.partition) ?? -1n) >= BigInt(e.high))) return;
+    const now = await withKafka(() => groupPositions(admin, groupId, topic));
+    if (now.every((p) => { const end = ends.get(p.partition) ?? p; return end.high === end.low || (p.committed ?? -1n) >= end.high; })) return;
     await Promise.race([abortableSleep(250, signal), halted]);
   }
 }
@@ -163,16 +163,15 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
     const whileRunning = kafkaRetry({ ...startRetry, maxAttempts: Number.POSITIVE_INFINITY });
     await withKafka(() => admin.connect());
     cleanups.push(() => admin.disconnect());
-    await withKafka(() => ensureTopics(admin, topicOptions(config)));
-    const { groups: [group] } = await withKafka(() => admin.describeGroups([groupId]));
-    if (group && group.members.length > 0) {
-      throw new ConfigError(`group ${groupId} has ${group.members.length} active member(s): a reembed of ${model} is already running; stop it first (one process per model). A killed run stays a member until its session times out (30 s)`);
+    await withKafka(() => ensureTopics(admin, topicSpecs(config.topicPrefix), topicSettings(config)));
+    const { members } = await withKafka(() => groupMembers(admin, groupId));
+    if (members > 0) {
+      throw new ConfigError(`group ${groupId} has ${members} active member(s): a reembed of ${model} is already running; stop it first (one process per model). A killed run stays a member until its session times out (30 s)`);
     }
-    const [committed] = await withKafka(() => admin.fetchOffsets({ groupId, topics: [topics.reembed] }));
-    if (!committed || committed.partitions.every((p) => p.offset === '-1')) {
+    const positions = await withKafka(() => groupPositions(admin, groupId, topics.reembed));
+    if (positions.every((p) => p.committed === undefined)) {
       // A fresh group starts at the end: records of earlier runs are not this run's work.
-      const ends = await withKafka(() => admin.fetchTopicOffsets(topics.reembed));
-      await withKafka(() => admin.setOffsets({ groupId, topic: topics.reembed, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) }));
+      await withKafka(() => setGroupOffsets(admin, groupId, topics.reembed, positions.map((p) => ({ partition: p.partition, offset: p.high }))));
     }
     // Registered only now, after the checks: a refused run leaves nothing behind.
     summary.state = (await registerModel(client, model, dimension, groupId)).state;
@@ -180,12 +179,12 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
 
     const progress = (): void => onProgress?.({ pass: summary.passes, total: summary.chunks, published: summary.published, written: summary.embedded + summary.copied, failed: summary.failed.length });
     const failed = new Set<string>();
-    const codec = await codecFor('reembed', config);
+    const codec = await codecFor('chunks', topics.reembed, config);
     const limiter = new AimdLimiter({ min: 1, max: config.embedConcurrency, initial: config.embedConcurrency });
     const metrics = createMetrics();
     const label = { stage: 'reembed' };
-    const stage = reembedStage({
-      model, client, codec,
+    const transform = reembedTransform({
+      model, client,
       embedChunks: chunkEmbedder({
         embedder, limiter, batchSize: config.embedBatchSize,
         onRequest: (outcome, seconds) => {
@@ -202,7 +201,7 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
     // Every dead-lettered chunk (rejected by the model, or poison for any other reason) is left
     // out of later passes, so a pass cannot feed it again and again. The runner reports it once
     // its DLQ record is acknowledged, before its offset is committed (so before the drain ends).
-    const onResult = (result: StageResult): void => {
+    const onResult = (result: StageOutcome<never>): void => {
       if (!result.poison || !result.input.value) return;
       void codec.decode(result.input.value).then((value) => {
         if (value.kind !== 'chunk') return;
@@ -210,7 +209,7 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
         summary.failed = [...failed];
       }, () => undefined);
     };
-    const runner = new StageRunner({ stage, config, kafka, logger, metrics, groupId, onResult, retryPolicy: retryPolicyFor(config.profile) });
+    const runner = new StageRunner<ReembedInput, never>({ binding: reembedBinding(topics.reembed, model, codec, transform), config, kafka, logger, metrics, groupId, onResult, retryPolicy: retryPolicyFor(config.profile, config.retryDeadlineMs) });
     cleanups.push(() => runner.close());
     if (options.metricsPort !== undefined) {
       const server = await startServiceServer({ port: options.metricsPort, registry: metrics.registry, live: () => runner.live, ready: () => runner.ready });
@@ -220,9 +219,8 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
     await runner.start();
     const halted = runner.done.then(() => { throw new PipelineError('SHUTDOWN', 'the reembed consumer stopped'); });
     halted.catch(() => undefined);
-    const producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
-    await producer.connect();
-    cleanups.push(() => producer.disconnect());
+    const publisher = await connectPublisher(kafka);
+    cleanups.push(() => publisher.close());
 
     for (;;) {
       summary.passes += 1;
@@ -230,7 +228,7 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
       summary.copied += await copyStoredVectors(client, model, dimension);
       const before = summary.published;
       const fed = await feedMissing({
-        client, producer, topic: topics.reembed, model, codec, exclude: [...failed], signal: stop.signal,
+        client, publisher, topic: topics.reembed, model, codec, exclude: [...failed], signal: stop.signal,
         onPage: (n) => { summary.published = before + n; progress(); },
       });
       progress();

@@ -1,36 +1,46 @@
 /**
- * A stage as a service process: configuration, logs, metrics endpoint, the stage runner, and
- * signal handling. SIGTERM/SIGINT stop it cleanly (a second signal forces exit).
- * Resolves with the process exit code: 0 after a clean stop, 1 when the stage halted.
+ * A stage of the dataflow as a service process (`era-ingest stage <name>`): configuration,
+ * logs, the metrics endpoint, the shared resources the stage needs, its transform bound to
+ * Kafka, job tracking, flow control, and signal handling. SIGTERM/SIGINT stop it cleanly (a
+ * second signal forces exit). Resolves with the process exit code: 0 after a clean stop, 1 when
+ * the stage halted or could not start.
  */
 import type { Config } from '../config/schema.ts';
+import { retryPolicyFor } from '../config/presets.ts';
+import type { Dataflow } from '../dataflow/declare.ts';
+import { PIPELINE } from '../dataflow/pipeline.ts';
+import { createResources } from '../dataflow/resources.ts';
+import { topicSpecs } from '../dataflow/topics.ts';
+import { retry } from '../engine/backoff.ts';
 import { ConfigError, toPipelineError } from '../errors/pipeline-error.ts';
+import { createKafka } from '../kafka/client.ts';
+import { checkKafkaTls } from '../kafka/preflight.ts';
+import { bindStage } from '../kafka/stage-binding.ts';
+import { StageRunner } from '../kafka/stage-runner.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { startServiceServer } from '../metrics/http-server.ts';
 import { createMetrics } from '../metrics/metrics.ts';
-import { createKafka } from '../runtime/kafka-client.ts';
-import { checkKafkaTls } from '../runtime/kafka-preflight.ts';
-import type { StageName } from '../runtime/stage.ts';
-import { StageRunner } from '../runtime/stage-runner.ts';
-import { createStage } from '../stages/create-stage.ts';
-import { retryPolicyFor } from '../flow-control/presets.ts';
-import { stageFlow } from '../flow-control/stage-flow.ts';
-import { retry } from '../runtime/backoff.ts';
-import { topicNames } from '../topics/names.ts';
-import { JobTracker } from '../runtime/job-tracker.ts';
-import { createPgClient } from '../storage/pg-client.ts';
 import { migrate, schemaSettings } from '../storage/migrate.ts';
+import { createPgClient } from '../storage/pg-client.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
+import { JobTracker } from './job-tracker.ts';
+import { metricsObserver } from './metrics-observer.ts';
+import { stageFlow } from './stage-flow.ts';
 
 export interface StageServiceOptions {
-  name: StageName;
+  name: string;
   config: Config;
   logger?: Logger;
+  /** The dataflow the stage belongs to. @defaultValue PIPELINE */
+  flow?: Dataflow;
+  /** Stops the service like SIGTERM does (a service embedded in another process, tests). */
+  signal?: AbortSignal;
 }
 
-export async function runStageService({ name, config, logger = createLogger(config.logLevel, { stage: name }) }: StageServiceOptions): Promise<number> {
+export async function runStageService({ name, config, flow = PIPELINE, signal, logger = createLogger(config.logLevel, { stage: name }) }: StageServiceOptions): Promise<number> {
+  const spec = flow.stage(name);
   const metrics = createMetrics();
-  let runner: StageRunner<unknown> | undefined;
+  let runner: StageRunner<unknown, unknown> | undefined;
   /** Run in reverse order on the way out, each even when another fails. */
   const cleanups: Array<() => Promise<void> | void> = [];
   const server = await startServiceServer({
@@ -42,37 +52,53 @@ export async function runStageService({ name, config, logger = createLogger(conf
   logger.info({ port: server.port }, 'metrics, /healthz and /readyz listening');
   let signals = 0;
   const startAbort = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
+  const stop = (why: string): void => {
     signals += 1;
-    if (signals > 1) {
-      logger.warn({ signal }, 'second signal: exiting without draining');
-      process.exit(130);
-    }
-    logger.info({ signal }, 'stopping: draining in-flight work');
+    logger.info({ signal: why }, 'stopping: draining in-flight work');
     startAbort.abort();
     void runner?.close();
   };
+  const onSignal = (received: NodeJS.Signals): void => {
+    if (signals > 0) {
+      logger.warn({ signal: received }, 'second signal: exiting without draining');
+      process.exit(130);
+    }
+    stop(received);
+  };
+  const onAbort = (): void => stop('abort');
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
     // Dependencies may still be starting (or down): retry what is retriable, fail fast on the rest.
     const startRetry = retryPolicyFor(config.profile);
-    const onStartRetry = (error: unknown, attempt: number, delayMs: number): void => logger.warn({ err: (error as Error).message, attempt, delayMs }, 'a dependency is not ready; retrying');
+    const hooks = { signal: startAbort.signal, onRetry: (error: unknown, attempt: number, delayMs: number): void => logger.warn({ err: (error as Error).message, attempt, delayMs }, 'a dependency is not ready; retrying') };
     await checkKafkaTls(config);
-    const stage = (await retry(() => createStage(name, config, { metrics }), startRetry, { onRetry: onStartRetry, signal: startAbort.signal })).value;
+    // A short connect timeout: the embed stage's lookup is skipped, not waited for, when the database is away.
+    const databaseUrl = config.databaseUrl;
+    const resources = createResources(config, databaseUrl ? { openDatabase: async () => createPgClient(databaseUrl, { max: config.dbPoolSize, connectionTimeoutMs: 2_000 }) } : {});
+    cleanups.push(() => resources.close());
+    const observer = metricsObserver(metrics, spec.name);
+    const transform = (await retry(() => spec.create({ config, resources, observer, now: Date.now }), startRetry, hooks)).value;
+    const binding = await retry(() => bindStage(flow, spec, transform, config), startRetry, hooks);
     // Job status (era-ingest status) is recorded where a database is configured.
     let tracker: JobTracker | undefined;
-    if (config.databaseUrl) {
-      const jobsClient: SqlClient = createPgClient(config.databaseUrl, { max: 1 });
+    if (databaseUrl) {
+      const jobsClient: SqlClient = createPgClient(databaseUrl, { max: 1 });
       cleanups.push(() => jobsClient.close());
-      await retry(() => migrate(jobsClient, schemaSettings(config)), startRetry, { onRetry: onStartRetry, signal: startAbort.signal });
-      tracker = new JobTracker(jobsClient, name, topicNames(config.topicPrefix).stored, logger);
+      await retry(() => migrate(jobsClient, schemaSettings(config)), startRetry, hooks);
+      tracker = new JobTracker(jobsClient, flow, spec, logger);
       const t = tracker;
       cleanups.push(() => t.close());
     }
-    const flow = stageFlow(name, config, topicNames(config.topicPrefix), Date.now());
-    runner = new StageRunner({ stage, config, kafka: createKafka(config, logger, name), logger, metrics, flow, sampleMs: config.flowSampleMs, retryPolicy: retryPolicyFor(config.profile),
-      ...(tracker ? { onResult: (r) => tracker.result(r), onTaken: (inputs) => tracker.taken(inputs) } : {}) });
+    runner = new StageRunner<unknown, unknown>({
+      binding: binding.value,
+      topics: topicSpecs(config.topicPrefix, flow),
+      config, kafka: createKafka(config, logger, name), logger, metrics,
+      flow: stageFlow(flow, spec, config, Date.now()), sampleMs: config.flowSampleMs, retryPolicy: retryPolicyFor(config.profile, config.retryDeadlineMs),
+      ...(tracker ? { onResult: (r) => tracker.result(r), onTaken: (inputs) => tracker.taken(inputs) } : {}),
+    });
     if (signals > 0) return 0;
     await runner.start();
     await runner.done;
@@ -88,6 +114,7 @@ export async function runStageService({ name, config, logger = createLogger(conf
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    signal?.removeEventListener('abort', onAbort);
     for (const cleanup of cleanups.reverse()) await Promise.resolve().then(cleanup).catch((error: unknown) => logger.error({ err: (error as Error).message }, 'cleanup failed'));
     await server.close();
     logger.flush?.();

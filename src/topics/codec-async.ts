@@ -11,28 +11,26 @@
 import { ConfigError } from '../errors/pipeline-error.ts';
 import type { Config } from '../config/schema.ts';
 import { chunksCodec, embeddingsCodec, ministersCodec, storedCodec, type Codec } from './codec-json.ts';
-import type { ChunksValue, EmbeddingsValue, MinistersValue, RawDocument, StoredEvent } from './messages.ts';
-import { topicNames } from './names.ts';
+import type { ChunksValue, EmbeddingsValue, MessageKind, Messages, MinistersValue, RawDocument, StoredEvent } from './messages.ts';
 import { DEFAULT_RAW_LIMITS, decodeRawDocument, encodeRawDocument, validateRawDocument, decodeUtf8, type RawLimits } from './raw-document.ts';
 import type { AsyncCodec } from './async-codec.ts';
 import { AvroCodec, MAGIC_BYTE } from './avro/codec-avro.ts';
 import { chunksMapping, embeddingsMapping, ministersMapping, rawMapping, storedMapping, type AvroMapping } from './avro/mappings.ts';
 import { createRegistryClient, type RegistryClient } from './avro/registry.ts';
-import { VALUE_SCHEMAS, type AvroTopicKey } from './avro/schemas.ts';
+import { VALUE_SCHEMAS } from './avro/schemas.ts';
 
 export type { AsyncCodec } from './async-codec.ts';
 
-export interface TopicValues {
+/** What the bytes of each message kind hold (a raw record holds the document alone). */
+export interface WireValues {
   raw: RawDocument;
-  rawPriority: RawDocument;
   chunks: ChunksValue;
   embeddings: EmbeddingsValue;
   ministers: MinistersValue;
   stored: StoredEvent;
-  reembed: ChunksValue;
 }
 
-export type CodecSettings = Pick<Config, 'codec' | 'schemaRegistryUrl' | 'topicPrefix'>;
+export type CodecSettings = Pick<Config, 'codec' | 'schemaRegistryUrl'>;
 
 export function fromSyncCodec<T>(codec: Codec<T>): AsyncCodec<T> {
   return {
@@ -47,55 +45,60 @@ const rawJsonCodec: Codec<RawDocument> = {
   decode: (bytes) => decodeRawDocument(null, bytes)!,
 };
 
-const JSON_CODECS: { [K in AvroTopicKey]: Codec<TopicValues[K]> } = {
+const JSON_CODECS: { [K in MessageKind]: Codec<WireValues[K]> } = {
   raw: rawJsonCodec,
-  rawPriority: rawJsonCodec,
   chunks: chunksCodec,
   embeddings: embeddingsCodec,
   ministers: ministersCodec,
   stored: storedCodec,
-  reembed: chunksCodec,
 };
 
-const AVRO_MAPPINGS: { [K in AvroTopicKey]: AvroMapping<TopicValues[K]> } = {
+const AVRO_MAPPINGS: { [K in MessageKind]: AvroMapping<WireValues[K]> } = {
   raw: rawMapping,
-  rawPriority: rawMapping,
   chunks: chunksMapping,
   embeddings: embeddingsMapping,
   ministers: ministersMapping,
   stored: storedMapping,
-  reembed: chunksMapping,
 };
 
 /**
- * The codec of one topic's values. With CODEC=avro this registers the topic's value schema
- * (ConfigError when the registry refuses it as incompatible, DependencyError when unreachable):
- * call it at start, once per topic, and share `client` between topics.
+ * The codec of `topic`, whose values are of `kind`. With CODEC=avro this registers the kind's
+ * value schema under `<topic>-value` (ConfigError when the registry refuses it as
+ * incompatible, DependencyError when unreachable): call it at start, once per topic, and share
+ * `client` between topics.
  */
-export async function codecFor<K extends AvroTopicKey>(key: K, settings: CodecSettings, client?: RegistryClient): Promise<AsyncCodec<TopicValues[K]>> {
-  const json = fromSyncCodec(JSON_CODECS[key] as Codec<TopicValues[K]>);
+export async function codecFor<K extends MessageKind>(kind: K, topic: string, settings: CodecSettings, client?: RegistryClient): Promise<AsyncCodec<WireValues[K]>> {
+  const json = fromSyncCodec(JSON_CODECS[kind] as Codec<WireValues[K]>);
   if (settings.codec === 'json') return json;
   if (!settings.schemaRegistryUrl && !client) throw new ConfigError('CODEC=avro needs SCHEMA_REGISTRY_URL (a Confluent-compatible registry, e.g. http://127.0.0.1:18081/apis/ccompat/v7).');
   const registry = client ?? createRegistryClient(settings.schemaRegistryUrl!);
-  const topic = topicNames(settings.topicPrefix)[key];
-  return AvroCodec.create(registry, topic, VALUE_SCHEMAS[key], AVRO_MAPPINGS[key] as AvroMapping<TopicValues[K]>, json);
+  return AvroCodec.create(registry, topic, VALUE_SCHEMAS[kind], AVRO_MAPPINGS[kind] as AvroMapping<WireValues[K]>, json);
 }
 
-/** Every topic's codec, sharing one registry client (registers every schema when Avro). */
-/** The codecs of every topic a stage reads or writes. */
-export type StageCodecs = { [K in AvroTopicKey]: AsyncCodec<TopicValues[K]> };
+export type KindCodecs = { [K in MessageKind]: AsyncCodec<WireValues[K]> };
 
-export async function codecsFor(settings: CodecSettings): Promise<{ [K in AvroTopicKey]: AsyncCodec<TopicValues[K]> }> {
-  const client = settings.codec === 'avro' && settings.schemaRegistryUrl ? createRegistryClient(settings.schemaRegistryUrl) : undefined;
+/** A codec per message kind, each for the topic `topicOf(kind)`, sharing one registry client (benchmarks, tests). */
+export async function codecsFor(settings: CodecSettings, topicOf: (kind: MessageKind) => string): Promise<KindCodecs> {
+  const client = registryFor(settings);
   return {
-    raw: await codecFor('raw', settings, client),
-    rawPriority: await codecFor('rawPriority', settings, client),
-    chunks: await codecFor('chunks', settings, client),
-    embeddings: await codecFor('embeddings', settings, client),
-    ministers: await codecFor('ministers', settings, client),
-    stored: await codecFor('stored', settings, client),
-    reembed: await codecFor('reembed', settings, client),
+    raw: await codecFor('raw', topicOf('raw'), settings, client),
+    chunks: await codecFor('chunks', topicOf('chunks'), settings, client),
+    embeddings: await codecFor('embeddings', topicOf('embeddings'), settings, client),
+    ministers: await codecFor('ministers', topicOf('ministers'), settings, client),
+    stored: await codecFor('stored', topicOf('stored'), settings, client),
   };
+}
+
+/** Encodes a message of `kind` with its topic's codec (a raw entry without a document is a tombstone: null). */
+export async function encodeMessage<K extends MessageKind>(kind: K, codec: AsyncCodec<WireValues[K]>, value: Messages[K]): Promise<Buffer | null> {
+  if (kind !== 'raw') return codec.encode(value as unknown as WireValues[K]);
+  const { doc } = value as Messages['raw'];
+  return doc === null ? null : (codec as AsyncCodec<WireValues['raw']>).encode(doc);
+}
+
+/** A registry client for `settings` when they use Avro: share one between the codecs of a process. */
+export function registryFor(settings: CodecSettings): RegistryClient | undefined {
+  return settings.codec === 'avro' && settings.schemaRegistryUrl ? createRegistryClient(settings.schemaRegistryUrl) : undefined;
 }
 
 /**

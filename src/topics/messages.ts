@@ -86,3 +86,34 @@ export interface StoredEvent {
 export type ChunksValue = ChunkRecord | DeleteRecord;
 export type EmbeddingsValue = EmbeddedChunk | DeleteRecord;
 export type MinistersValue = RoutedChunk | DeleteRecord;
+
+/**
+ * What the first stage receives for one `era.raw` record: the document (null for a tombstone),
+ * with what the runner knows beside the value — the document id (the record key), the version
+ * the pipeline assigned, and the job from the `era.job` header when the document names none.
+ */
+export interface RawEntry {
+  docId: string;
+  doc: RawDocument | null;
+  version: number;
+  jobId?: string;
+}
+
+/**
+ * The message kinds of the dataflow, by name: a stream (topic) carries one kind. A codec per
+ * kind lives in ./codec-async.ts; `messageKey` gives every kind's record key (its document id).
+ */
+export interface Messages {
+  raw: RawEntry;
+  chunks: ChunksValue;
+  embeddings: EmbeddingsValue;
+  ministers: MinistersValue;
+  stored: StoredEvent;
+}
+
+export type MessageKind = keyof Messages;
+
+/** The record key of a message: the id of the document it belongs to (every topic is keyed by it). */
+export function messageKey<K extends MessageKind>(kind: K, value: Messages[K]): string {
+  return kind === 'stored' ? (value as StoredEvent).id : (value as Exclude<Messages[MessageKind], StoredEvent>).docId;
+}

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectKafkaPublisher, type Publisher } from '../../src/api/publisher.ts';
+import { topicSpecs } from '../../src/dataflow/topics.ts';
+import { connectPublisher, type Publisher } from '../../src/kafka/publisher.ts';
 import { createApiServer, type ApiServer } from '../../src/api/server.ts';
 import { createHashEmbedder } from '../../src/embedding/hash-embedder.ts';
 import { createMetrics } from '../../src/metrics/metrics.ts';
@@ -164,7 +165,7 @@ describe('hostile input through every entry point', () => {
 
   it('HTTP API: each hostile request gets its documented status; accepted ones are stored whole', async () => {
     const db: PgClient = createPgClient(p.dbUrl, { max: 2 });
-    const publisher: Publisher = await connectKafkaPublisher(p.kit.kafka, { topicPrefix: p.prefix, partitions: 3, replicationFactor: 1, maxMessageBytes: MAX_DOC + 1024 * 1024 });
+    const publisher: Publisher = await connectPublisher(p.kit.kafka, { ensure: { specs: topicSpecs(p.prefix), settings: { partitions: 3, replicationFactor: 1, maxMessageBytes: MAX_DOC + 1024 * 1024 } } });
     const limits = { maxBytes: MAX_DOC, maxIdBytes: 1024, maxMetadataDepth: 32 };
     const api: ApiServer = createApiServer({ publisher, db, embedder: createHashEmbedder({ dimension: 64 }), registry: createMetrics().registry }, { topicPrefix: p.prefix, limits });
     const base = `http://127.0.0.1:${await api.listen(0, '127.0.0.1')}`;

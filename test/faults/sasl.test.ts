@@ -6,9 +6,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafka } from '../../src/runtime/kafka-client.ts';
+import { createKafka } from '../../src/kafka/client.ts';
 import { rawRecord } from '../../src/topics/raw-record.ts';
-import { topicNames } from '../../src/topics/names.ts';
+import { topicNames } from '../../src/dataflow/topics.ts';
 import { corpusDocument } from '../helpers/corpus.ts';
 import { createTestDatabase } from '../helpers/database.ts';
 import { startFaultKafka, type FaultKafka } from '../helpers/fault-services.ts';

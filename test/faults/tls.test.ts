@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRecord } from '../../src/topics/raw-record.ts';
-import { topicNames } from '../../src/topics/names.ts';
+import { topicNames } from '../../src/dataflow/topics.ts';
 import { corpusDocument } from '../helpers/corpus.ts';
 import { startFaultKafka, type FaultKafka } from '../helpers/fault-services.ts';
 import { KafkaTestKit } from '../helpers/kafka.ts';

@@ -2,7 +2,7 @@
  * Kafka helpers for integration tests, against the real broker of global-setup.ts.
  */
 import { Kafka, logLevel, type Admin, type IHeaders, type Message, type Producer } from 'kafkajs';
-import { headersToStrings } from '../../src/runtime/kafka-source.ts';
+import { headersToStrings } from '../../src/kafka/headers.ts';
 import type { Headers } from '../../src/topics/headers.ts';
 import { uniqueName } from './names.ts';
 import { kafkaBrokers } from './services.ts';

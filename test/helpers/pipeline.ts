@@ -6,7 +6,8 @@
 import pg from 'pg';
 import { HEADERS } from '../../src/topics/headers.ts';
 import type { StoredEvent } from '../../src/topics/messages.ts';
-import { topicNames, type TopicNames } from '../../src/topics/names.ts';
+import { PIPELINE } from '../../src/dataflow/pipeline.ts';
+import { topicNames, type TopicNames } from '../../src/dataflow/topics.ts';
 import { createTestDatabase } from './database.ts';
 import { KafkaTestKit } from './kafka.ts';
 import { uniqueName } from './names.ts';
@@ -15,7 +16,8 @@ import { startProcess, type ServiceProcess } from './processes.ts';
 import { allTopics } from './runner.ts';
 import { kafkaBrokers } from './services.ts';
 
-export const STAGE_ORDER = ['store', 'minister', 'embed', 'chunk'] as const;
+/** Stages in start order: downstream first, so each stage's consumer exists before work reaches it. */
+export const STAGE_ORDER = [...PIPELINE.stageNames].reverse();
 
 export interface TestPipeline {
   prefix: string;

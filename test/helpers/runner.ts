@@ -1,8 +1,8 @@
 import { loadConfig } from '../../src/config/load.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { createMetrics } from '../../src/metrics/metrics.ts';
-import { StageRunner, type StageRunnerOptions } from '../../src/runtime/stage-runner.ts';
-import { topicNames } from '../../src/topics/names.ts';
+import { topicNames, topicSpecs } from '../../src/dataflow/topics.ts';
+import { StageRunner, type StageRunnerOptions } from '../../src/kafka/stage-runner.ts';
 import { kafkaBrokers } from './services.ts';
 import { testKafka } from './kafka.ts';
 import { uniqueName } from './names.ts';
@@ -25,12 +25,14 @@ export function allTopics(prefix: string): string[] {
   return Object.values(topicNames(prefix));
 }
 
-export function testRunner<T>(options: Omit<StageRunnerOptions<T>, 'kafka' | 'logger' | 'metrics'> & Partial<Pick<StageRunnerOptions<T>, 'kafka' | 'logger' | 'metrics'>>): StageRunner<T> {
+/** A runner with test defaults; it ensures the pipeline's topics of the config's prefix (the DLQ among them). */
+export function testRunner<In, Out>(options: Omit<StageRunnerOptions<In, Out>, 'kafka' | 'logger' | 'metrics'> & Partial<Pick<StageRunnerOptions<In, Out>, 'kafka' | 'logger' | 'metrics'>>): StageRunner<In, Out> {
   return new StageRunner({
     kafka: testKafka('stage'),
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', { test: true }),
     metrics: createMetrics(undefined, { defaults: false }),
-    retryPolicy: { initialMs: 20, maxMs: 200, factor: 2, maxAttempts: Number.POSITIVE_INFINITY },
+    retryPolicy: { initialMs: 20, maxMs: 200, factor: 2, maxAttempts: Number.POSITIVE_INFINITY, deadlineMs: Number.POSITIVE_INFINITY },
+    topics: topicSpecs(options.config.topicPrefix),
     ...options,
   });
 }

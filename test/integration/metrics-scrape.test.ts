@@ -14,7 +14,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServiceServer } from '../../src/metrics/http-server.ts';
 import { createMetrics } from '../../src/metrics/metrics.ts';
-import { topicNames } from '../../src/topics/names.ts';
+import { topicNames } from '../../src/dataflow/topics.ts';
 import { KafkaTestKit } from '../helpers/kafka.ts';
 import { uniqueName } from '../helpers/names.ts';
 import { startProcess, type ServiceProcess } from '../helpers/processes.ts';

@@ -22,9 +22,8 @@ import { parse, parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../src/config/load.ts';
 import { SETTINGS } from '../../src/config/schema.ts';
 import { startServiceServer, type ServiceServer } from '../../src/metrics/http-server.ts';
-import { STAGE_NAMES } from '../../src/runtime/stage.ts';
-import { STAGE_INPUTS } from '../../src/stages/inputs.ts';
-import { topicNames } from '../../src/topics/names.ts';
+import { PIPELINE } from '../../src/dataflow/pipeline.ts';
+import { topicNames } from '../../src/dataflow/topics.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const K8S = 'infra/k8s';
@@ -208,8 +207,8 @@ describe.each(BUILDS)('%s', (dir) => {
 
   it('has a Deployment, a ScaledObject and a PodDisruptionBudget for each stage, and nothing else', () => {
     const components = (kind: string) => of(kind).map((r) => r.metadata.labels?.['app.kubernetes.io/component']).sort();
-    for (const kind of ['Deployment', 'ScaledObject', 'PodDisruptionBudget']) expect(components(kind), kind).toEqual([...STAGE_NAMES].sort());
-    for (const stage of STAGE_NAMES) {
+    for (const kind of ['Deployment', 'ScaledObject', 'PodDisruptionBudget']) expect(components(kind), kind).toEqual([...PIPELINE.stageNames].sort());
+    for (const stage of PIPELINE.stageNames) {
       expect(deployment(stage), stage).toBeDefined();
       expect(scaledObject(stage), stage).toBeDefined();
       expect(find('PodDisruptionBudget', `era-ingest-${stage}`), stage).toBeDefined();
@@ -219,7 +218,7 @@ describe.each(BUILDS)('%s', (dir) => {
 
   it('runs `stage <name>` through the image\'s entrypoint, one image for every pod', () => {
     const images = new Set<string>();
-    for (const stage of STAGE_NAMES) {
+    for (const stage of PIPELINE.stageNames) {
       const [container, ...sidecars] = podSpec(deployment(stage)).containers;
       expect(sidecars, stage).toEqual([]);
       expect(container!.args, stage).toEqual(['stage', stage]);
@@ -253,7 +252,7 @@ describe.each(BUILDS)('%s', (dir) => {
   it('serves metrics and probes on METRICS_PORT, at the paths the service answers', () => {
     const port = config.metricsPort;
     expect(port).toBeGreaterThan(0);
-    for (const stage of STAGE_NAMES) {
+    for (const stage of PIPELINE.stageNames) {
       const d = deployment(stage);
       const [c] = podSpec(d).containers;
       const named = (p: string | number) => (typeof p === 'number' ? p : c!.ports?.find((x) => x.name === p)?.containerPort);
@@ -284,14 +283,14 @@ describe.each(BUILDS)('%s', (dir) => {
 
   it('lets a stage drain and commit on SIGTERM before it is killed', () => {
     const drainMs = config.shutdownTimeoutMs;
-    for (const stage of STAGE_NAMES) {
+    for (const stage of PIPELINE.stageNames) {
       const grace = podSpec(deployment(stage)).terminationGracePeriodSeconds as number | undefined;
       expect((grace ?? 30) * 1000, `${stage}: terminationGracePeriodSeconds vs SHUTDOWN_TIMEOUT_MS`).toBeGreaterThanOrEqual(drainMs + SHUTDOWN_MARGIN_MS);
     }
   });
 
   it('leaves replicas to KEDA and disrupts one pod of a stage at a time', () => {
-    for (const stage of STAGE_NAMES) {
+    for (const stage of PIPELINE.stageNames) {
       const d = deployment(stage);
       expect(d.spec.replicas, `${stage}: spec.replicas would fight the HPA on every apply`).toBeUndefined();
       const selector = d.spec.selector.matchLabels as Record<string, string>;
@@ -299,7 +298,7 @@ describe.each(BUILDS)('%s', (dir) => {
       const pdb = find('PodDisruptionBudget', `era-ingest-${stage}`)!;
       expect(pdb.spec.selector.matchLabels, stage).toEqual(selector);
       expect(pdb.spec.maxUnavailable ?? pdb.spec.minAvailable, stage).toBeDefined();
-      for (const other of STAGE_NAMES.filter((s) => s !== stage)) {
+      for (const other of PIPELINE.stageNames.filter((s) => s !== stage)) {
         expect(deployment(other).spec.template.metadata.labels, `${stage} PDB must not select ${other} pods`).not.toMatchObject(selector);
       }
     }
@@ -307,14 +306,14 @@ describe.each(BUILDS)('%s', (dir) => {
 
   it('scales each stage on its own consumer group and input topics', () => {
     const topics = topicNames(config.topicPrefix);
-    for (const stage of STAGE_NAMES) {
+    for (const stage of PIPELINE.stageNames) {
       const so = scaledObject(stage);
       expect(so.apiVersion).toBe('keda.sh/v1alpha1');
       expect(so.spec.scaleTargetRef, stage).toMatchObject({ name: deployment(stage).metadata.name });
       expect(so.spec.scaleTargetRef.kind ?? 'Deployment').toBe('Deployment');
       const triggers = so.spec.triggers as { type: string; metadata: Record<string, string> }[];
       expect(triggers.map((t) => t.type), stage).toEqual(triggers.map(() => 'kafka'));
-      expect(triggers.map((t) => t.metadata.topic).sort(), `${stage}: one trigger per input topic`).toEqual(STAGE_INPUTS[stage](topics).sort());
+      expect(triggers.map((t) => t.metadata.topic).sort(), `${stage}: one trigger per input topic`).toEqual(PIPELINE.inputTopics(PIPELINE.stage(stage), config.topicPrefix).sort());
       for (const { metadata } of triggers) {
         expect(metadata.consumerGroup, stage).toBe(`${config.groupPrefix}.${stage}`);
         // Resolved by KEDA from the target container's environment (its envFrom ConfigMap).
@@ -323,7 +322,7 @@ describe.each(BUILDS)('%s', (dir) => {
         expect(metadata.bootstrapServersFromEnv ?? 'KAFKA_BROKERS').toBe(SETTINGS.kafkaBrokers.env);
         expect(metadata.lagThreshold, stage).toMatch(/^[1-9]\d*$/);
         // The stages consume a partition without a committed offset from the beginning
-        // (src/runtime/kafka-source.ts, fromBeginning), so that is its lag.
+        // (src/kafka/source.ts, fromBeginning), so that is its lag.
         expect(metadata.offsetResetPolicy, stage).toBe('earliest');
         expect(metadata.allowIdleConsumers ?? 'false', stage).toBe('false');
       }
@@ -332,7 +331,7 @@ describe.each(BUILDS)('%s', (dir) => {
 
   it('never scales a stage past its topics\' partitions', () => {
     const partitions = config.topicPartitions;
-    for (const stage of STAGE_NAMES) {
+    for (const stage of PIPELINE.stageNames) {
       const { minReplicaCount = 0, maxReplicaCount = 100 } = scaledObject(stage).spec as { minReplicaCount?: number; maxReplicaCount?: number };
       expect(minReplicaCount, `${stage}: keep one replica (flow control and fresh documents need a running stage)`).toBeGreaterThanOrEqual(1);
       expect(maxReplicaCount, stage).toBeGreaterThanOrEqual(minReplicaCount);
@@ -371,7 +370,7 @@ describe.each(BUILDS)('%s', (dir) => {
     const job = prometheus.scrape_configs.find((c) => c.job_name === 'era-ingest')!;
     const keep = job.relabel_configs.filter((r) => r.action === 'keep');
     const metaLabel = (label: string) => `__meta_kubernetes_pod_label_${label.replace(/[^A-Za-z0-9_]/g, '_')}`;
-    for (const stage of STAGE_NAMES) {
+    for (const stage of PIPELINE.stageNames) {
       const labels = deployment(stage).spec.template.metadata.labels as Record<string, string>;
       const ports = podSpec(deployment(stage)).containers.flatMap((c) => c.ports ?? []).map((p) => p.name);
       const meta: Record<string, string | undefined> = Object.fromEntries(Object.entries(labels).map(([k, v]) => [metaLabel(k), v]));
@@ -432,7 +431,7 @@ describe('infra/k8s', () => {
       }
     }
     commands.delete('db migrate'); // see the next test
-    expect([...commands.keys()].sort()).toEqual([...STAGE_NAMES.map((s) => `stage ${s}`), 'topics create'].sort());
+    expect([...commands.keys()].sort()).toEqual([...PIPELINE.stageNames.map((s) => `stage ${s}`), 'topics create'].sort());
     const found = await Promise.all([...commands.values()].map(async (args) => [args.join(' '), await cliHas(args)]));
     expect(Object.fromEntries(found)).toEqual(Object.fromEntries([...commands.keys()].map((k) => [k, true])));
     expect(await cliHas(['stage', 'no-such-stage']), 'the probe itself').toBe(false);

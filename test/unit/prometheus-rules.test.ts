@@ -17,7 +17,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { createMetrics } from '../../src/metrics/metrics.ts';
-import { STAGE_NAMES } from '../../src/runtime/stage.ts';
+import { PIPELINE } from '../../src/dataflow/pipeline.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -205,7 +205,7 @@ describe('Prometheus alert rules', () => {
     const missing = alerts.find((a) => a.alert === 'EraStageMissing');
     expect(missing, 'EraStageMissing').toBeDefined();
     const stages = [...missing!.expr.matchAll(/absent\(up\{[^}]*stage="([^"]+)"/g)].map((m) => m[1]);
-    expect(stages.sort()).toEqual([...STAGE_NAMES].sort());
+    expect(stages.sort()).toEqual([...PIPELINE.stageNames].sort());
   });
 });
 

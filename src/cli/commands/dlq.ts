@@ -22,7 +22,7 @@ export function registerDlq(program: Command): void {
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit ${options.limit} is invalid: give a whole number ≥ 1`, EXIT.usage);
       const config = configFrom();
-      const [{ createKafka }, { listDeadLetters }, { topicNames }] = await Promise.all([import('../../runtime/kafka-client.ts'), import('../dlq.ts'), import('../../topics/names.ts')]);
+      const [{ createKafka }, { listDeadLetters }, { topicNames }] = await Promise.all([import('../../kafka/client.ts'), import('../../kafka/dead-letters.ts'), import('../../dataflow/topics.ts')]);
       const letters = await listDeadLetters(createKafka(config), topicNames(config.topicPrefix).dlq, { ...(options.stage ? { stage: options.stage } : {}), ...(options.code ? { code: options.code } : {}) }, limit);
       if (options.json) return printJson(letters);
       if (letters.length === 0) process.stdout.write('no dead letters\n');
@@ -39,7 +39,7 @@ export function registerDlq(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (options: DlqOptions) => {
       const config = configFrom();
-      const [{ createKafka }, { replayDeadLetters }, { topicNames }] = await Promise.all([import('../../runtime/kafka-client.ts'), import('../dlq.ts'), import('../../topics/names.ts')]);
+      const [{ createKafka }, { replayDeadLetters }, { topicNames }] = await Promise.all([import('../../kafka/client.ts'), import('../../kafka/dead-letters.ts'), import('../../dataflow/topics.ts')]);
       const result = await replayDeadLetters(createKafka(config), topicNames(config.topicPrefix).dlq, { ...(options.stage ? { stage: options.stage } : {}), ...(options.code ? { code: options.code } : {}) }, { group: `${config.groupPrefix}.dlq-replay`, all: options.all === true });
       if (options.json) printJson(result);
       else process.stdout.write(`replayed ${result.replayed} dead letters${Object.entries(result.byTopic).map(([t, n]) => `, ${n} to ${t}`).join('')}; ${result.skipped} did not match\n`);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import type { JobSummary } from '../../storage/jobs.ts';
+import { FAILED_PHASE, type JobSummary } from '../../storage/jobs.ts';
+import { PIPELINE } from '../../dataflow/pipeline.ts';
 import { CliError, EXIT, printJson, withPostgres } from '../context.ts';
 
 interface StatusOptions {
@@ -25,7 +26,7 @@ const withJobs = <T>(db: string | undefined, fn: (client: import('../../storage/
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('show a job\'s documents by phase (queued, chunking, embedding, aggregation, storage, complete, failed); without a job id, recent jobs')
+    .description(`show a job's documents by phase (${PIPELINE.phases.join(', ')}); without a job id, recent jobs`)
     .argument('[jobId]', 'job id printed by publish')
     .option('--db <url>', 'PostgreSQL with the job records (DATABASE_URL)')
     .option('--json', 'machine-readable output')
@@ -33,13 +34,13 @@ export function registerStatus(program: Command): void {
       const { jobSummary, recentJobs } = await import('../../storage/jobs.ts');
       await withJobs(options.db, async (client) => {
         if (!jobId) {
-          const jobs = await recentJobs(client);
+          const jobs = await recentJobs(client, PIPELINE.phases);
           if (options.json) return printJson(jobs);
           if (jobs.length === 0) process.stdout.write('no jobs recorded\n');
           for (const j of jobs) process.stdout.write(`${j.jobId}  ${String(j.docCount).padStart(7)} docs  ${(j.done * 100).toFixed(1).padStart(5)}% done  ${j.phases.failed} failed  ${j.submittedAt.toISOString()}\n`);
           return;
         }
-        const job = await jobSummary(client, jobId);
+        const job = await jobSummary(client, jobId, PIPELINE.phases);
         if (!job) throw new CliError(`no job ${jobId} is recorded (is DATABASE_URL the pipeline's database?)`);
         if (options.json) printJson(job);
         else process.stdout.write(`${render(job)}\n`);
@@ -60,12 +61,12 @@ export function registerStatus(program: Command): void {
       await withJobs(options.db, async (client) => {
         const tty = process.stdout.isTTY === true && !options.json;
         for (;;) {
-          const job = await jobSummary(client, jobId);
+          const job = await jobSummary(client, jobId, PIPELINE.phases);
           if (options.json) process.stdout.write(`${JSON.stringify(job ?? { jobId, unknown: true })}\n`);
           else if (job) process.stdout.write(`${tty ? '\x1b[2J\x1b[H' : ''}${render(job)}\n`);
           else process.stdout.write(`waiting for job ${jobId} to be recorded…\n`);
           if (job && job.docCount > 0 && job.done >= 1) {
-            process.exitCode = job.phases.failed ? EXIT.failure : EXIT.ok;
+            process.exitCode = job.phases[FAILED_PHASE] ? EXIT.failure : EXIT.ok;
             return;
           }
           await new Promise((resolve) => setTimeout(resolve, interval));

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { createKafka } from '../../runtime/kafka-client.ts';
-import { ensureTopics, topicOptions } from '../../topics/admin.ts';
-import { topicNames } from '../../topics/names.ts';
+import { topicSpecs } from '../../dataflow/topics.ts';
+import { ensureTopics, topicSettings } from '../../kafka/admin.ts';
+import { createKafka } from '../../kafka/client.ts';
 import { createRegistryClient, registerAllValueSchemas } from '../../topics/avro/registry.ts';
 import { valueSubject } from '../../topics/avro/schemas.ts';
 import { configFrom, printJson } from '../context.ts';
@@ -16,17 +16,17 @@ export function registerTopics(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (options: { partitions?: string; replicationFactor?: string; json?: boolean }) => {
       const config = configFrom({ topicPartitions: options.partitions, topicReplicationFactor: options.replicationFactor });
+      const specs = topicSpecs(config.topicPrefix);
       const admin = createKafka(config).admin();
       await admin.connect();
       try {
-        const created = await ensureTopics(admin, topicOptions(config));
-        const names = topicNames(config.topicPrefix);
-        const all = Object.values(names);
+        const created = await ensureTopics(admin, specs, topicSettings(config));
+        const all = specs.map((s) => s.topic);
         // CODEC=avro: register every value schema (<topic>-value, BACKWARD); incompatible = ConfigError.
         const schemas: Record<string, number> = {};
         if (config.codec === 'avro' && config.schemaRegistryUrl) {
-          const ids = await registerAllValueSchemas(createRegistryClient(config.schemaRegistryUrl), names);
-          for (const [key, id] of Object.entries(ids)) schemas[valueSubject(names[key as keyof typeof ids])] = id;
+          const ids = await registerAllValueSchemas(createRegistryClient(config.schemaRegistryUrl), specs);
+          for (const [topic, id] of Object.entries(ids)) schemas[valueSubject(topic)] = id;
         }
         if (options.json) printJson({ created, existing: all.filter((t) => !created.includes(t)), ...(config.codec === 'avro' ? { schemas } : {}) });
         else {

@@ -15,7 +15,7 @@ export interface ChunkEmbedderOptions {
   /** Texts per embedding request. */
   batchSize: number;
   /** Observes every embedding request (metrics). */
-  onRequest?: (outcome: 'ok' | 'overload' | 'error', seconds: number, cached: number) => void;
+  onRequest?: (outcome: 'ok' | 'overload' | 'error', seconds: number) => void;
   now?: () => number;
 }
 
@@ -38,12 +38,12 @@ export function chunkEmbedder({ embedder, limiter, batchSize, onRequest, now = D
     try {
       const outcomes = await embedWithBisect(embedder, chunks.map((c) => c.text), signal);
       limiter.onSuccess(now() - started, now(), started);
-      onRequest?.('ok', (now() - started) / 1000, 0);
+      onRequest?.('ok', (now() - started) / 1000);
       return outcomes;
     } catch (error) {
       const overload = error instanceof PipelineError && error.retriable;
       if (overload) limiter.onOverload(now(), started);
-      onRequest?.(overload ? 'overload' : 'error', (now() - started) / 1000, 0);
+      onRequest?.(overload ? 'overload' : 'error', (now() - started) / 1000);
       throw error;
     } finally {
       release();

@@ -8,8 +8,8 @@
  */
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { ConfigError, DependencyError, PipelineError } from '../../errors/pipeline-error.ts';
-import type { TopicNames } from '../names.ts';
-import { VALUE_SCHEMAS, valueSubject, type AvroRecordSchema, type AvroTopicKey } from './schemas.ts';
+import type { TopicSpec } from '../names.ts';
+import { VALUE_SCHEMAS, valueSubject, type AvroRecordSchema } from './schemas.ts';
 
 export const REGISTRY_DEPENDENCY = 'schema registry';
 
@@ -108,11 +108,9 @@ export async function registerValueSchema(client: RegistryClient, topic: string,
   }
 }
 
-/** Registers the value schema of every topic (not era.dlq); returns the ids by topic key. */
-export async function registerAllValueSchemas(client: RegistryClient, topics: TopicNames): Promise<Record<AvroTopicKey, number>> {
-  const ids = {} as Record<AvroTopicKey, number>;
-  for (const key of Object.keys(VALUE_SCHEMAS) as AvroTopicKey[]) {
-    ids[key] = await registerValueSchema(client, topics[key], VALUE_SCHEMAS[key]);
-  }
+/** Registers the value schema of every topic that has one (not the DLQ); returns the ids by topic. */
+export async function registerAllValueSchemas(client: RegistryClient, topics: readonly TopicSpec[]): Promise<Record<string, number>> {
+  const ids: Record<string, number> = {};
+  for (const { topic, kind } of topics) if (kind) ids[topic] = await registerValueSchema(client, topic, VALUE_SCHEMAS[kind]);
   return ids;
 }

@@ -8,7 +8,7 @@
  * a JSON string. Evolve only by adding fields with defaults (BACKWARD: a new reader must read
  * every old message); the registry refuses anything else at `topics create` and at stage start.
  */
-import type { TopicKey } from '../names.ts';
+import type { MessageKind } from '../messages.ts';
 
 export interface AvroRecordSchema {
   type: 'record';
@@ -112,17 +112,13 @@ export const storedSchema: AvroRecordSchema = {
   ],
 };
 
-/** Topics whose values have an Avro schema (era.dlq carries bytes exactly as received). */
-export type AvroTopicKey = Exclude<TopicKey, 'dlq'>;
-
-export const VALUE_SCHEMAS: Record<AvroTopicKey, AvroRecordSchema> = {
+/** The value schema of each message kind (era.dlq carries bytes exactly as received: no schema). */
+export const VALUE_SCHEMAS: Record<MessageKind, AvroRecordSchema> = {
   raw: rawDocumentSchema,
-  rawPriority: rawDocumentSchema,
   chunks: chunksSchema,
   embeddings: embeddingsSchema,
   ministers: ministersSchema,
   stored: storedSchema,
-  reembed: chunksSchema,
 };
 
 /** TopicNameStrategy: the value subject of a topic. */

@@ -3,7 +3,7 @@
  * SIGTERM.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { topicNames } from '../../../src/topics/names.ts';
+import { topicNames } from '../../../src/dataflow/topics.ts';
 import { createTestDatabase } from '../../helpers/database.ts';
 import { KafkaTestKit } from '../../helpers/kafka.ts';
 import { uniqueName } from '../../helpers/names.ts';

@@ -3,14 +3,15 @@
  * what lands on `<prefix>.raw`, with the contract headers; invalid requests publish nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectKafkaPublisher, type Publisher } from '../../../src/api/publisher.ts';
+import { topicSpecs } from '../../../src/dataflow/topics.ts';
+import { connectPublisher, type Publisher } from '../../../src/kafka/publisher.ts';
 import { createApiServer, type ApiServer } from '../../../src/api/server.ts';
 import { createHashEmbedder } from '../../../src/embedding/hash-embedder.ts';
 import { createMetrics } from '../../../src/metrics/metrics.ts';
 import { migrate } from '../../../src/storage/migrate.ts';
 import { createPgClient, type PgClient } from '../../../src/storage/pg-client.ts';
 import { writeBatch } from '../../../src/storage/store.ts';
-import { topicNames } from '../../../src/topics/names.ts';
+import { topicNames } from '../../../src/dataflow/topics.ts';
 import type { RoutedChunk } from '../../../src/topics/messages.ts';
 import { createTestDatabase } from '../../helpers/database.ts';
 import { KafkaTestKit } from '../../helpers/kafka.ts';
@@ -39,7 +40,7 @@ describe('HTTP API (real Kafka and PostgreSQL)', () => {
     database = await createTestDatabase();
     db = createPgClient(database.url, { max: 2 });
     await migrate(db, { dimension: DIM });
-    publisher = await connectKafkaPublisher(kit.kafka, { topicPrefix: prefix, partitions: 3, replicationFactor: 1, maxMessageBytes: 2 * 1024 * 1024 });
+    publisher = await connectPublisher(kit.kafka, { ensure: { specs: topicSpecs(prefix), settings: { partitions: 3, replicationFactor: 1, maxMessageBytes: 2 * 1024 * 1024 } } });
     api = createApiServer({ publisher, db, embedder, registry: createMetrics().registry }, { topicPrefix: prefix, token: TOKEN, maxBodyBytes: 64 * 1024 });
     base = `http://127.0.0.1:${await api.listen(0, '127.0.0.1')}`;
   });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readDocuments } from '../../../src/embedded/files.ts';
+import { readDocuments } from '../../../src/documents/files.ts';
 import { chunkDocument } from '../../../src/stages/chunk/transform.ts';
 import { createPgliteClient, type PgliteClient } from '../../../src/storage/pglite-client.ts';
 import { startProcess } from '../../helpers/processes.ts';

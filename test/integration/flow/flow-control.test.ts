@@ -4,7 +4,7 @@
  * bounded, the priority lane overtakes a backlog, and memory stays bounded while draining.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { measureLag } from '../../../src/flow-control/lag-monitor.ts';
+import { measureLag } from '../../../src/kafka/lag-monitor.ts';
 import { totalLag } from '../../../src/flow-control/lag.ts';
 import { rawRecord } from '../../../src/topics/raw-record.ts';
 import { corpusDocument } from '../../helpers/corpus.ts';

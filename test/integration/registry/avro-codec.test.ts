@@ -12,9 +12,13 @@ import { AvroCodec } from '../../../src/topics/avro/codec-avro.ts';
 import { storedMapping } from '../../../src/topics/avro/mappings.ts';
 import { createRegistryClient, registerValueSchema, type RegistryClient } from '../../../src/topics/avro/registry.ts';
 import { storedSchema, embeddingsSchema, type AvroRecordSchema } from '../../../src/topics/avro/schemas.ts';
-import { codecsFor, decodeRaw, type AsyncCodec, type TopicValues } from '../../../src/topics/codec-async.ts';
-import type { ChunkRecord, DeleteRecord, EmbeddedChunk, RawDocument, RoutedChunk, StoredEvent } from '../../../src/topics/messages.ts';
-import { topicNames } from '../../../src/topics/names.ts';
+import { codecFor, codecsFor, decodeRaw, registryFor, type AsyncCodec, type CodecSettings, type WireValues } from '../../../src/topics/codec-async.ts';
+import type { ChunkRecord, DeleteRecord, EmbeddedChunk, MessageKind, RawDocument, RoutedChunk, StoredEvent } from '../../../src/topics/messages.ts';
+import { topicName } from '../../../src/topics/names.ts';
+import { topicNames, topicSpecs } from '../../../src/dataflow/topics.ts';
+
+/** A codec per message kind on the pipeline topic of that kind. */
+const codecsOf = (settings: CodecSettings & { topicPrefix: string }) => codecsFor(settings, (kind) => topicName(settings.topicPrefix, kind));
 
 const url = inject('schemaRegistryUrl');
 const prefix = () => `t${randomUUID().slice(0, 8)}`;
@@ -35,49 +39,50 @@ describe('Avro codec through a real schema registry', () => {
 
   it('round-trips every topic\'s messages and registers <topic>-value subjects with BACKWARD', async () => {
     const settings = { codec: 'avro' as const, schemaRegistryUrl: url, topicPrefix: prefix() };
-    const codecs = await codecsFor(settings);
-    const samples: { [K in keyof TopicValues]: TopicValues[K][] } = {
+    const samples: { [K in MessageKind]: WireValues[K][] } = {
       raw: [raw, { id: 'min', text: 'only id and text' }],
-      rawPriority: [raw],
       chunks: [chunk, del],
       embeddings: [embedded, del],
       ministers: [routed, { ...routed, category: undefined, routing: { method: 'default' } }, del],
       stored: [stored, { id: 'doc-42', version: 3, chunks: 0, storedAt: 4, deleted: true }],
-      reembed: [chunk],
     };
-    for (const [key, values] of Object.entries(samples) as [keyof TopicValues, TopicValues[keyof TopicValues][]][]) {
-      const codec = codecs[key] as AsyncCodec<TopicValues[keyof TopicValues]>;
+    // Every topic of the catalogue that has values (the raw lanes, the streams, era.reembed).
+    const registry = registryFor(settings);
+    const specs = topicSpecs(settings.topicPrefix).filter((t) => t.kind !== undefined);
+    expect(specs.length).toBeGreaterThanOrEqual(7);
+    for (const { topic, kind } of specs) {
+      const codec = (await codecFor(kind!, topic, settings, registry)) as AsyncCodec<WireValues[MessageKind]>;
       expect(codec).toBeInstanceOf(AvroCodec);
-      for (const value of values) {
+      for (const value of samples[kind!]) {
         const bytes = await codec.encode(value);
         expect(bytes[0]).toBe(0);
         expect(bytes.readUInt32BE(1)).toBe((codec as AvroCodec<unknown>).schemaId);
         expect(await codec.decode(bytes)).toEqual(value);
       }
     }
+    const codecs = await codecsOf(settings);
     // The embedding is exact float32.
     const back = (await codecs.embeddings.decode(await codecs.embeddings.encode(embedded))) as EmbeddedChunk;
     expect(back.embedding).toBeInstanceOf(Float32Array);
     expect(Buffer.from(back.embedding.buffer).equals(Buffer.from(embedded.embedding.buffer))).toBe(true);
 
-    const topics = topicNames(settings.topicPrefix);
     const subjects = (await (await fetch(`${url}/subjects`)).json()) as string[];
-    for (const key of Object.keys(samples) as (keyof TopicValues)[]) {
-      expect(subjects).toContain(`${topics[key]}-value`);
-      const config = (await (await fetch(`${url}/config/${topics[key]}-value`)).json()) as { compatibilityLevel: string };
+    for (const { topic } of specs) {
+      expect(subjects).toContain(`${topic}-value`);
+      const config = (await (await fetch(`${url}/config/${topic}-value`)).json()) as { compatibilityLevel: string };
       expect(config.compatibilityLevel).toBe('BACKWARD');
     }
-    expect(subjects).not.toContain(`${topics.dlq}-value`);
+    expect(subjects).not.toContain(`${topicNames(settings.topicPrefix).dlq}-value`);
 
     // Registering again (another stage starting) gives the same ids.
-    const again = await codecsFor(settings);
+    const again = await codecsOf(settings);
     expect((again.chunks as AvroCodec<unknown>).schemaId).toBe((codecs.chunks as AvroCodec<unknown>).schemaId);
   });
 
   it('still reads JSON (era.raw from outside producers, and a json→avro switch)', async () => {
     const settings = { codec: 'avro' as const, schemaRegistryUrl: url, topicPrefix: prefix() };
-    const avro = await codecsFor(settings);
-    const json = await codecsFor({ ...settings, codec: 'json' });
+    const avro = await codecsOf(settings);
+    const json = await codecsOf({ ...settings, codec: 'json' });
     expect(await avro.chunks.decode(await json.chunks.encode(chunk))).toEqual(chunk);
     expect(await avro.embeddings.decode(await json.embeddings.encode(embedded))).toEqual(embedded);
     const outside = Buffer.from(JSON.stringify({ id: 'doc-42', text: 'from kcat' }));
@@ -124,7 +129,7 @@ describe('Avro codec through a real schema registry', () => {
   });
 
   it('treats an unknown schema id as poison (DecodeError → DLQ), bad bytes too', async () => {
-    const codecs = await codecsFor({ codec: 'avro', schemaRegistryUrl: url, topicPrefix: prefix() });
+    const codecs = await codecsOf({ codec: 'avro', schemaRegistryUrl: url, topicPrefix: prefix() });
     const unknown = Buffer.concat([Buffer.from([0, 0x7f, 0xff, 0xff, 0x01]), Buffer.from('payload')]);
     const error = await codecs.chunks.decode(unknown).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DecodeError);
@@ -169,8 +174,8 @@ describe('Avro codec through a real schema registry', () => {
 
   it('measures message sizes and throughput of both codecs (384-float embedding)', async () => {
     const settings = { codec: 'avro' as const, schemaRegistryUrl: url, topicPrefix: prefix() };
-    const avro = await codecsFor(settings);
-    const json = await codecsFor({ ...settings, codec: 'json' });
+    const avro = await codecsOf(settings);
+    const json = await codecsOf({ ...settings, codec: 'json' });
     const lines: string[] = [];
     for (const [name, key, value] of [
       ['chunk', 'chunks', chunk],
@@ -183,7 +188,7 @@ describe('Avro codec through a real schema registry', () => {
       const a = (await avro[key].encode(value)).byteLength;
       lines.push(`${name.padEnd(24)} json ${String(j).padStart(6)} B   avro ${String(a).padStart(6)} B   avro/json ${(a / j).toFixed(2)}`);
     }
-    const rate = async (codec: AsyncCodec<TopicValues['embeddings']>, n: number): Promise<[number, number]> => {
+    const rate = async (codec: AsyncCodec<WireValues['embeddings']>, n: number): Promise<[number, number]> => {
       let t = performance.now();
       const encoded: Buffer[] = [];
       for (let i = 0; i < n; i++) encoded.push(await codec.encode(embedded));

@@ -5,7 +5,7 @@
 import { Registry } from 'prom-client';
 import { createApiServer, type ApiServer } from '../../../src/api/server.ts';
 import type { ApiOptions } from '../../../src/api/context.ts';
-import type { Publisher } from '../../../src/api/publisher.ts';
+import type { Publisher } from '../../../src/kafka/publisher.ts';
 import { DependencyError } from '../../../src/errors/pipeline-error.ts';
 import { createHashEmbedder } from '../../../src/embedding/hash-embedder.ts';
 import type { SqlClient, SqlResult } from '../../../src/storage/sql-client.ts';

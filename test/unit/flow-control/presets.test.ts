@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.ts';
 import { SETTINGS } from '../../../src/config/schema.ts';
 import { AdaptiveController } from '../../../src/flow-control/adaptive-controller.ts';
-import { applyPreset, isProfile, PRESETS, presetDefaults, type Profile } from '../../../src/flow-control/presets.ts';
+import { applyPreset, isProfile, PRESETS, presetDefaults, type Profile } from '../../../src/config/presets.ts';
 import { TokenBucket } from '../../../src/flow-control/token-bucket.ts';
-import { DEFAULT_RETRY_POLICY } from '../../../src/runtime/backoff.ts';
+import { DEFAULT_RETRY_POLICY } from '../../../src/config/retry-policy.ts';
 
 const PROFILES = Object.keys(PRESETS) as Profile[];
 

@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { readDocuments } from '../../../src/embedded/files.ts';
+import { readDocuments } from '../../../src/documents/files.ts';
 import { createHashEmbedder } from '../../../src/embedding/hash-embedder.ts';
 import { chunkDocument } from '../../../src/stages/chunk/transform.ts';
 import { loadMinistersFile } from '../../../src/stages/minister/ministers-file.ts';

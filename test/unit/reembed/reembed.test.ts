@@ -4,7 +4,7 @@ import { reembedGroupId } from '../../../src/reembed/run-reembed.ts';
 import { modelIndexName, modelSearchSql, sqlLiteral } from '../../../src/storage/model-vectors.ts';
 import { chunksCodec } from '../../../src/topics/codec-json.ts';
 import { HEADERS, REEMBED_MODEL_HEADER } from '../../../src/topics/headers.ts';
-import { topicNames } from '../../../src/topics/names.ts';
+import { topicNames } from '../../../src/dataflow/topics.ts';
 
 const stored = {
   chunkId: 'c1', docId: 'doc-1', version: 7, contentHash: 'h', title: 'Budget', seq: 2, count: 5,

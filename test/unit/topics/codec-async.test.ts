@@ -11,17 +11,17 @@ describe('codec selection (CODEC, SCHEMA_REGISTRY_URL)', () => {
   it('defaults to JSON, byte-identical to the JSON v1 codecs, with no registry', async () => {
     const config = loadConfig({});
     expect(config.codec).toBe('json');
-    const codec = await codecFor('chunks', config);
+    const codec = await codecFor('chunks', 'era.chunks', config);
     expect((await codec.encode(chunk)).equals(chunksCodec.encode(chunk))).toBe(true);
     expect(await codec.decode(chunksCodec.encode(chunk))).toEqual(chunk);
-    const raw = await codecFor('raw', config);
+    const raw = await codecFor('raw', 'era.raw', config);
     expect(await decodeRaw(raw, Buffer.from('x'), Buffer.from('{"id":"x","text":"y"}'))).toEqual({ id: 'x', text: 'y' });
   });
 
   it('refuses CODEC=avro without SCHEMA_REGISTRY_URL at start', async () => {
     expect(() => loadConfig({ CODEC: 'avro' })).toThrowError(/CODEC=avro needs SCHEMA_REGISTRY_URL/);
     expect(() => loadConfig({ CODEC: 'protobuf' })).toThrowError(/CODEC="protobuf" is invalid/);
-    await expect(codecFor('chunks', { codec: 'avro', schemaRegistryUrl: undefined, topicPrefix: 'era' })).rejects.toBeInstanceOf(ConfigError);
+    await expect(codecFor('chunks', 'era.chunks', { codec: 'avro', schemaRegistryUrl: undefined })).rejects.toBeInstanceOf(ConfigError);
     expect(loadConfig({ CODEC: 'avro', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:18081/apis/ccompat/v7' }).schemaRegistryUrl).toBe('http://127.0.0.1:18081/apis/ccompat/v7');
   });
 });

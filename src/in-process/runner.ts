@@ -1,0 +1,103 @@
+/**
+ * The in-process runner: every stage of a dataflow in one process, connected by Node streams
+ * (`stream.pipeline`) instead of topics — the same transforms, the same failure handling
+ * (src/engine/process-batch.ts: retry with backoff up to the policy's deadline, poison isolated
+ * per input) as the Kafka runner:
+ *
+ *   source ─▶ [batch ─▶ process ─▶ route] per stage ─▶ last stage's outputs ─▶ onOutput
+ *                                     └─▶ poison ─▶ deadLetters (the store's dead_letters table)
+ *
+ * Backpressure runs from the last stage back to the source (each step accepts an item only when
+ * it has room), so memory stays bounded whatever the corpus size. A dead letter never aborts
+ * the run; it is recorded and reported. The run stops with an error when a dependency stays
+ * down past the retry deadline, when the share of dead letters passes DLQ_MAX_RATIO, or on the
+ * signal (SHUTDOWN); the outputs made durable until then stay.
+ */
+import { Readable, Transform as StreamTransform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Dataflow, StageSpec } from '../dataflow/declare.ts';
+import type { StageContext, Transform } from '../stages/transform.ts';
+import type { RetryPolicy } from '../config/retry-policy.ts';
+import { retry } from '../engine/backoff.ts';
+import { DlqLimiter } from '../engine/dlq-limiter.ts';
+import type { Outcome } from '../engine/outcome.ts';
+import { processBatch } from '../engine/process-batch.ts';
+import { DLQ_LIMIT_MESSAGE } from '../engine/sink-stream.ts';
+import { batchStep, orderedParallelStep } from '../engine/steps.ts';
+import { PipelineError } from '../errors/pipeline-error.ts';
+import type { Messages } from '../topics/messages.ts';
+
+/** A message and where its document came from (a file, a line of stdin): for reports. */
+export interface Envelope<T> {
+  readonly value: T;
+  readonly origin: string;
+}
+
+/** A poison input of a stage, to be recorded. */
+export interface DeadLetter {
+  readonly stage: StageSpec;
+  readonly input: Envelope<unknown>;
+  readonly error: PipelineError;
+  readonly attempts: number;
+}
+
+export interface InProcessOptions {
+  flow: Dataflow;
+  /** What every transform factory receives (configuration, shared resources, observer, clock). */
+  context: StageContext;
+  retryPolicy: RetryPolicy;
+  /** Records dead letters durably; retried like any dependency when it fails. */
+  deadLetters: (letters: readonly DeadLetter[]) => Promise<void>;
+  /** Every outcome of every stage, once its dead letters are recorded (reports, counters). */
+  onOutcome?: (stage: StageSpec, outcome: Outcome<Envelope<unknown>, unknown>) => void;
+  /** Retries of a failing dependency (progress display, logs). */
+  onRetry?: (stage: StageSpec, error: unknown, attempt: number, delayMs: number) => void;
+  /** Limit on the share of dead letters (DLQ_MAX_RATIO over DLQ_WINDOW) per stage. */
+  dlqLimit: { maxRatio: number; window: number };
+  signal?: AbortSignal;
+}
+
+/** Runs `source` through every stage of `options.flow`. Resolves when the last output is durable. */
+export async function runInProcess(source: AsyncIterable<Envelope<Messages['raw']>> | Iterable<Envelope<Messages['raw']>>, options: InProcessOptions): Promise<void> {
+  const { flow, context } = options;
+  const abort = new AbortController();
+  const onAbort = (): void => abort.abort(new PipelineError('SHUTDOWN', 'the run was interrupted'));
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const transforms: Array<Transform<unknown, unknown>> = [];
+  try {
+    for (const spec of flow.stages) transforms.push((await spec.create(context)) as Transform<unknown, unknown>);
+    const steps = flow.stages.flatMap((spec, i) => stageSteps(spec, transforms[i]!, options, abort.signal));
+    await pipeline([Readable.from(source), ...steps, new Writable({ objectMode: true, write: (_item, _encoding, callback) => callback() })], { signal: abort.signal });
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    for (const t of transforms) await t.close?.();
+  }
+}
+
+/** One stage as stream steps: batch its inputs, process them, hand on outputs and record poison. */
+function stageSteps(spec: StageSpec, transform: Transform<unknown, unknown>, options: InProcessOptions, signal: AbortSignal): StreamTransform[] {
+  const limiter = new DlqLimiter(options.dlqLimit);
+  const hooks = { signal, onRetry: (error: unknown, attempt: number, delayMs: number) => options.onRetry?.(spec, error, attempt, delayMs) };
+  const process = (batch: Envelope<unknown>[]): Promise<Outcome<Envelope<unknown>, unknown>[]> =>
+    processBatch(transform, batch, { decode: (e) => e.value, retryPolicy: options.retryPolicy, hooks });
+
+  const route = new StreamTransform({
+    objectMode: true,
+    highWaterMark: 1,
+    transform(outcomes: Outcome<Envelope<unknown>, unknown>[], _encoding, callback) {
+      const letters = outcomes.flatMap((o) => (o.poison ? [{ stage: spec, input: o.input, error: o.poison, attempts: o.attempts }] : []));
+      const record = letters.length ? retry(() => options.deadLetters(letters), options.retryPolicy, hooks) : Promise.resolve();
+      record.then(() => {
+        let halted = false;
+        for (const outcome of outcomes) {
+          options.onOutcome?.(spec, outcome);
+          if (limiter.record(outcome.poison !== undefined)) halted = true;
+          for (const value of outcome.outputs) this.push({ value, origin: outcome.input.origin } satisfies Envelope<unknown>);
+        }
+        if (halted) throw new PipelineError('DLQ_LIMIT_EXCEEDED', `stage ${spec.name}: ${DLQ_LIMIT_MESSAGE} (ratio ${limiter.ratio.toFixed(2)})`);
+      }).then(() => callback(), (error: unknown) => callback(error as Error));
+    },
+  });
+  return [batchStep<Envelope<unknown>>(transform.batch.size, transform.batch.lingerMs), orderedParallelStep(process, transform.concurrency), route];
+}

@@ -1,0 +1,88 @@
+/**
+ * Admin operations of the Kafka port: topics (created explicitly, never by the broker's
+ * auto-creation; DESIGN.md §3), and the one read of a group's position on a topic —
+ * first retained, end and committed offset per partition — that lag, replay, reading to the
+ * end and the re-embedding all use.
+ */
+import type { Admin, ITopicConfig } from 'kafkajs';
+import type { TopicSpec } from '../topics/names.ts';
+
+export interface TopicSettings {
+  partitions: number;
+  replicationFactor: number;
+  /** Largest record a topic must accept (MAX_DOCUMENT_BYTES plus headroom for headers). */
+  maxMessageBytes: number;
+}
+
+const RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+/** Topic settings from the configuration: topics accept MAX_DOCUMENT_BYTES plus 1 MiB for headers. */
+export function topicSettings(config: { topicPartitions: number; topicReplicationFactor: number; maxDocumentBytes: number }): TopicSettings {
+  return { partitions: config.topicPartitions, replicationFactor: config.topicReplicationFactor, maxMessageBytes: config.maxDocumentBytes + 1024 * 1024 };
+}
+
+/** kafkajs topic configurations: compacted streams keep the latest value per key, the rest are time-retained. */
+export function topicConfigs(specs: readonly TopicSpec[], { partitions, replicationFactor, maxMessageBytes }: TopicSettings): ITopicConfig[] {
+  return specs.map((spec) => ({
+    topic: spec.topic,
+    numPartitions: partitions,
+    replicationFactor,
+    configEntries: [
+      { name: 'max.message.bytes', value: String(maxMessageBytes) },
+      spec.compacted ? { name: 'cleanup.policy', value: 'compact' } : { name: 'retention.ms', value: String(RETENTION_MS) },
+    ],
+  }));
+}
+
+/**
+ * Creates the topics that do not exist yet (idempotent). Returns the names created. Existing
+ * topics are left as they are (their partition count is the operator's choice).
+ */
+export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[], settings: TopicSettings): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  const missing = topicConfigs(specs, settings).filter((s) => !existing.has(s.topic));
+  if (missing.length === 0) return [];
+  try {
+    await admin.createTopics({ topics: missing, waitForLeaders: true });
+  } catch (error) {
+    // Another process created some of them meanwhile: fine, as long as they exist now.
+    const now = new Set(await admin.listTopics());
+    if (!missing.every((s) => now.has(s.topic))) throw error;
+  }
+  return missing.map((s) => s.topic);
+}
+
+/** Where a group stands on one partition of a topic. */
+export interface PartitionPosition {
+  partition: number;
+  /** First retained offset. */
+  low: bigint;
+  /** End offset: the offset the next record will get. */
+  high: bigint;
+  /** The group's next offset to read; undefined when it committed nothing here. */
+  committed: bigint | undefined;
+}
+
+/** The group's position on every partition of `topic` (one end-offsets and one committed-offsets request). */
+export async function groupPositions(admin: Admin, groupId: string, topic: string): Promise<PartitionPosition[]> {
+  const [ends, [group]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+  const committed = new Map((group?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+  return ends.map((e) => {
+    const c = committed.get(e.partition);
+    return { partition: e.partition, low: BigInt(e.low), high: BigInt(e.high), committed: c === undefined || c < 0n ? undefined : c };
+  });
+}
+
+/** Where the group reads next on a partition: its commit, else the start (`fromBeginning`) or the end. */
+export const readFrom = (p: PartitionPosition, fromBeginning = true): bigint => p.committed ?? (fromBeginning ? p.low : p.high);
+
+/** Sets the group's committed offset on every partition of `topic` (the group must have no members). */
+export async function setGroupOffsets(admin: Admin, groupId: string, topic: string, offsets: ReadonlyArray<{ partition: number; offset: bigint }>): Promise<void> {
+  await admin.setOffsets({ groupId, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.offset.toString() })) });
+}
+
+/** Members of a consumer group (0 when it does not exist). */
+export async function groupMembers(admin: Admin, groupId: string): Promise<{ members: number; state: string }> {
+  const { groups: [group] } = await admin.describeGroups([groupId]);
+  return { members: group?.members.length ?? 0, state: group?.state ?? 'Dead' };
+}

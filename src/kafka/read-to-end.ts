@@ -1,0 +1,66 @@
+/**
+ * Reads a topic from a group's position to the end offsets taken at the start (dead letters,
+ * tests), then stops.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import { groupPositions, readFrom } from './admin.ts';
+
+export interface ReadToEndOptions {
+  /** Consumer group; default a throwaway one (nothing committed that matters). */
+  groupId?: string;
+  /** Commit what was read (for groups that remember progress, e.g. DLQ replay). @defaultValue false */
+  commit?: boolean;
+  /** Start from the beginning when the group has no committed offset. @defaultValue true */
+  fromBeginning?: boolean;
+  /** Give up after this long. @defaultValue 60_000 ms */
+  timeoutMs?: number;
+}
+
+/**
+ * Reads `topic` from the group's position up to the end offsets taken at the start, calling
+ * `onMessage` for each record in partition order, then stops. Resolves with the count read.
+ */
+export async function readToEnd(kafka: Kafka, topic: string, onMessage: (message: KafkaMessage, partition: number) => Promise<void> | void, options: ReadToEndOptions = {}): Promise<number> {
+  const { groupId = `era-reader-${randomUUID()}`, commit = false, fromBeginning = true, timeoutMs = 60_000 } = options;
+  const admin = kafka.admin();
+  await admin.connect();
+  let positions;
+  try {
+    positions = await groupPositions(admin, groupId, topic);
+  } finally {
+    await admin.disconnect();
+  }
+  const ends = new Map(positions.map((p) => [p.partition, p.high]));
+  const remaining = new Set(positions.filter((p) => readFrom(p, fromBeginning) < p.high).map((p) => p.partition));
+  if (remaining.size === 0) return 0;
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 200 });
+  let count = 0;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning });
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    await consumer.run({
+      autoCommit: commit,
+      eachMessage: async ({ partition, message }) => {
+        const end = ends.get(partition)!;
+        if (BigInt(message.offset) >= end) {
+          remaining.delete(partition);
+        } else {
+          await onMessage(message, partition);
+          count += 1;
+          if (BigInt(message.offset) + 1n >= end) remaining.delete(partition);
+        }
+        if (remaining.size === 0) finish();
+      },
+    });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([done, new Promise<void>((_, reject) => (timer = setTimeout(() => reject(new Error(`reading ${topic} did not reach its end within ${timeoutMs} ms`)), timeoutMs)))]);
+    clearTimeout(timer);
+    if (commit) await consumer.commitOffsets([...ends].map(([partition, offset]) => ({ topic, partition, offset: offset.toString() })));
+  } finally {
+    await consumer.disconnect();
+  }
+  return count;
+}

@@ -1,0 +1,213 @@
+/**
+ * A kafkajs consumer exposed as an object-mode Readable of InputMessage.
+ *
+ * Contracts (DESIGN.md §2, §5):
+ * - autoCommit is off; offsets are committed by the OffsetCommitter from the OffsetTracker.
+ * - Backpressure: before handing on a message the source asks `admit()` (in-flight limits,
+ *   token bucket); when it says no, or `push()` returns false (the stream buffer is full), the
+ *   partition is paused and the batch handler returns at once: a kafkajs fetcher waits for
+ *   the handler, so a blocked handler would stall every partition on that broker. Offsets not
+ *   handed on are not resolved, so kafkajs fetches them again after `resume`.
+ * - Paused partitions are resumed when the consumer reads again (`_read`) and `admit()` allows.
+ * - kafkajs keeps pause state across rebalances and rewinds retained partitions to the last
+ *   commit: on every group join the paused set is rebuilt from this source's own view, lost
+ *   partitions are revoked from the tracker, and redelivered offsets still tracked are skipped.
+ * - `heartbeat()` is called at least every `heartbeatEveryMs` during a long batch.
+ */
+import { Readable } from 'node:stream';
+import type { Consumer, EachBatchPayload } from 'kafkajs';
+import type { OffsetCommitter, TopicPartition } from '../engine/offset-committer.ts';
+import type { OffsetTracker } from '../engine/offset-tracker.ts';
+import { headersToStrings } from './headers.ts';
+import type { InputMessage } from './records.ts';
+
+export interface KafkaSourceOptions {
+  consumer: Consumer;
+  topics: string[];
+  tracker: OffsetTracker;
+  committer: OffsetCommitter;
+  /** Whether one more message of this partition may enter the pipeline now (may take a token). */
+  admit?: (topic: string, partition: number, bytes: number) => boolean;
+  /** Whether a partition paused by this source may resume now (takes nothing). @defaultValue admit(…, 0) */
+  canResume?: (topic: string, partition: number) => boolean;
+  /** Buffered messages before `push()` asks to stop. @defaultValue 256 */
+  highWaterMark?: number;
+  /** @defaultValue 3_000 ms */
+  heartbeatEveryMs?: number;
+  /** Start from the beginning when the group has no committed offset. @defaultValue true */
+  fromBeginning?: boolean;
+  onAssign?: (assignment: TopicPartition[], revoked: TopicPartition[]) => void;
+  onPauseChange?: (paused: number) => void;
+  /** The consumer crashed without restarting itself; the source rejoins (see `recover`). */
+  onCrash?: (error: Error) => void;
+}
+
+const tpKey = (topic: string, partition: number): string => `${topic}:${partition}`;
+
+export class KafkaSource extends Readable {
+  private readonly paused = new Map<string, TopicPartition>();
+  private readonly options: Required<Omit<KafkaSourceOptions, 'onAssign' | 'onPauseChange' | 'canResume' | 'onCrash'>> & Pick<KafkaSourceOptions, 'onAssign' | 'onPauseChange' | 'canResume' | 'onCrash'>;
+  private stopped = false;
+  private recovering = false;
+  private readonly removers: Array<() => void> = [];
+
+  constructor(options: KafkaSourceOptions) {
+    super({ objectMode: true, highWaterMark: options.highWaterMark ?? 256 });
+    this.options = { admit: () => true, highWaterMark: 256, heartbeatEveryMs: 3_000, fromBeginning: true, ...options };
+  }
+
+  /** Subscribes and starts consuming. Resolves once `consumer.run` has started. */
+  async start(): Promise<void> {
+    const { consumer, topics, committer } = this.options;
+    this.removers.push(
+      consumer.on(consumer.events.REBALANCING, () => void committer.rebalanceStarted()),
+      consumer.on(consumer.events.GROUP_JOIN, (event) => void this.onGroupJoin(event.payload.memberAssignment)),
+    );
+    this.removers.push(consumer.on(consumer.events.CRASH, (event) => {
+      if (!event.payload.restart) void this.recover(event.payload.error);
+    }));
+    await consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning });
+    await this.run();
+  }
+
+  private run(): Promise<void> {
+    return this.options.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  /**
+   * kafkajs restarts its consumer after retriable failures only; after a non-retriable one
+   * (e.g. "Failed to find group coordinator" while the broker shuts down) it stops for good,
+   * leaving a process that looks alive and consumes nothing. Rejoin instead: everything in
+   * flight is forgotten (it will be redelivered: outputs are idempotent), then connect and run
+   * again with backoff until it works or the source is stopped.
+   */
+  private async recover(cause: Error): Promise<void> {
+    if (this.recovering || this.stopped) return;
+    this.recovering = true;
+    this.options.onCrash?.(cause);
+    try {
+      await this.options.committer.rebalanceStarted();
+      await this.options.committer.assign([]);
+      this.paused.clear();
+      this.options.onPauseChange?.(0);
+      for (let attempt = 0; !this.stopped; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** attempt)));
+        if (this.stopped) return;
+        try {
+          await this.options.consumer.connect();
+          await this.run();
+          return;
+        } catch (error) {
+          this.options.onCrash?.(error as Error);
+        }
+      }
+    } finally {
+      this.recovering = false;
+    }
+  }
+
+  private async onGroupJoin(memberAssignment: Record<string, number[]>): Promise<void> {
+    const assignment: TopicPartition[] = Object.entries(memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+    const revoked = await this.options.committer.assign(assignment);
+    const owned = new Set(assignment.map((tp) => tpKey(tp.topic, tp.partition)));
+    // Rebuild the paused set: kafkajs keeps every pause across rebalances; keep ours for
+    // partitions we still own and release the rest, so a partition we get back later is live.
+    for (const key of [...this.paused.keys()]) if (!owned.has(key)) this.paused.delete(key);
+    const stale = this.options.consumer.paused().flatMap(({ topic, partitions }) => partitions.filter((p) => !this.paused.has(tpKey(topic, p))).map((partition) => ({ topic, partitions: [partition] })));
+    for (const tp of stale) this.options.consumer.resume([tp]);
+    this.options.onAssign?.(assignment, revoked);
+    this.options.onPauseChange?.(this.paused.size);
+    this.maybeResume();
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const { tracker, admit, heartbeatEveryMs } = this.options;
+    let lastBeat = Date.now();
+    for (const message of batch.messages) {
+      if (this.stopped || !isRunning() || isStale()) return;
+      if (tracker.isDuplicate(topic, partition, message.offset)) {
+        resolveOffset(message.offset);
+        continue;
+      }
+      const bytes = (message.value?.byteLength ?? 0) + (message.key?.byteLength ?? 0);
+      if (!admit(topic, partition, bytes)) {
+        this.pausePartition(topic, partition, pause);
+        return;
+      }
+      const input: InputMessage = {
+        topic,
+        partition,
+        offset: message.offset,
+        // Copies: kafkajs hands out slices of a whole fetch response (up to maxBytes, several
+        // MB); one slice kept in flight would keep the whole response alive.
+        key: message.key ? Buffer.from(message.key) : null,
+        value: message.value ? Buffer.from(message.value) : null,
+        headers: headersToStrings(message.headers),
+        timestamp: message.timestamp,
+        ticket: tracker.track(topic, partition, message.offset, bytes),
+      };
+      const more = this.push(input);
+      resolveOffset(message.offset);
+      if (!more) {
+        this.pausePartition(topic, partition, pause);
+        return;
+      }
+      if (Date.now() - lastBeat > heartbeatEveryMs) {
+        await heartbeat();
+        lastBeat = Date.now();
+      }
+    }
+  }
+
+  private pausePartition(topic: string, partition: number, pause: () => () => void): void {
+    pause();
+    this.paused.set(tpKey(topic, partition), { topic, partition });
+    this.options.onPauseChange?.(this.paused.size);
+  }
+
+  /** Resumes partitions this source paused, when the stream has room and admission allows. */
+  maybeResume(): void {
+    if (this.stopped || this.paused.size === 0) return;
+    if (this.readableLength >= this.readableHighWaterMark) return;
+    for (const [key, tp] of this.paused) {
+      const may = this.options.canResume ? this.options.canResume(tp.topic, tp.partition) : this.options.admit(tp.topic, tp.partition, 0);
+      if (!may) continue;
+      this.paused.delete(key);
+      this.options.consumer.resume([{ topic: tp.topic, partitions: [tp.partition] }]);
+    }
+    this.options.onPauseChange?.(this.paused.size);
+  }
+
+  get pausedCount(): number {
+    return this.paused.size;
+  }
+
+  override _read(): void {
+    this.maybeResume();
+  }
+
+  /**
+   * Stops handing on messages: pauses every assigned partition so fetching stops, and ends the
+   * stream so the pipeline drains. Does not leave the group (commits must still be possible).
+   */
+  stopFetching(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    const assignment = this.options.committer.assignment();
+    const byTopic = new Map<string, number[]>();
+    for (const { topic, partition } of assignment) byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
+    if (byTopic.size) this.options.consumer.pause([...byTopic].map(([topic, partitions]) => ({ topic, partitions })));
+    this.push(null);
+  }
+
+  /** Removes the rebalance listeners; call after the final commit. */
+  detach(): void {
+    for (const remove of this.removers.splice(0)) remove();
+  }
+}

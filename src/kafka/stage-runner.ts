@@ -1,0 +1,369 @@
+/**
+ * The Kafka runner: one stage (a transform bound to its topics, ./stage-binding.ts) as a
+ * consumer-producer service:
+ *
+ *   KafkaSource ─▶ batchStep ─▶ orderedParallelStep(processBatch, encode) ─▶ sinkStream(kafkaResultSink)
+ *        ▲                                                                   │ acked
+ *        └──── pause/resume ◀── in-flight limits ◀── OffsetTracker ◀────────┘ ─▶ OffsetCommitter
+ *
+ * Lifecycle: `start()` ensures topics, connects, joins the group. `close()` (SIGTERM) stops
+ * fetching, lets in-flight work finish within `shutdownTimeoutMs` (then aborts it: unfinished
+ * inputs are not committed and will be redelivered), commits what is done and disconnects.
+ * Every cleanup step runs even when an earlier one throws; `close()` is idempotent.
+ * `done` settles when the stage stops: it rejects when the stage halted (DLQ limit, fatal error).
+ */
+import { pipeline } from 'node:stream/promises';
+import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
+import type { Config } from '../config/schema.ts';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../config/retry-policy.ts';
+import { retry } from '../engine/backoff.ts';
+import { DlqLimiter } from '../engine/dlq-limiter.ts';
+import { OffsetCommitter } from '../engine/offset-committer.ts';
+import { OffsetTracker } from '../engine/offset-tracker.ts';
+import type { Outcome } from '../engine/outcome.ts';
+import { isFatal, processBatch } from '../engine/process-batch.ts';
+import { sinkStream, type OutcomeSink } from '../engine/sink-stream.ts';
+import { batchStep, orderedParallelStep } from '../engine/steps.ts';
+import { PipelineError, toPipelineError } from '../errors/pipeline-error.ts';
+import type { FlowGate } from '../flow-control/flow-gate.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import { HEADERS } from '../topics/headers.ts';
+import { SERVICE_STREAMS, topicName, type TopicSpec } from '../topics/names.ts';
+import { ensureTopics, topicSettings } from './admin.ts';
+import { stageGroupId } from './groups.ts';
+import { LagMonitor, type LagTarget } from './lag-monitor.ts';
+import type { InputMessage, OutputRecord } from './records.ts';
+import { kafkaResultSink } from './sink.ts';
+import { KafkaSource } from './source.ts';
+import type { KafkaStageBinding } from './stage-binding.ts';
+
+export type RunnerConfig = Pick<Config, 'topicPrefix' | 'topicPartitions' | 'topicReplicationFactor' | 'groupPrefix' | 'maxDocumentBytes' | 'maxInFlight' | 'maxInFlightBytes' | 'commitIntervalMs' | 'dlqMaxRatio' | 'dlqWindow' | 'shutdownTimeoutMs'>;
+
+/** An output message with the record it was encoded to. */
+export interface Encoded<Out> {
+  readonly value: Out;
+  readonly record: OutputRecord;
+}
+
+/** The outcome of one consumed record, its outputs encoded. */
+export type StageOutcome<Out> = Outcome<InputMessage, Encoded<Out>>;
+
+export interface StageRunnerOptions<In, Out> {
+  binding: KafkaStageBinding<In, Out>;
+  config: RunnerConfig;
+  kafka: Kafka;
+  logger: Logger;
+  metrics: Metrics;
+  /** Topics ensured at start (the dataflow's catalogue). @defaultValue none */
+  topics?: readonly TopicSpec[];
+  /** @defaultValue `${groupPrefix}.${binding.name}` */
+  groupId?: string;
+  retryPolicy?: RetryPolicy;
+  /** Flow control (token bucket, adaptive controller, priority lanes); none = in-flight limits only. */
+  flow?: {
+    gate: FlowGate;
+    /** The next stage's group on this stage's output topic. */
+    downstream?: LagTarget;
+    downstreamLagLimit: number;
+  };
+  /** How often lag is measured (and the controller ticks). @defaultValue 5_000 ms */
+  sampleMs?: number;
+  /** Wraps the Kafka producer sink (to observe or delay acknowledgements, in tests). */
+  wrapSink?: (sink: OutcomeSink<InputMessage, OutputRecord>) => OutcomeSink<InputMessage, OutputRecord>;
+  /** Called for every durable outcome (job tracking, tests). */
+  onResult?: (outcome: StageOutcome<Out>) => void;
+  /** Called when a batch of inputs is taken for processing (job tracking). */
+  onTaken?: (inputs: readonly InputMessage[]) => void;
+}
+
+export class StageRunner<In, Out> {
+  readonly groupId: string;
+  readonly done: Promise<void>;
+  private readonly tracker = new OffsetTracker();
+  private readonly committer: OffsetCommitter;
+  private readonly abort = new AbortController();
+  private consumer?: Consumer;
+  private producer?: Producer;
+  private source?: KafkaSource;
+  private commitTimer?: NodeJS.Timeout;
+  private sampleTimer?: NodeJS.Timeout;
+  private resumeTimer?: NodeJS.Timeout;
+  private admin?: Admin;
+  private monitor?: LagMonitor;
+  private retriesSinceSample = 0;
+  private pipelineDone?: Promise<void>;
+  private closing?: Promise<void>;
+  private joined = false;
+  private halted?: PipelineError;
+  private settle!: { resolve: () => void; reject: (error: Error) => void };
+
+  constructor(private readonly options: StageRunnerOptions<In, Out>) {
+    const { binding, config } = options;
+    this.groupId = options.groupId ?? stageGroupId(config.groupPrefix, binding.name);
+    this.committer = new OffsetCommitter(this.tracker, (offsets) => this.consumer!.commitOffsets(offsets));
+    this.done = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
+    this.done.catch(() => undefined);
+  }
+
+  get ready(): boolean {
+    return this.joined && !this.closing && !this.halted;
+  }
+
+  get live(): boolean {
+    return !this.halted;
+  }
+
+  get inFlight(): number {
+    return this.tracker.inFlight;
+  }
+
+  async start(): Promise<void> {
+    const { binding, config, kafka, logger, metrics } = this.options;
+    const inputTopics = [...binding.inputTopics];
+    if (this.options.topics?.length) {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const created = await ensureTopics(admin, this.options.topics, topicSettings(config));
+        if (created.length) logger.info({ created }, 'created topics');
+      } finally {
+        await admin.disconnect();
+      }
+    }
+
+    this.producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
+    this.consumer = kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+    await this.producer.connect();
+    await this.consumer.connect();
+
+    const label = { stage: binding.name };
+    // A message larger than the byte limit is still admitted when nothing else is in flight,
+    // or its partition would stall for good.
+    const gate = this.options.flow?.gate;
+    const roomFor = (bytes: number): boolean =>
+      this.tracker.inFlight === 0 || (this.tracker.inFlight < config.maxInFlight && this.tracker.inFlightBytes + bytes <= config.maxInFlightBytes);
+    const admitLimits = (topic: string, _partition: number, bytes: number): boolean => {
+      if (!roomFor(bytes)) return false;
+      if (!gate || gate.admit(topic, Date.now())) return true;
+      this.scheduleResume();
+      return false;
+    };
+    const canResume = (topic: string): boolean => roomFor(0) && (!gate || gate.canResume(topic, Date.now()));
+    const source = new KafkaSource({
+      consumer: this.consumer,
+      topics: inputTopics,
+      tracker: this.tracker,
+      committer: this.committer,
+      admit: admitLimits,
+      canResume,
+      highWaterMark: Math.min(256, config.maxInFlight),
+      onAssign: (assignment, revoked) => {
+        this.joined = true;
+        metrics.assignedPartitions.set(label, assignment.length);
+        logger.info({ assignment: assignment.length, revoked }, 'group joined');
+      },
+      onPauseChange: (paused) => metrics.pausedPartitions.set(label, paused),
+      onCrash: (error) => {
+        this.joined = false;
+        metrics.errors.inc({ ...label, code: 'DEPENDENCY_UNAVAILABLE' });
+        logger.error({ err: error.message }, 'kafka consumer crashed without restarting; rejoining the group');
+      },
+    });
+    this.source = source;
+
+    const retryPolicy = this.options.retryPolicy ?? DEFAULT_RETRY_POLICY;
+    const signal = this.abort.signal;
+    const onRetry = (error: unknown, attempt: number, delayMs: number): void => {
+      const e = toPipelineError(error);
+      metrics.retries.inc({ ...label, code: e.code });
+      this.retriesSinceSample += 1;
+      logger.warn({ code: e.code, attempt, delayMs, err: e.message }, 'dependency failure, retrying');
+    };
+    const kafkaSink = kafkaResultSink({ producer: this.producer, dlq: { stage: binding.name, group: this.groupId, dlqTopic: topicName(config.topicPrefix, SERVICE_STREAMS.dlq.name) } });
+    const records = this.options.wrapSink?.(kafkaSink) ?? kafkaSink;
+    const sink: OutcomeSink<InputMessage, Encoded<Out>> = {
+      write: (outcomes) => records.write(outcomes.map((o) => (o.poison ? o : { input: o.input, outputs: o.outputs.map((e) => e.record) }))),
+    };
+    const { transform } = binding;
+    const hooks = { signal, onRetry };
+
+    this.pipelineDone = pipeline(
+      source,
+      batchStep<InputMessage>(transform.batch.size, transform.batch.lingerMs),
+      orderedParallelStep(async (inputs: InputMessage[]) => {
+        const end = metrics.processingSeconds.startTimer(label);
+        for (const input of inputs) metrics.messagesIn.inc({ ...label, topic: input.topic });
+        this.options.onTaken?.(inputs);
+        try {
+          const outcomes = await processBatch(transform, inputs, { decode: (m) => binding.decode(m), retryPolicy, hooks });
+          return await Promise.all(outcomes.map((o) => this.encode(o, retryPolicy, hooks)));
+        } finally {
+          end();
+        }
+      }, transform.concurrency),
+      sinkStream({
+        sink,
+        limiter: new DlqLimiter({ maxRatio: config.dlqMaxRatio, window: config.dlqWindow }),
+        retryPolicy,
+        signal,
+        onRetry,
+        onDurable: (outcome) => this.onDurable(outcome),
+      }),
+      { signal },
+    );
+    this.pipelineDone.catch((error: unknown) => {
+      const e = toPipelineError(error);
+      if (this.closing && (e.code === 'SHUTDOWN' || signal.aborted)) return;
+      this.halted = e;
+      metrics.halted.set(label, 1);
+      logger.fatal({ code: e.code, err: e.message }, `stage ${binding.name} halted`);
+      void this.close();
+    });
+
+    this.commitTimer = setInterval(() => void this.commitNow(), config.commitIntervalMs);
+    this.admin = kafka.admin();
+    await this.admin.connect();
+    this.monitor = new LagMonitor(this.admin, inputTopics.map((topic) => ({ groupId: this.groupId, topic })), this.options.flow?.downstream);
+    this.sampleTimer = setInterval(() => void this.sampleFlow(), this.options.sampleMs ?? 5_000);
+    await source.start();
+    logger.info({ group: this.groupId, inputTopics }, `stage ${binding.name} started`);
+  }
+
+  /** Encodes an outcome's outputs; an output that cannot be encoded makes its input poison (INTERNAL). */
+  private async encode(outcome: Outcome<InputMessage, Out>, policy: RetryPolicy, hooks: { signal: AbortSignal; onRetry: (error: unknown, attempt: number, delayMs: number) => void }): Promise<StageOutcome<Out>> {
+    if (outcome.poison) return outcome;
+    try {
+      const outputs = await Promise.all(outcome.outputs.map(async (value) => ({ value, record: (await retry(() => this.options.binding.encode(value, outcome.input), policy, hooks)).value })));
+      return { input: outcome.input, outputs };
+    } catch (error) {
+      if (isFatal(error)) throw error;
+      return { input: outcome.input, outputs: [], poison: toPipelineError(error), attempts: 1 };
+    }
+  }
+
+  private onDurable(outcome: StageOutcome<Out>): void {
+    const { metrics, binding } = this.options;
+    const label = { stage: binding.name };
+    this.tracker.complete(outcome.input.ticket);
+    if (outcome.poison) {
+      metrics.dlqRecords.inc({ ...label, code: outcome.poison.code });
+      metrics.errors.inc({ ...label, code: outcome.poison.code });
+      this.options.logger.warn({ code: outcome.poison.code, topic: outcome.input.topic, partition: outcome.input.partition, offset: outcome.input.offset, err: outcome.poison.message }, 'dead-lettered');
+    } else {
+      for (const out of outcome.outputs) metrics.messagesOut.inc({ ...label, topic: out.record.topic });
+      const publishedAt = Number(outcome.input.headers[HEADERS.publishedAt]);
+      if (Number.isFinite(publishedAt) && publishedAt > 0) metrics.endToEndSeconds.observe(label, Math.max(0, Date.now() - publishedAt) / 1000);
+    }
+    this.options.onResult?.(outcome);
+    this.source?.maybeResume();
+  }
+
+  /** One timer to resume paused partitions when the token bucket refills. */
+  private scheduleResume(): void {
+    const gate = this.options.flow?.gate;
+    if (!gate || this.resumeTimer) return;
+    const wait = gate.msUntilOpen(Date.now());
+    if (!Number.isFinite(wait)) return; // paused by the controller: the next sample resumes
+    this.resumeTimer = setTimeout(() => {
+      this.resumeTimer = undefined;
+      this.source?.maybeResume();
+    }, Math.max(1, wait));
+  }
+
+  /** Measures lag, exports it, and lets the adaptive controller decide. Never rejects. */
+  async sampleFlow(): Promise<void> {
+    const { metrics, binding, config, logger, flow } = this.options;
+    const label = { stage: binding.name };
+    if (!this.monitor) return;
+    try {
+      const now = Date.now();
+      const sample = await this.monitor.sample(now);
+      let inputLag = 0;
+      let priorityLag = 0;
+      const priorityTopic = binding.inputTopics.length > 1 ? binding.inputTopics[0] : undefined;
+      for (const [topic, partitions] of sample.input) {
+        for (const [partition, lag] of partitions) {
+          metrics.consumerLag.set({ ...label, group: this.groupId, topic, partition: String(partition) }, lag);
+          inputLag += lag;
+          if (topic === priorityTopic) priorityLag += lag;
+        }
+      }
+      if (flow) {
+        const decision = flow.gate.observe({
+          downstreamLag: sample.downstream ?? 0,
+          downstreamLagLimit: flow.downstreamLagLimit,
+          inputLag,
+          inFlight: this.tracker.inFlight,
+          inFlightLimit: config.maxInFlight,
+          dependencyErrors: this.retriesSinceSample,
+        }, priorityLag, now);
+        this.retriesSinceSample = 0;
+        metrics.controllerDecisions.inc({ ...label, decision: decision.pauseAll ? 'pause' : decision.action });
+        metrics.rate.set(label, Number.isFinite(decision.rate) ? decision.rate : -1);
+        metrics.tokens.set(label, Math.min(flow.gate.tokens(now), Number.MAX_SAFE_INTEGER));
+        if (decision.action !== 'hold' || decision.pauseAll) logger.info({ decision }, 'flow controller decision');
+        if (!decision.pauseAll) this.source?.maybeResume();
+      }
+    } catch (error) {
+      logger.warn({ err: (error as Error).message }, 'lag sample failed');
+    }
+  }
+
+  /** Commits completed offsets now; failures are logged and retried on the next tick. */
+  async commitNow(): Promise<void> {
+    const { metrics, binding, logger } = this.options;
+    metrics.inFlight.set({ stage: binding.name }, this.tracker.inFlight);
+    metrics.inFlightBytes.set({ stage: binding.name }, this.tracker.inFlightBytes);
+    try {
+      const offsets = await this.committer.commit();
+      for (const o of offsets) metrics.committedOffset.set({ stage: binding.name, topic: o.topic, partition: String(o.partition) }, Number(o.offset));
+    } catch (error) {
+      logger.warn({ err: (error as Error).message }, 'offset commit failed; will retry');
+    }
+  }
+
+  /** Stops the stage cleanly (see the file comment). Idempotent; never rejects. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const { config, logger, binding } = this.options;
+    const steps: Array<[string, () => Promise<unknown> | unknown]> = [
+      ['stop fetching', () => this.source?.stopFetching()],
+      ['drain', () => this.drain(config.shutdownTimeoutMs)],
+      ['stop timers', () => { clearInterval(this.commitTimer); clearInterval(this.sampleTimer); clearTimeout(this.resumeTimer); }],
+      ['final commit', () => this.consumer && this.committer.commit()],
+      ['detach', () => this.source?.detach()],
+      ['disconnect consumer', () => this.consumer?.disconnect()],
+      ['disconnect producer', () => this.producer?.disconnect()],
+      ['disconnect admin', () => this.admin?.disconnect()],
+      ['close transform', () => binding.transform.close?.()],
+    ];
+    for (const [name, step] of steps) {
+      try {
+        await step();
+      } catch (error) {
+        logger.error({ step: name, err: (error as Error).message }, 'shutdown step failed');
+      }
+    }
+    logger.info({ inFlightAbandoned: this.tracker.inFlight, halted: this.halted?.code }, `stage ${binding.name} stopped`);
+    if (this.halted) this.settle.reject(this.halted);
+    else this.settle.resolve();
+  }
+
+  private async drain(deadlineMs: number): Promise<void> {
+    if (!this.pipelineDone) return;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), deadlineMs)));
+    const outcome = await Promise.race([this.pipelineDone.then(() => 'drained' as const, () => 'failed' as const), deadline]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      this.options.logger.warn({ inFlight: this.tracker.inFlight, deadlineMs }, 'drain deadline passed; abandoning in-flight work (it will be redelivered)');
+      this.abort.abort(new PipelineError('SHUTDOWN', 'drain deadline passed'));
+      await this.pipelineDone.catch(() => undefined);
+    }
+  }
+}
