@@ -7,7 +7,7 @@
 #   infra/kafka/kafka.sh fetch    only resolve the broker jars
 #
 # Environment: KAFKA_PORT (default 19092), KAFKA_CONTROLLER_PORT (default KAFKA_PORT+1),
-# ERA_CACHE_DIR (default <repo>/.cache: jars), ERA_STATE_DIR (default <repo>/.cache/state: data, logs, pid).
+# ERA_CACHE_DIR (default ${XDG_CACHE_HOME:-~/.cache}/era-ingest: jars), ERA_STATE_DIR (default <repo>/.cache/state: data, logs, pid).
 # KAFKA_SCRAM_USERS ("alice:alice-secret,bob:bob-secret", optional): adds a SASL_PLAINTEXT listener on
 # KAFKA_SASL_PORT (default KAFKA_PORT+2) with SCRAM-SHA-256 and SCRAM-SHA-512; the users get both
 # credentials when the storage is formatted (first start only). The PLAINTEXT listener stays.
@@ -26,7 +26,7 @@ SCRAM_USERS=${KAFKA_SCRAM_USERS:-}
 SASL_PORT=${KAFKA_SASL_PORT:-$((PORT + 2))}
 TLS=${KAFKA_TLS:-}
 SSL_PORT=${KAFKA_SSL_PORT:-$((PORT + 3))}
-CACHE=${ERA_CACHE_DIR:-$ROOT/.cache}
+CACHE=$ERA_CACHE
 STATE=${ERA_STATE_DIR:-$ROOT/.cache/state}/kafka-$PORT
 KAFKA_VERSION=$(sed -n 's#.*<kafka.version>\(.*\)</kafka.version>.*#\1#p' "$HERE/pom.xml")
 LIB=$CACHE/kafka-lib-$KAFKA_VERSION

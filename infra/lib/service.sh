@@ -1,6 +1,13 @@
 # Shared by the service scripts in infra/ (sourced, not run). The sourcing script defines
 # `log` and, for the pid-file helpers, PIDFILE.
 
+# Downloads and builds (broker jars, the registry app, its Java runtime) live in a per-user
+# cache outside the checkout, so a fresh clone reuses them: ERA_CACHE_DIR, default
+# ${XDG_CACHE_HOME:-$HOME/.cache}/era-ingest. Each entry is named <name>-<version> and marked
+# complete only after it was fetched whole. Running state (data, logs, pid files) stays in the
+# checkout (ERA_STATE_DIR, default <repo>/.cache/state), so each clone runs its own services.
+ERA_CACHE=${ERA_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/era-ingest}
+
 # Serialises concurrent start/stop calls of one service (several test runs at once) with a
 # lock file held on fd 9; background servers must be started with `9>&-` so they do not inherit it.
 lock() {

@@ -12,7 +12,7 @@
 # start/status print the registry URL for clients: http://127.0.0.1:<port>/apis/ccompat/v7
 # Environment: REGISTRY_PORT (default 18081), REGISTRY_MANAGEMENT_PORT (default REGISTRY_PORT+1:
 # health/metrics), REGISTRY_JAVA (a java binary, version 21 or later), ERA_CACHE_DIR (default
-# <repo>/.cache: app, Java runtime), ERA_STATE_DIR (default <repo>/.cache/state: log, pid).
+# ${XDG_CACHE_HOME:-~/.cache}/era-ingest: app, Java runtime), ERA_STATE_DIR (default <repo>/.cache/state: log, pid).
 # start is idempotent: when the registry already runs it prints its URL and does nothing.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -21,7 +21,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 PORT=${REGISTRY_PORT:-18081}
 MPORT=${REGISTRY_MANAGEMENT_PORT:-$((PORT + 1))}
-CACHE=${ERA_CACHE_DIR:-$ROOT/.cache}
+CACHE=$ERA_CACHE
 STATE=${ERA_STATE_DIR:-$ROOT/.cache/state}/registry-$PORT
 APICURIO_VERSION=$(sed -n 's#.*<apicurio.version>\(.*\)</apicurio.version>.*#\1#p' "$HERE/pom.xml")
 APP=$CACHE/apicurio-registry-$APICURIO_VERSION
