@@ -117,7 +117,7 @@ try {
   const run = (source: AsyncIterable<Envelope<Messages['raw']>>, onStored?: () => void): Promise<void> => runInProcess(source, {
     flow: PIPELINE,
     context: { config, resources, now: Date.now, observer: { embedded: (fresh, reused) => { counts.embedded += fresh; counts.reused += reused; } } },
-    retryPolicy: retryPolicyFor(config.profile),
+    retryPolicy: retryPolicyFor(config),
     deadLetters: async (letters) => { counts.failures += letters.length; },
     dlqLimit: { maxRatio: config.dlqMaxRatio, window: config.dlqWindow },
     onOutcome: (stage, outcome) => {

@@ -46,6 +46,8 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 fetch() {
   if [ -f "$LIB/.complete" ]; then return 0; fi
+  lock_cache kafka-fetch
+  if [ -f "$LIB/.complete" ]; then return 0; fi # another clone fetched it meanwhile
   command -v mvn >/dev/null || { log "Maven (mvn) is required to fetch the Kafka broker jars"; exit 1; }
   log "resolving Kafka $KAFKA_VERSION broker jars from Maven Central into $LIB"
   rm -rf "$LIB"
@@ -144,7 +146,7 @@ start() {
   : > "$OUT"
   nohup "$JAVA" -Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true $LOG4J \
     -Dkafka.logs.dir="$STATE" -cp "$LIB/*" kafka.Kafka "$STATE/server.properties" \
-    >> "$OUT" 2>&1 < /dev/null 9>&- &
+    >> "$OUT" 2>&1 < /dev/null 8>&- 9>&- &
   echo $! > "$PIDFILE"
   for _ in $(seq 1 180); do
     if grep -q "Kafka Server started" "$OUT" && port_open "$PORT" && { [ -z "$SCRAM_USERS" ] || port_open "$SASL_PORT"; } \

@@ -17,6 +17,15 @@ lock() {
   flock -w 600 9
 }
 
+# Serialises fetches into the shared per-user cache (clones and CI runs at once) with a lock
+# file in the cache, held on fd 8 for the rest of the script; background servers start with
+# `8>&- 9>&-`. Fetches are long (a broker classpath, an Ollama build): wait up to an hour.
+lock_cache() {
+  mkdir -p "$ERA_CACHE"
+  exec 8>"$ERA_CACHE/.$1.lock"
+  flock -w 3600 8
+}
+
 running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 
 # SIGTERM the process in PIDFILE, then SIGKILL after 30 s.

@@ -65,6 +65,7 @@ find_java() {
 }
 
 fetch() {
+  lock_cache registry-fetch
   if [ ! -f "$APP/.complete" ]; then
     command -v mvn >/dev/null || { log "Maven (mvn) is required to fetch Apicurio Registry"; exit 1; }
     log "resolving Apicurio Registry $APICURIO_VERSION (tar.gz:all, ~160 MB) from Maven Central into $APP"
@@ -104,7 +105,7 @@ start() {
     -Dapicurio.datasource.jdbc.max-size=20 \
     -Dquarkus.log.console.json=false -Dquarkus.http.access-log.enabled=false \
     -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
-    -jar "$APP/quarkus-run.jar" >> "$OUT" 2>&1 < /dev/null 9>&- &
+    -jar "$APP/quarkus-run.jar" >> "$OUT" 2>&1 < /dev/null 8>&- 9>&- &
   echo $! > "$PIDFILE"
   for _ in $(seq 1 240); do
     if answers; then

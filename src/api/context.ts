@@ -10,6 +10,7 @@ import type { SqlClient } from '../storage/sql-client.ts';
 import { DEFAULT_RAW_LIMITS, type RawLimits } from '../topics/raw-document.ts';
 import type { ApiMetrics } from './api-metrics.ts';
 import type { Publisher } from '../kafka/publisher.ts';
+import { HttpError } from './http-error.ts';
 
 export interface ApiDependencies {
   /** Kafka producer of the raw lanes (see src/kafka/publisher.ts). Not closed by the server. */
@@ -37,6 +38,8 @@ export interface ApiOptions {
   maxDocuments?: number;
   /** POST /documents handled at once; more get 503 BUSY (bounds buffered bodies). @defaultValue 8 */
   maxConcurrentSubmissions?: number;
+  /** GET /search handled at once (each embeds a query and runs a vector search); more get 503 BUSY. @defaultValue 8 */
+  maxConcurrentSearches?: number;
   /** /readyz gives the database this long to answer `SELECT 1`, ms. @defaultValue 2_000 */
   readyTimeoutMs?: number;
   /** close() waits this long for in-flight requests before cutting connections, ms. @defaultValue 20_000 */
@@ -59,12 +62,13 @@ export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
     maxBodyBytes: options.maxBodyBytes ?? limits.maxBytes + ONE_MIB,
     maxDocuments: options.maxDocuments ?? 10_000,
     maxConcurrentSubmissions: options.maxConcurrentSubmissions ?? 8,
+    maxConcurrentSearches: options.maxConcurrentSearches ?? 8,
     readyTimeoutMs: options.readyTimeoutMs ?? 2_000,
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 20_000,
     requestTimeoutMs: options.requestTimeoutMs ?? 120_000,
     ...(options.token !== undefined ? { token: options.token } : {}),
   };
-  for (const key of ['maxBodyBytes', 'maxDocuments', 'maxConcurrentSubmissions', 'readyTimeoutMs', 'shutdownTimeoutMs', 'requestTimeoutMs'] as const) {
+  for (const key of ['maxBodyBytes', 'maxDocuments', 'maxConcurrentSubmissions', 'maxConcurrentSearches', 'readyTimeoutMs', 'shutdownTimeoutMs', 'requestTimeoutMs'] as const) {
     const v = resolved[key];
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`createApiServer: ${key} must be a positive integer, got ${v}`);
   }
@@ -84,8 +88,29 @@ export interface RequestContext {
   metrics: ApiMetrics;
   /** True once close() began: readiness fails. */
   closing(): boolean;
-  /** POST /documents in progress (for the concurrency bound). */
-  submissions: { active: number };
+  /** Requests in progress per bounded kind (see `withSlot`). */
+  inFlight: InFlight;
+}
+
+export interface InFlight {
+  submissions: number;
+  searches: number;
+}
+
+/**
+ * Runs `fn` in one of `limit` slots of `kind`; with every slot taken answers 503 BUSY with
+ * Retry-After, so a burst is shed at once instead of queueing work (and memory) in the server.
+ */
+export async function withSlot<T>(inFlight: InFlight, kind: keyof InFlight, limit: number, fn: () => Promise<T>): Promise<T> {
+  if (inFlight[kind] >= limit) {
+    throw new HttpError(503, 'BUSY', `${inFlight[kind]} ${kind} are in progress, the most this server takes at once; retry shortly`, { 'retry-after': '1' });
+  }
+  inFlight[kind] += 1;
+  try {
+    return await fn();
+  } finally {
+    inFlight[kind] -= 1;
+  }
 }
 
 export type Handler = (ctx: RequestContext) => Promise<void>;

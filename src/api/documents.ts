@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { recordJob } from '../storage/jobs.ts';
 import { topicNames } from '../dataflow/topics.ts';
 import { readBody, parseJsonBody, requireJsonContentType } from './body.ts';
-import type { Handler } from './context.ts';
+import { withSlot, type Handler } from './context.ts';
 import { HttpError, sendJson } from './http-error.ts';
 import { parseSubmission, prepareRecords } from './submission.ts';
 
@@ -29,13 +29,9 @@ export interface Accepted {
  * When recording the job fails after publishing, the documents are in Kafka (answering an error
  * would invite a duplicate retry): the answer is still 202, with `jobRecorded: false`.
  */
-export const postDocuments: Handler = async ({ req, res, deps, options, metrics, submissions }) => {
+export const postDocuments: Handler = async ({ req, res, deps, options, metrics, inFlight }) => {
   requireJsonContentType(req);
-  if (submissions.active >= options.maxConcurrentSubmissions) {
-    throw new HttpError(503, 'BUSY', `${submissions.active} submissions are in progress, the most this server takes at once; retry shortly`, { 'retry-after': '1' });
-  }
-  submissions.active += 1;
-  try {
+  await withSlot(inFlight, 'submissions', options.maxConcurrentSubmissions, async () => {
     const body = parseJsonBody(await readBody(req, options.maxBodyBytes), options.limits.maxMetadataDepth + JSON_DEPTH_MARGIN);
     const submission = parseSubmission(body, options.maxDocuments);
     const jobId = submission.jobId ?? `job-${randomUUID()}`;
@@ -56,7 +52,5 @@ export const postDocuments: Handler = async ({ req, res, deps, options, metrics,
       answer.jobRecorded = false;
     }
     sendJson(res, 202, answer);
-  } finally {
-    submissions.active -= 1;
-  }
+  });
 };

@@ -5,7 +5,7 @@
 import { PIPELINE } from '../dataflow/pipeline.ts';
 import { jobSummary, recentJobs } from '../storage/jobs.ts';
 import { search } from '../storage/search.ts';
-import type { Handler } from './context.ts';
+import { withSlot, type Handler } from './context.ts';
 import { HttpError, sendJson } from './http-error.ts';
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -52,14 +52,16 @@ export const getJob: Handler = async ({ res, params, deps }) => {
  * `GET /search?q=&minister=&category=&k=` → `{ query, k, model, kind, hits }`: the k (1..100,
  * default 10) current chunks nearest to the embedded query, optionally of one minister/category.
  */
-export const getSearch: Handler = async ({ res, query, deps }) => {
+export const getSearch: Handler = async ({ res, query, deps, options, inFlight }) => {
   const q = textParam(query, 'q', 4096);
   if (q === undefined || q.trim() === '') throw badRequest('q is missing: give the text to search for, e.g. /search?q=budget');
   const k = intParam(query, 'k', 10, 1, 100);
   const minister = textParam(query, 'minister', 64);
   if (minister !== undefined && !MINISTER.test(minister)) throw badRequest('minister is invalid: a lowercase id ([a-z0-9_-], at most 64)');
   const category = textParam(query, 'category', 128);
-  const [vector] = await deps.embedder.embed([q]);
-  const hits = await search(deps.db, vector!, { k, model: deps.embedder.model, ...(minister ? { minister } : {}), ...(category ? { category } : {}) });
-  sendJson(res, 200, { query: q, k, model: deps.embedder.model, kind: deps.embedder.kind, hits });
+  await withSlot(inFlight, 'searches', options.maxConcurrentSearches, async () => {
+    const [vector] = await deps.embedder.embed([q]);
+    const hits = await search(deps.db, vector!, { k, model: deps.embedder.model, ...(minister ? { minister } : {}), ...(category ? { category } : {}) });
+    sendJson(res, 200, { query: q, k, model: deps.embedder.model, kind: deps.embedder.kind, hits });
+  });
 };

@@ -8,10 +8,11 @@
 import { rawLimits } from '../topics/raw-document.ts';
 import type { Config } from '../config/schema.ts';
 import { createEmbedder } from '../embedding/create-embedder.ts';
-import { toPipelineError } from '../errors/pipeline-error.ts';
+import { ConfigError, toPipelineError } from '../errors/pipeline-error.ts';
+import { exposureProblem } from './exposure.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { createMetrics } from '../metrics/metrics.ts';
-import { topicSpecs } from '../dataflow/topics.ts';
+import { sourceTopicSpecs } from '../dataflow/topics.ts';
 import { topicSettings } from '../kafka/admin.ts';
 import { createKafka } from '../kafka/client.ts';
 import { connectPublisher } from '../kafka/publisher.ts';
@@ -56,18 +57,21 @@ export async function runApiService({ config, port = config.apiPort, host = conf
   let code = 0;
   try {
     if (!config.databaseUrl) throw new Error('DATABASE_URL is not set');
-    const db = createPgClient(config.databaseUrl, { max: config.dbPoolSize, applicationName: 'era-ingest-api' });
+    const problem = exposureProblem(host, config);
+    if (problem) throw new ConfigError(problem);
+    const db = createPgClient(config.databaseUrl, { max: config.dbPoolSize, applicationName: 'era-ingest-api', statementTimeoutMs: config.apiStatementTimeoutMs });
     cleanups.push({ what: 'database', run: () => db.close() });
     await migrate(db, schemaSettings(config));
     const embedder = createEmbedder(config);
     cleanups.push({ what: 'embedder', run: () => embedder.close?.() });
-    const publisher = await connectPublisher(createKafka(config, logger, 'api'), { ensure: { specs: topicSpecs(config.topicPrefix), settings: topicSettings(config) } });
+    const publisher = await connectPublisher(createKafka(config, logger, 'api'), { ensure: { specs: sourceTopicSpecs(config.topicPrefix), settings: topicSettings(config) } });
     cleanups.push({ what: 'kafka producer', run: () => publisher.close() });
     const api = createApiServer({ publisher, db, embedder, registry: createMetrics().registry, logger }, {
       topicPrefix: config.topicPrefix,
       limits: rawLimits(config),
       maxBodyBytes: config.apiMaxBodyBytes ?? config.maxDocumentBytes + ONE_MIB,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
+      maxConcurrentSearches: config.apiMaxSearches,
       ...(config.apiToken !== undefined ? { token: config.apiToken } : {}),
     });
     cleanups.push({ what: 'http server', run: () => api.close() });

@@ -39,7 +39,7 @@ export function createApiServer(deps: ApiDependencies, apiOptions: ApiOptions): 
   const options = resolveApiOptions(apiOptions);
   const metrics = createApiMetrics(deps.registry);
   const check: BearerCheck | undefined = options.token !== undefined ? bearerCheck(options.token) : undefined;
-  const submissions = { active: 0 };
+  const inFlight = { submissions: 0, searches: 0 };
   let closing = false;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -58,7 +58,7 @@ export function createApiServer(deps: ApiDependencies, apiOptions: ApiOptions): 
       const handler = handlerFor(match.route, req.method);
       const ctx: RequestContext = {
         req, res, params: match.params, query: new URLSearchParams(q === -1 ? '' : url.slice(q + 1)),
-        deps, options, metrics, closing: () => closing, submissions,
+        deps, options, metrics, closing: () => closing, inFlight,
       };
       await handler(ctx);
     } catch (error) {
@@ -99,7 +99,7 @@ export function createApiServer(deps: ApiDependencies, apiOptions: ApiOptions): 
   let closed: Promise<void> | undefined;
   return {
     server,
-    listen: (port, host = '0.0.0.0') => new Promise((resolve, reject) => {
+    listen: (port, host = '127.0.0.1') => new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
         server.off('error', reject);

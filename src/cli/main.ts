@@ -81,5 +81,18 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   }
 }
 
+/**
+ * Last resort: anything thrown outside a promise chain the commands await (a timer, an event
+ * listener) is logged as one JSON line and ends the process with exit code 1. Nothing is
+ * committed for work in flight, so a stage's records are redelivered after the restart.
+ */
+function exitOnUncaught(kind: string, error: unknown): void {
+  const e = error as Error;
+  process.stderr.write(`${JSON.stringify({ level: 'fatal', time: Date.now(), msg: `${kind}: exiting`, err: e?.message ?? String(error), stack: e?.stack?.split('\n').slice(0, 8).join('\n') })}\n`);
+  process.exit(EXIT.failure);
+}
+process.on('uncaughtException', (error) => exitOnUncaught('uncaught exception', error));
+process.on('unhandledRejection', (error) => exitOnUncaught('unhandled rejection', error));
+
 const code = await main();
 process.exitCode = code;

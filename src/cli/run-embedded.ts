@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Config } from '../config/schema.ts';
 import { retryPolicyFor } from '../config/presets.ts';
+import { RUN_RETRY_DEADLINE_MS } from '../config/retry-policy.ts';
 import type { StageSpec } from '../dataflow/declare.ts';
 import { PIPELINE } from '../dataflow/pipeline.ts';
 import { createResources } from '../dataflow/resources.ts';
@@ -16,14 +17,12 @@ import { readDocuments } from '../documents/files.ts';
 import { toPipelineError } from '../errors/pipeline-error.ts';
 import { runInProcess, type DeadLetter, type Envelope } from '../in-process/runner.ts';
 import { recordDeadLetters, type DeadLetterRow } from '../storage/dead-letters.ts';
+import { nextVersions } from '../storage/versions.ts';
 import { codecFor, encodeMessage } from '../topics/codec-async.ts';
-import type { Messages, MinistersValue, StoredEvent } from '../topics/messages.ts';
+import type { Messages, MinistersValue, RawDocument, StoredEvent } from '../topics/messages.ts';
 import { topicName } from '../topics/names.ts';
 import { rawLimits } from '../topics/raw-document.ts';
 import { openStore, type StoreChoice } from './open-store.ts';
-
-/** How long `run` retries a failing dependency when RETRY_DEADLINE_MS is not set, ms. */
-export const RUN_RETRY_DEADLINE_MS = 300_000;
 
 export interface RunEmbeddedOptions {
   jobId?: string;
@@ -38,7 +37,7 @@ export interface RunSummary {
   embedded: number;
   reused: number;
   ministers: Record<string, number>;
-  /** Inputs that could not be read, and inputs a stage rejected (those with `stage` are in dead_letters). */
+  /** Inputs that could not be read, and inputs a stage rejected (one line per input and stage; those with `stage` are in dead_letters). */
   failures: Array<{ origin: string; reason: string; stage?: string }>;
   /** Inputs a stage rejected (recorded in the store's dead_letters table). */
   deadLetters: number;
@@ -73,15 +72,31 @@ export async function runEmbeddedCommand(paths: string[], config: Config, store:
     status = '';
     show();
   };
+  // Each document gets its version from the store's counter (src/storage/versions.ts), a batch
+  // of documents per statement; a repeated id waits for the next statement, so it gets the next
+  // version.
+  async function* versioned(items: Array<{ doc: RawDocument; origin: string }>): AsyncGenerator<Envelope<Messages['raw']>> {
+    while (items.length > 0) {
+      const ids = new Set<string>();
+      const now = items.filter((i) => !ids.has(i.doc.id) && ids.add(i.doc.id));
+      items = items.filter((i) => !now.includes(i));
+      const versions = await nextVersions(client, now.map((i) => i.doc.id));
+      for (const { doc, origin } of now) yield { value: { docId: doc.id, doc, version: versions.get(doc.id)!, jobId }, origin };
+    }
+  }
   async function* source(): AsyncGenerator<Envelope<Messages['raw']>> {
+    const pending: Array<{ doc: RawDocument; origin: string }> = [];
     for await (const item of readDocuments(paths, rawLimits(config))) {
       if (item.kind === 'failure') {
         summary.failures.push({ origin: item.origin, reason: item.reason });
         continue;
       }
-      yield { value: { docId: item.doc.id, doc: item.doc, version: started, jobId }, origin: item.origin };
+      pending.push(item);
+      if (pending.length >= 64) yield* versioned(pending.splice(0));
     }
+    yield* versioned(pending);
   }
+  const rejected = new Map<string, { count: number; first: string; failure: RunSummary['failures'][number] }>();
   const deadLetters = async (letters: readonly DeadLetter[]): Promise<void> => {
     const rows: DeadLetterRow[] = [];
     for (const { stage, input, error, attempts } of letters) {
@@ -94,7 +109,20 @@ export async function runEmbeddedCommand(paths: string[], config: Config, store:
       });
     }
     await recordDeadLetters(client, rows);
-    for (const row of rows) summary.failures.push({ origin: row.origin!, stage: row.stage, reason: `${row.stage} stage: ${row.errorCode}: ${row.errorMessage}` });
+    // One failure line per input and stage, however many of its chunks were rejected.
+    for (const row of rows) {
+      const key = `${row.origin}\u0000${row.stage}`;
+      const seen = rejected.get(key);
+      if (seen) {
+        seen.count += 1;
+        seen.failure.reason = `${row.stage} stage rejected ${seen.count} of its inputs; the first: ${seen.first}`;
+        continue;
+      }
+      const first = `${row.errorCode}: ${row.errorMessage}`;
+      const failure = { origin: row.origin!, stage: row.stage, reason: `${row.stage} stage: ${first}` };
+      rejected.set(key, { count: 1, first, failure });
+      summary.failures.push(failure);
+    }
     summary.deadLetters += rows.length;
   };
   try {
@@ -105,7 +133,7 @@ export async function runEmbeddedCommand(paths: string[], config: Config, store:
         config, resources, now: Date.now,
         observer: { embedded: (fresh, reused) => { summary.embedded += fresh; summary.reused += reused; } },
       },
-      retryPolicy: retryPolicyFor(config.profile, config.retryDeadlineMs ?? RUN_RETRY_DEADLINE_MS),
+      retryPolicy: retryPolicyFor(config, RUN_RETRY_DEADLINE_MS),
       deadLetters,
       onOutcome,
       onRetry: (stage, error, attempt, delayMs) => {
@@ -139,7 +167,7 @@ export function formatSummary(s: RunSummary & { jobId: string; store: string }, 
     `  job: ${s.jobId}`,
   ];
   if (s.failures.length) {
-    lines.push(`  ${s.failures.length} failed${s.deadLetters ? ` (${s.deadLetters} rejected by a stage, kept in the store's dead_letters table)` : ''}:`);
+    lines.push(`  ${s.failures.length} failed${s.deadLetters ? ` (${s.deadLetters} inputs rejected by a stage, kept as dead letters: era-ingest dlq list --data-dir <dir>)` : ''}:`);
     for (const f of s.failures.slice(0, 50)) lines.push(`    ${f.origin}: ${f.reason}`);
     if (s.failures.length > 50) lines.push(`    … and ${s.failures.length - 50} more (use --json for all)`);
   }

@@ -29,6 +29,7 @@ export function loadConfig(explicitEnv: NodeJS.ProcessEnv = process.env, overrid
   if (problems.length === 0) {
     if (config.chunkOverlap >= config.chunkTokens) problems.push(`CHUNK_OVERLAP=${config.chunkOverlap} must be smaller than CHUNK_TOKENS=${config.chunkTokens}.`);
     if (config.codec === 'avro' && !config.schemaRegistryUrl) problems.push('CODEC=avro needs SCHEMA_REGISTRY_URL (a Confluent-compatible registry, e.g. http://127.0.0.1:18081/apis/ccompat/v7).');
+    if (config.apiAuth === 'none' && config.apiToken !== undefined) problems.push('API_AUTH=none and API_TOKEN are both set: unset API_TOKEN to serve without authentication, or API_AUTH to require the token.');
     if (config.kafkaSaslMechanism !== 'none' && (!config.kafkaSaslUsername || !config.kafkaSaslPassword)) {
       problems.push(`KAFKA_SASL_MECHANISM=${config.kafkaSaslMechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD.`);
     }

@@ -10,7 +10,7 @@
  *
  * `standard` equals the schema defaults, so the default PROFILE changes nothing by itself.
  */
-import { SETTINGS, type Config } from '../config/schema.ts';
+import { SETTINGS, type Config } from './schema.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
 
 export type Profile = Config['profile'];
@@ -34,7 +34,7 @@ export interface Preset {
   readonly burst: number;
   /** DB_POOL_SIZE: PostgreSQL connections per process. */
   readonly dbPoolSize: number;
-  /** Dependency retry backoff (attempts stay unlimited: an outage is waited out, never DLQ'd). */
+  /** Dependency retry backoff (attempts unlimited, bounded in time by RETRY_DEADLINE_MS; an outage is never dead-lettered). */
   readonly retry: Readonly<Pick<RetryPolicy, 'initialMs' | 'maxMs' | 'factor'>>;
   /** Downstream group lag (messages) on a stage's output topic that counts as full (fill 1). */
   readonly downstreamLagLimit: number;
@@ -94,11 +94,13 @@ const PRESET_SETTINGS = ['maxInFlight', 'maxInFlightBytes', 'embedBatchSize', 'e
 export type PresetEnvName = (typeof SETTINGS)[(typeof PRESET_SETTINGS)[number]]['env'];
 
 /**
- * A profile's dependency retry policy: the preset's backoff, attempts unlimited, retried for
- * `deadlineMs` (RETRY_DEADLINE_MS; default: until the dependency is back).
+ * The dependency retry policy of a configuration, the one every retry loop uses: the PROFILE
+ * preset's backoff, attempts unlimited, one failure retried for RETRY_DEADLINE_MS — or, when
+ * that is not set, for `defaultDeadlineMs` (stage services: until the dependency is back;
+ * `era-ingest run`: RUN_RETRY_DEADLINE_MS).
  */
-export function retryPolicyFor(profile: Profile, deadlineMs: number = Number.POSITIVE_INFINITY): RetryPolicy {
-  return { ...DEFAULT_RETRY_POLICY, ...PRESETS[profile].retry, deadlineMs };
+export function retryPolicyFor({ profile, retryDeadlineMs }: Pick<Config, 'profile' | 'retryDeadlineMs'>, defaultDeadlineMs: number = Number.POSITIVE_INFINITY): RetryPolicy {
+  return { ...DEFAULT_RETRY_POLICY, ...PRESETS[profile].retry, deadlineMs: retryDeadlineMs ?? defaultDeadlineMs };
 }
 
 export function isProfile(value: unknown): value is Profile {

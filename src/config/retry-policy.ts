@@ -20,3 +20,6 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { initialMs: 200, maxMs: 30_000, factor: 2, maxAttempts: Number.POSITIVE_INFINITY, deadlineMs: Number.POSITIVE_INFINITY };
+
+/** How long `era-ingest run` retries a failing dependency when RETRY_DEADLINE_MS is not set, ms. */
+export const RUN_RETRY_DEADLINE_MS = 300_000;

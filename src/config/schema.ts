@@ -5,6 +5,7 @@
  * this file (`npm run docs:config`), so it cannot drift.
  */
 import { z } from 'zod';
+import { RUN_RETRY_DEADLINE_MS } from './retry-policy.ts';
 
 const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
@@ -52,11 +53,14 @@ export const SETTINGS = {
   commitIntervalMs: { env: 'COMMIT_INTERVAL_MS', schema: int(10), default: '1000', help: 'How often completed offsets are committed, ms.' },
   dlqMaxRatio: { env: 'DLQ_MAX_RATIO', schema: z.coerce.number().min(0).max(1), default: '0.5', help: 'Halt the stage when more than this share of a window goes to the DLQ.' },
   dlqWindow: { env: 'DLQ_WINDOW', schema: int(1), default: '200', help: 'Messages in the DLQ-ratio window; the limit applies once the window is full.' },
-  retryDeadlineMs: { env: 'RETRY_DEADLINE_MS', schema: int(1).optional(), default: undefined, help: 'How long one failure of a dependency (broker, database, embedder) is retried with backoff before giving up, ms; then the stage halts (exit 1), or `run` stops and prints what it stored. Never a reason to dead-letter. Default: stage services retry until the dependency is back (their partitions stay paused); `era-ingest run` gives up after 300000 (5 minutes).' },
+  retryDeadlineMs: { env: 'RETRY_DEADLINE_MS', schema: int(1).optional(), default: undefined, help: 'How long one failure of a dependency (broker, database, embedder) is retried with backoff before giving up, ms; then the stage halts (exit 1), or `run` stops and prints what it stored. Never a reason to dead-letter. Default: stage services retry until the dependency is back (their partitions stay paused); `era-ingest run` gives up after ' + `${RUN_RETRY_DEADLINE_MS} (${RUN_RETRY_DEADLINE_MS / 60_000} minutes).` },
   shutdownTimeoutMs: { env: 'SHUTDOWN_TIMEOUT_MS', schema: int(100), default: '20000', help: 'Drain deadline on SIGTERM, ms.' },
   metricsPort: { env: 'METRICS_PORT', schema: int(0, 65535), default: '9464', help: 'HTTP port for /metrics, /healthz, /readyz (0 = any free port).' },
   apiPort: { env: 'API_PORT', schema: int(0, 65535), default: '8080', help: 'HTTP port of `era-ingest serve` (0 = any free port).' },
-  apiHost: { env: 'API_HOST', schema: z.string().min(1), default: '0.0.0.0', help: 'Interface `era-ingest serve` listens on (`127.0.0.1` = this machine only).' },
+  apiHost: { env: 'API_HOST', schema: z.string().min(1), default: '127.0.0.1', help: 'Interface `era-ingest serve` listens on. The default, `127.0.0.1`, is this machine only; any other address (e.g. `0.0.0.0` in a container) needs API_TOKEN, or API_AUTH=none to serve without authentication on purpose.' },
+  apiAuth: { env: 'API_AUTH', schema: z.enum(['token', 'none']), default: 'token', help: '`token`: every route but /healthz and /readyz needs API_TOKEN as a bearer token once one is set, and `serve` refuses to listen beyond loopback without one. `none`: serve without authentication on any address (behind a gateway that authenticates).' },
+  apiMaxSearches: { env: 'API_MAX_SEARCHES', schema: int(1, 1000), default: '8', help: '`GET /search` requests `serve` runs at once; more get 503 BUSY with Retry-After (each embeds the query and runs a vector search).' },
+  apiStatementTimeoutMs: { env: 'API_STATEMENT_TIMEOUT_MS', schema: int(0), default: '10000', help: 'PostgreSQL `statement_timeout` of `serve`\'s connections, ms (0 = none): a search or status query that takes longer is cancelled and answered 503.' },
   apiToken: { env: 'API_TOKEN', schema: z.string().regex(/^[A-Za-z0-9._~+/-]{16,512}=*$/, 'at least 16 token characters (A-Z a-z 0-9 . _ ~ + / -), e.g. the output of `openssl rand -hex 32`').optional(), default: undefined, help: 'Bearer token of the HTTP API: when set, every route but /healthz and /readyz needs `Authorization: Bearer <token>` (never logged).', secret: true },
   apiMaxBodyBytes: { env: 'API_MAX_BODY_BYTES', schema: int(1024).optional(), default: undefined, help: 'Largest request body `POST /documents` accepts (413 beyond; checked while reading). Default: MAX_DOCUMENT_BYTES + 1 MiB.' },
   logLevel: { env: 'LOG_LEVEL', schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), default: 'info', help: 'Log level (JSON lines on stdout).' },

@@ -8,6 +8,7 @@
  * A dataflow is a chain: the first stage reads the source stream, every later stage reads the
  * stream its predecessor writes. Stage and stream names are unique.
  */
+import { COMPLETE_PHASE, FAILED_PHASE, QUEUED_PHASE } from '../storage/jobs.ts';
 import type { MessageKind, Messages } from '../topics/messages.ts';
 import { streamTopics } from '../topics/names.ts';
 import type { StageContext, Transform } from '../stages/transform.ts';
@@ -45,7 +46,7 @@ export interface StageSpec<N extends string = string, I extends StreamSpec = Str
   readonly output: O;
   /** Job phase of a document while this stage works on it (`era-ingest status`). */
   readonly phase: string;
-  /** Dependencies besides Kafka, opened by the wiring before `create` (and named in manifests). */
+  /** Dependencies besides Kafka that `create` opens through the shared resources: how the service sizes its database pool, what compose waits for. */
   readonly needs: { readonly embedder?: boolean; readonly database?: 'required' | 'optional' };
   readonly deploy: DeployHints;
   /** Builds the stage's transform. Retriable rejections (a dependency starting) are retried. */
@@ -57,9 +58,6 @@ export function stage<const N extends string, I extends StreamSpec, O extends St
   return spec;
 }
 
-export const QUEUED = 'queued';
-export const COMPLETE = 'complete';
-export const FAILED = 'failed';
 
 export interface Dataflow<S extends readonly StageSpec[] = readonly StageSpec[]> {
   readonly stages: S;
@@ -101,7 +99,7 @@ export function dataflow<const S extends readonly [StageSpec, ...StageSpec[]]>(s
     if (streams.some((t) => t.name === s.output.name)) throw new RangeError(`dataflow: stream name "${s.output.name}" is used twice`);
     streams.push(s.output);
   });
-  const phases = [QUEUED, ...stages.map((s) => s.phase), COMPLETE, FAILED];
+  const phases = [QUEUED_PHASE, ...stages.map((s) => s.phase), COMPLETE_PHASE, FAILED_PHASE];
   if (new Set(phases).size !== phases.length) throw new RangeError(`dataflow: job phases must be unique, got ${phases.join(', ')}`);
   const index = (s: StageSpec): number => {
     const i = stages.indexOf(s as S[number]);

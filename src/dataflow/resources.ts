@@ -1,5 +1,5 @@
 /**
- * The shared dependencies of a process's stages (./transform.ts `Resources`), opened on first
+ * The shared dependencies of a process's stages (src/stages/transform.ts `Resources`), opened on first
  * use and closed once by whoever created them: one embedder (EMBEDDER), one database (the
  * caller's opener: PostgreSQL from DATABASE_URL for a stage service, the embedded store for
  * `run`), minister profiles built once with that embedder.

@@ -30,3 +30,9 @@ export function topicNames<D extends Dataflow = Pipeline>(prefix: string = DEFAU
 export function topicSpecs(prefix: string, flow: Dataflow = PIPELINE): TopicSpec[] {
   return topicCatalogue(prefix, flow.streams);
 }
+
+/** The topics of the source stream (its lanes): what publishing needs, and nothing more. */
+export function sourceTopicSpecs(prefix: string, flow: Dataflow = PIPELINE): TopicSpec[] {
+  const lanes = new Set(streamTopics(prefix, flow.source));
+  return topicSpecs(prefix, flow).filter((t) => lanes.has(t.topic));
+}

@@ -15,11 +15,19 @@ export type CommitFn = (offsets: CommitOffset[]) => Promise<void>;
  * partitions); from the rebalance start until the new assignment is known no commit is sent;
  * the new assignment revokes lost partitions from the tracker before commits resume. Offsets
  * are filtered by the current assignment as a second guard.
+ *
+ * A commit never goes backwards: an offset below (or at) the highest this member has committed
+ * for the partition — by this committer, or elsewhere (a transaction: `committedElsewhere`) — is
+ * not sent. After a kafkajs restart the tracker starts again from the broker's position, which
+ * may be older than what this member last committed; committing that would hand the records in
+ * between to the next owner a second time.
  */
 export class OffsetCommitter {
   private lock: Promise<unknown> = Promise.resolve();
   private rebalancing = false;
   private assigned = new Set<string>();
+  /** Highest offset committed per partition by this member, for its lifetime. */
+  private readonly floor = new Map<string, bigint>();
 
   constructor(
     private readonly tracker: OffsetTracker,
@@ -40,12 +48,23 @@ export class OffsetCommitter {
   commit(): Promise<CommitOffset[]> {
     return this.exclusive(async () => {
       if (this.rebalancing) return [];
-      const offsets = this.tracker.committable().filter((o) => this.assigned.has(`${o.topic}:${o.partition}`));
+      const owned = this.tracker.committable().filter((o) => this.assigned.has(`${o.topic}:${o.partition}`));
+      const behind = owned.filter((o) => BigInt(o.offset) <= (this.floor.get(`${o.topic}:${o.partition}`) ?? -1n));
+      this.tracker.markCommitted(behind); // already covered: stop offering them
+      const offsets = owned.filter((o) => !behind.includes(o));
       if (offsets.length === 0) return [];
       await this.commitFn(offsets);
       this.tracker.markCommitted(offsets);
+      for (const o of offsets) this.floor.set(`${o.topic}:${o.partition}`, BigInt(o.offset));
       return offsets;
     });
+  }
+
+  /** Records an offset this member committed for a partition another way (a Kafka transaction). */
+  committedElsewhere(topic: string, partition: number, offset: string): void {
+    const key = `${topic}:${partition}`;
+    const value = BigInt(offset);
+    if (value > (this.floor.get(key) ?? -1n)) this.floor.set(key, value);
   }
 
   /** A rebalance started: waits for a running commit, then holds commits back. */

@@ -4,9 +4,9 @@
  *
  * - `track()` registers an input offset when the source hands the message on. Offsets of one
  *   partition are tracked in increasing order.
- * - `complete()` marks it done once every output derived from it is acknowledged (the sink
- *   calls it after the producer's ack; fan-out is the sink's business: it completes the input
- *   after the last of its outputs).
+ * - `complete()` marks it done once every output derived from it is acknowledged (the Kafka
+ *   runner calls it when the input's outcome is durable: after the producer's ack of all its
+ *   outputs, fan-out included).
  * - `committable()` gives, per owned partition, the offset to commit: one past the highest
  *   contiguous done offset. A gap (an earlier offset still in flight) holds the commit back.
  * - `revoke()` forgets partitions taken away by a rebalance. Tickets issued before the revoke

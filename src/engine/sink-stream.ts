@@ -1,6 +1,6 @@
 /**
- * The last step of a runner's stream: makes batches of outcomes durable through a sink (Kafka:
- * produce and wait for the acks; in-process: record them), retrying outages with backoff (the
+ * The last step of the Kafka runner's stream: makes batches of outcomes durable through a sink
+ * (produce and wait for the acks), retrying outages with backoff (the
  * upstream buffers fill and the source pauses meanwhile), then reports each outcome as durable
  * (the Kafka runner completes its offset then). Fails the stream with DLQ_LIMIT_EXCEEDED when
  * the share of poison passes the limit.
@@ -27,7 +27,7 @@ export interface SinkStreamOptions<M, Out> {
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
 }
 
-export const DLQ_LIMIT_MESSAGE = 'more than the allowed share of messages were dead-lettered: halting instead of draining the input into the dead letters; inspect them with `era-ingest dlq list`, fix the cause, then restart (DLQ_MAX_RATIO, DLQ_WINDOW)';
+const DLQ_LIMIT_MESSAGE = 'more than the allowed share of messages were dead-lettered: halting instead of draining the input into the dead letters; inspect them with `era-ingest dlq list`, fix the cause, then restart (DLQ_MAX_RATIO, DLQ_WINDOW)';
 
 export function sinkStream<M, Out>({ sink, limiter, retryPolicy, signal, onDurable, onRetry }: SinkStreamOptions<M, Out>): Writable {
   const writeAll = async (outcomes: Outcome<M, Out>[]): Promise<void> => {

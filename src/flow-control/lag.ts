@@ -1,8 +1,8 @@
 /**
  * Consumer-group lag from admin offsets (DESIGN.md §5: measured with the admin API — committed
- * vs end offsets — because a paused consumer's own batch lag goes stale). Pure: the wiring calls
- * `admin.fetchTopicOffsets(topic)` and `admin.fetchOffsets({ groupId, topics: [topic] })` and
- * passes the partition lists straight in (kafkajs offsets are decimal strings).
+ * vs end offsets — because a paused consumer's own batch lag goes stale). Pure: the Kafka port
+ * reads a group's position (src/kafka/admin.ts `groupPositions`) and passes the offsets in as
+ * decimal strings or numbers.
  *
  * Per partition: lag = high − max(committed, low), never below 0, where
  * - high is the log end offset (the offset the next record will get),

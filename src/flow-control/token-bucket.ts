@@ -9,10 +9,7 @@
  * - `ratePerSec = Infinity` is unlimited: every take succeeds and `burst` is ignored.
  *   `ratePerSec = 0` is closed: nothing is taken and nothing accrues until `setRate` opens the
  *   bucket again; tokens held when it closed are kept (frozen), not lost.
- * - `acquire` is the async convenience for simple loops (CLI publisher, tools): it waits with the
- *   injected `sleep`, and a `setRate` wakes it early. Concurrent `acquire` calls are not FIFO.
  */
-import { setTimeout as sleepMs } from 'node:timers/promises';
 
 export interface TokenBucketOptions {
   /** Tokens added per second; ≥ 0. `Infinity` = unlimited, `0` = closed until `setRate`. */
@@ -25,26 +22,8 @@ export interface TokenBucketOptions {
   initialTokens?: number;
 }
 
-export interface AcquireOptions {
-  /** Aborting rejects the pending `acquire` with `signal.reason`. */
-  signal?: AbortSignal;
-  /** Clock, ms. @defaultValue Date.now */
-  now?: () => number;
-  /**
-   * Waits `ms` (always finite and > 0). Should reject, or at least stop its timer, when `signal`
-   * aborts: the bucket aborts it when it no longer needs the wait. @defaultValue a node timer
-   */
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
-}
-
 /** Absolute slack for float rounding: a wait of `msUntil(n)` must make `tryTake(n)` succeed. */
 const slack = (n: number): number => 1e-9 * Math.max(1, n);
-
-/** Marks a rejection as handled and returns the same promise. */
-function quiet<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => undefined);
-  return promise;
-}
 
 function checkRate(ratePerSec: number): void {
   if (!(ratePerSec >= 0)) throw new RangeError(`TokenBucket ratePerSec=${ratePerSec} must be ≥ 0 (Infinity = unlimited, 0 = closed)`);
@@ -63,8 +42,6 @@ export class TokenBucket {
   #rate: number;
   #tokens: number;
   #lastMs: number;
-  /** Resolvers of pending `acquire` waits; `setRate` calls them so they recompute. */
-  readonly #wakers = new Set<() => void>();
 
   /** @throws RangeError naming the option when an option is out of range. */
   constructor({ ratePerSec, burst, nowMs, initialTokens = burst }: TokenBucketOptions) {
@@ -125,7 +102,7 @@ export class TokenBucket {
 
   /**
    * Changes the rate from `nowMs` on. Tokens accrued so far (at the old rate) are kept, clamped
-   * to `burst`; leaving the unlimited rate starts full. Wakes pending `acquire` calls.
+   * to `burst`; leaving the unlimited rate starts full.
    * @throws RangeError when `ratePerSec` is negative or NaN.
    */
   setRate(ratePerSec: number, nowMs: number): void {
@@ -134,52 +111,6 @@ export class TokenBucket {
     if (this.#rate === Number.POSITIVE_INFINITY) this.#tokens = this.#burst;
     this.#rate = ratePerSec;
     this.#tokens = Math.min(this.#burst, this.#tokens);
-    for (const wake of [...this.#wakers]) wake();
-  }
-
-  /**
-   * Waits until `n` tokens can be taken, then takes them. Waits with one `sleep(msUntil(n))` at
-   * a time (never polls); a closed bucket waits for `setRate` without sleeping.
-   * @throws `signal.reason` when `signal` aborts first (nothing is taken).
-   * @throws RangeError when `n` is invalid, or exceeds `burst` while the rate is limited.
-   */
-  async acquire(n: number, { signal, now = Date.now, sleep = (ms, s) => sleepMs(ms, undefined, { signal: s }) }: AcquireOptions = {}): Promise<void> {
-    checkCount(n);
-    for (;;) {
-      signal?.throwIfAborted();
-      const nowMs = now();
-      if (this.tryTake(n, nowMs)) return;
-      const waitMs = this.msUntil(n, nowMs);
-      if (waitMs === Number.POSITIVE_INFINITY && this.#rate > 0) {
-        throw new RangeError(`TokenBucket acquire n=${n} exceeds burst=${this.#burst}: it can never be granted at a limited rate`);
-      }
-      await this.#wait(waitMs, sleep, signal);
-    }
-  }
-
-  /** Resolves after `ms`, on `setRate`, or rejects with `signal.reason`; stops the sleep after. */
-  async #wait(ms: number, sleep: NonNullable<AcquireOptions['sleep']>, signal: AbortSignal | undefined): Promise<void> {
-    const stop = new AbortController();
-    const onAbort = (): void => stop.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    let wake!: () => void;
-    // Every promise gets a no-op handler: the losers settle (reject) after the race, at cleanup.
-    const woken: Promise<unknown>[] = [
-      new Promise<void>((resolve) => (wake = resolve)),
-      quiet(new Promise<never>((_, reject) => stop.signal.addEventListener('abort', () => reject(stop.signal.reason), { once: true }))),
-    ];
-    this.#wakers.add(wake);
-    try {
-      if (Number.isFinite(ms)) woken.push(quiet(sleep(ms, stop.signal)));
-      await Promise.race(woken);
-    } catch (error) {
-      if (signal?.aborted) throw signal.reason;
-      throw error;
-    } finally {
-      this.#wakers.delete(wake);
-      signal?.removeEventListener('abort', onAbort);
-      stop.abort();
-    }
   }
 
   #refill(nowMs: number): void {

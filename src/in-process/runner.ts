@@ -22,7 +22,6 @@ import { retry } from '../engine/backoff.ts';
 import { DlqLimiter } from '../engine/dlq-limiter.ts';
 import type { Outcome } from '../engine/outcome.ts';
 import { processBatch } from '../engine/process-batch.ts';
-import { DLQ_LIMIT_MESSAGE } from '../engine/sink-stream.ts';
 import { batchStep, orderedParallelStep } from '../engine/steps.ts';
 import { PipelineError } from '../errors/pipeline-error.ts';
 import type { Messages } from '../topics/messages.ts';
@@ -65,22 +64,37 @@ export async function runInProcess(source: AsyncIterable<Envelope<Messages['raw'
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const transforms: Array<Transform<unknown, unknown>> = [];
+  const inFlight = new Set<Promise<unknown>>();
   try {
-    for (const spec of flow.stages) transforms.push((await spec.create(context)) as Transform<unknown, unknown>);
-    const steps = flow.stages.flatMap((spec, i) => stageSteps(spec, transforms[i]!, options, abort.signal));
+    for (const spec of flow.stages) {
+      // A dependency that is still starting (Ollama loading the model) is waited for like any outage.
+      const hooks = { signal: abort.signal, onRetry: (error: unknown, attempt: number, delayMs: number) => options.onRetry?.(spec, error, attempt, delayMs) };
+      transforms.push((await retry(() => spec.create(context), options.retryPolicy, hooks)).value as Transform<unknown, unknown>);
+    }
+    const steps = flow.stages.flatMap((spec, i) => stageSteps(spec, transforms[i]!, options, abort.signal, inFlight));
     await pipeline([Readable.from(source), ...steps, new Writable({ objectMode: true, write: (_item, _encoding, callback) => callback() })], { signal: abort.signal });
+  } catch (error) {
+    // Stop every other batch still retrying, and let those still running finish, before the
+    // caller closes the store and the embedder under them.
+    abort.abort(error);
+    await Promise.allSettled(inFlight);
+    throw error;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
-    for (const t of transforms) await t.close?.();
+    await Promise.allSettled(transforms.map(async (t) => t.close?.()));
   }
 }
 
 /** One stage as stream steps: batch its inputs, process them, hand on outputs and record poison. */
-function stageSteps(spec: StageSpec, transform: Transform<unknown, unknown>, options: InProcessOptions, signal: AbortSignal): StreamTransform[] {
+function stageSteps(spec: StageSpec, transform: Transform<unknown, unknown>, options: InProcessOptions, signal: AbortSignal, inFlight: Set<Promise<unknown>>): StreamTransform[] {
   const limiter = new DlqLimiter(options.dlqLimit);
   const hooks = { signal, onRetry: (error: unknown, attempt: number, delayMs: number) => options.onRetry?.(spec, error, attempt, delayMs) };
-  const process = (batch: Envelope<unknown>[]): Promise<Outcome<Envelope<unknown>, unknown>[]> =>
-    processBatch(transform, batch, { decode: (e) => e.value, retryPolicy: options.retryPolicy, hooks });
+  const process = (batch: Envelope<unknown>[]): Promise<Outcome<Envelope<unknown>, unknown>[]> => {
+    const running = processBatch(transform, batch, { decode: (e) => e.value, retryPolicy: options.retryPolicy, hooks });
+    inFlight.add(running);
+    void running.finally(() => inFlight.delete(running)).catch(() => undefined);
+    return running;
+  };
 
   const route = new StreamTransform({
     objectMode: true,
@@ -95,7 +109,9 @@ function stageSteps(spec: StageSpec, transform: Transform<unknown, unknown>, opt
           if (limiter.record(outcome.poison !== undefined)) halted = true;
           for (const value of outcome.outputs) this.push({ value, origin: outcome.input.origin } satisfies Envelope<unknown>);
         }
-        if (halted) throw new PipelineError('DLQ_LIMIT_EXCEEDED', `stage ${spec.name}: ${DLQ_LIMIT_MESSAGE} (ratio ${limiter.ratio.toFixed(2)})`);
+        if (halted) {
+          throw new PipelineError('DLQ_LIMIT_EXCEEDED', `stage ${spec.name}: more than DLQ_MAX_RATIO of the last DLQ_WINDOW inputs were rejected (ratio ${limiter.ratio.toFixed(2)}): stopping instead of rejecting the rest one by one; see them with \`era-ingest dlq list --data-dir <dir>\` (or --db), fix the cause and run again`);
+        }
       }).then(() => callback(), (error: unknown) => callback(error as Error));
     },
   });

@@ -5,6 +5,7 @@
  * end and the re-embedding all use.
  */
 import type { Admin, ITopicConfig } from 'kafkajs';
+import { abortableSleep } from '../engine/backoff.ts';
 import type { TopicSpec } from '../topics/names.ts';
 
 export interface TopicSettings {
@@ -85,4 +86,24 @@ export async function setGroupOffsets(admin: Admin, groupId: string, topic: stri
 export async function groupMembers(admin: Admin, groupId: string): Promise<{ members: number; state: string }> {
   const { groups: [group] } = await admin.describeGroups([groupId]);
   return { members: group?.members.length ?? 0, state: group?.state ?? 'Dead' };
+}
+
+export interface WaitOptions {
+  /** Wraps each admin call (the caller's retry of broker outages). */
+  call: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Settles when the consumer being waited for stopped: the wait ends with it. */
+  stopped: Promise<void>;
+  signal: AbortSignal;
+  /** @defaultValue 250 ms */
+  intervalMs?: number;
+}
+
+/** Resolves when the group has committed, on every partition of `topic`, the end offset as it was at the call. */
+export async function waitForGroupAtEnd(admin: Admin, groupId: string, topic: string, { call, stopped, signal, intervalMs = 250 }: WaitOptions): Promise<void> {
+  const ends = new Map((await call(() => groupPositions(admin, groupId, topic))).map((p) => [p.partition, p]));
+  for (;;) {
+    const now = await call(() => groupPositions(admin, groupId, topic));
+    if (now.every((p) => { const end = ends.get(p.partition) ?? p; return end.high === end.low || (p.committed ?? -1n) >= end.high; })) return;
+    await Promise.race([abortableSleep(intervalMs, signal), stopped]);
+  }
 }

@@ -4,7 +4,7 @@
  * again lands in the DLQ with `era.dlq.attempts` increased.
  */
 import type { Kafka, KafkaMessage } from 'kafkajs';
-import { DLQ_HEADERS, type Headers } from '../topics/headers.ts';
+import { DLQ_HEADERS, HEADERS, type Headers } from '../topics/headers.ts';
 import { headersToStrings } from './headers.ts';
 import { connectPublisher } from './publisher.ts';
 import { readToEnd } from './read-to-end.ts';
@@ -75,12 +75,19 @@ export async function listDeadLetters(kafka: Kafka, dlqTopic: string, filter: Dl
   return out;
 }
 
-/** Headers of a replayed record: the original ones, minus the error details, keeping the attempt count. */
+/**
+ * Headers of a replayed record: the original ones, minus the error details, keeping the attempt
+ * count, and claiming the record's original place in the version order (`era.version` = its
+ * original offset, unless it already claims one): a replayed raw document is as old as when it
+ * was first published, so it can never overtake a version published after it.
+ */
 export function replayHeaders(headers: Headers): Headers {
   const out: Headers = {};
   for (const [name, value] of Object.entries(headers)) {
     if (!name.startsWith('era.dlq.') || name === DLQ_HEADERS.attempts) out[name] = value;
   }
+  const original = headers[DLQ_HEADERS.originalOffset];
+  if (out[HEADERS.version] === undefined && original !== undefined && /^\d+$/.test(original)) out[HEADERS.version] = original;
   return out;
 }
 

@@ -13,6 +13,10 @@
  *   commit: on every group join the paused set is rebuilt from this source's own view, lost
  *   partitions are revoked from the tracker, and redelivered offsets still tracked are skipped.
  * - `heartbeat()` is called at least every `heartbeatEveryMs` during a long batch.
+ * - kafkajs drops its consumer group when the consumer crashes and builds a new one when it
+ *   restarts; in between `consumer.pause()` / `resume()` throw. This source's `paused` map is the
+ *   pause state it wants: calls that cannot reach kafkajs only update it, and every group join
+ *   applies it to the (new) group. Nothing here throws because the group is away.
  */
 import { Readable } from 'node:stream';
 import type { Consumer, EachBatchPayload } from 'kafkajs';
@@ -115,11 +119,22 @@ export class KafkaSource extends Readable {
     const assignment: TopicPartition[] = Object.entries(memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
     const revoked = await this.options.committer.assign(assignment);
     const owned = new Set(assignment.map((tp) => tpKey(tp.topic, tp.partition)));
-    // Rebuild the paused set: kafkajs keeps every pause across rebalances; keep ours for
-    // partitions we still own and release the rest, so a partition we get back later is live.
+    // Rebuild the paused set: kafkajs keeps every pause across rebalances, and forgets them all
+    // when it restarts a crashed consumer with a new group. Keep ours for partitions we still
+    // own, release the rest (a partition we get back later is live), and make kafkajs' set
+    // equal to ours.
     for (const key of [...this.paused.keys()]) if (!owned.has(key)) this.paused.delete(key);
-    const stale = this.options.consumer.paused().flatMap(({ topic, partitions }) => partitions.filter((p) => !this.paused.has(tpKey(topic, p))).map((partition) => ({ topic, partitions: [partition] })));
-    for (const tp of stale) this.options.consumer.resume([tp]);
+    if (this.stopped) {
+      // Shutting down: nothing more is fetched, whatever was assigned.
+      this.toKafka('pause', assignment.map((tp) => ({ topic: tp.topic, partitions: [tp.partition] })));
+      this.options.onAssign?.(assignment, revoked);
+      return;
+    }
+    const inKafka = this.options.consumer.paused().flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition })));
+    const stale = inKafka.filter((tp) => !this.paused.has(tpKey(tp.topic, tp.partition)));
+    const missing = [...this.paused.values()].filter((tp) => !inKafka.some((k) => k.topic === tp.topic && k.partition === tp.partition));
+    this.toKafka('resume', stale.map((tp) => ({ topic: tp.topic, partitions: [tp.partition] })));
+    this.toKafka('pause', missing.map((tp) => ({ topic: tp.topic, partitions: [tp.partition] })));
     this.options.onAssign?.(assignment, revoked);
     this.options.onPauseChange?.(this.paused.size);
     this.maybeResume();
@@ -179,9 +194,23 @@ export class KafkaSource extends Readable {
       const may = this.options.canResume ? this.options.canResume(tp.topic, tp.partition) : this.options.admit(tp.topic, tp.partition, 0);
       if (!may) continue;
       this.paused.delete(key);
-      this.options.consumer.resume([{ topic: tp.topic, partitions: [tp.partition] }]);
+      this.toKafka('resume', [{ topic: tp.topic, partitions: [tp.partition] }]);
     }
     this.options.onPauseChange?.(this.paused.size);
+  }
+
+  /**
+   * Passes a pause or resume to kafkajs. While kafkajs has no consumer group (between a crash
+   * and its restart) the call is dropped: the wanted state is in `paused` and the next group
+   * join applies it.
+   */
+  private toKafka(action: 'pause' | 'resume', topicPartitions: Array<{ topic: string; partitions: number[] }>): void {
+    if (topicPartitions.length === 0) return;
+    try {
+      this.options.consumer[action](topicPartitions);
+    } catch {
+      // "Consumer group was not initialized": applied on the next GROUP_JOIN (see onGroupJoin).
+    }
   }
 
   get pausedCount(): number {
@@ -202,7 +231,7 @@ export class KafkaSource extends Readable {
     const assignment = this.options.committer.assignment();
     const byTopic = new Map<string, number[]>();
     for (const { topic, partition } of assignment) byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
-    if (byTopic.size) this.options.consumer.pause([...byTopic].map(([topic, partitions]) => ({ topic, partitions })));
+    this.toKafka('pause', [...byTopic].map(([topic, partitions]) => ({ topic, partitions })));
     this.push(null);
   }
 

@@ -6,9 +6,11 @@
  *        ▲                                                                   │ acked
  *        └──── pause/resume ◀── in-flight limits ◀── OffsetTracker ◀────────┘ ─▶ OffsetCommitter
  *
- * Lifecycle: `start()` ensures topics, connects, joins the group. `close()` (SIGTERM) stops
- * fetching, lets in-flight work finish within `shutdownTimeoutMs` (then aborts it: unfinished
- * inputs are not committed and will be redelivered), commits what is done and disconnects.
+ * Lifecycle: `start()` ensures the topics it is given (`topics`: the dataflow's catalogue, the
+ * DLQ among them), connects, joins the group; the transform belongs to the caller, who closes
+ * it. `close()` (SIGTERM) stops fetching, lets in-flight work finish within
+ * `shutdownTimeoutMs` (then aborts it: unfinished inputs are not committed and will be
+ * redelivered), commits what is done and disconnects. A halt aborts the batches in flight.
  * Every cleanup step runs even when an earlier one throws; `close()` is idempotent.
  * `done` settles when the stage stops: it rejects when the stage halted (DLQ limit, fatal error).
  */
@@ -35,6 +37,7 @@ import { stageGroupId } from './groups.ts';
 import { LagMonitor, type LagTarget } from './lag-monitor.ts';
 import type { InputMessage, OutputRecord } from './records.ts';
 import { kafkaResultSink } from './sink.ts';
+import { PriorityForwarder } from './priority-forwarder.ts';
 import { KafkaSource } from './source.ts';
 import type { KafkaStageBinding } from './stage-binding.ts';
 
@@ -86,6 +89,7 @@ export class StageRunner<In, Out> {
   private consumer?: Consumer;
   private producer?: Producer;
   private source?: KafkaSource;
+  private forwarder?: PriorityForwarder;
   private commitTimer?: NodeJS.Timeout;
   private sampleTimer?: NodeJS.Timeout;
   private resumeTimer?: NodeJS.Timeout;
@@ -138,6 +142,9 @@ export class StageRunner<In, Out> {
     await this.consumer.connect();
 
     const label = { stage: binding.name };
+    if (binding.priorityLane) {
+      this.forwarder = new PriorityForwarder({ kafka, groupId: this.groupId, ...binding.priorityLane, onCommitted: (topic, partition, offset) => this.committer.committedElsewhere(topic, partition, offset) });
+    }
     // A message larger than the byte limit is still admitted when nothing else is in flight,
     // or its partition would stall for good.
     const gate = this.options.flow?.gate;
@@ -160,6 +167,7 @@ export class StageRunner<In, Out> {
       highWaterMark: Math.min(256, config.maxInFlight),
       onAssign: (assignment, revoked) => {
         this.joined = true;
+        this.forwarder?.assign(assignment).catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'priority lane producers not ready; retried with the next batch'));
         metrics.assignedPartitions.set(label, assignment.length);
         logger.info({ assignment: assignment.length, revoked }, 'group joined');
       },
@@ -196,8 +204,10 @@ export class StageRunner<In, Out> {
         for (const input of inputs) metrics.messagesIn.inc({ ...label, topic: input.topic });
         this.options.onTaken?.(inputs);
         try {
-          const outcomes = await processBatch(transform, inputs, { decode: (m) => binding.decode(m), retryPolicy, hooks });
-          return await Promise.all(outcomes.map((o) => this.encode(o, retryPolicy, hooks)));
+          const { taken, abandoned } = await this.forwardPriority(inputs, retryPolicy, hooks);
+          const outcomes = await processBatch(transform, taken, { decode: (m) => binding.decode(m), retryPolicy, hooks });
+          const encoded = await Promise.all(outcomes.map((o) => this.encode(o, retryPolicy, hooks)));
+          return [...encoded, ...abandoned.map((input): StageOutcome<Out> => ({ input, outputs: [] }))];
         } finally {
           end();
         }
@@ -215,6 +225,8 @@ export class StageRunner<In, Out> {
     this.pipelineDone.catch((error: unknown) => {
       const e = toPipelineError(error);
       if (this.closing && (e.code === 'SHUTDOWN' || signal.aborted)) return;
+      // Batches still in flight stop retrying: the stage is going down.
+      this.abort.abort(e);
       this.halted = e;
       metrics.halted.set(label, 1);
       logger.fatal({ code: e.code, err: e.message }, `stage ${binding.name} halted`);
@@ -230,12 +242,26 @@ export class StageRunner<In, Out> {
     logger.info({ group: this.groupId, inputTopics }, `stage ${binding.name} started`);
   }
 
+  /**
+   * Appends the priority lane's inputs to the main topic (./priority-forwarder.ts) and writes the
+   * version each got into its `era.version` header, where decoding reads it. Inputs of a lane
+   * partition this member lost meanwhile are abandoned: their new owner appends them.
+   */
+  private async forwardPriority(inputs: InputMessage[], policy: RetryPolicy, hooks: { signal: AbortSignal; onRetry: (error: unknown, attempt: number, delayMs: number) => void }): Promise<{ taken: InputMessage[]; abandoned: InputMessage[] }> {
+    if (!this.forwarder) return { taken: inputs, abandoned: [] };
+    const { value: forwarded } = await retry(() => this.forwarder!.forward(inputs), policy, hooks);
+    for (const [message, version] of forwarded.versions) (message.headers as Record<string, string>)[HEADERS.version] = String(version);
+    const abandoned = new Set(forwarded.abandoned);
+    return { taken: inputs.filter((m) => !abandoned.has(m)), abandoned: forwarded.abandoned };
+  }
+
   /** Encodes an outcome's outputs; an output that cannot be encoded makes its input poison (INTERNAL). */
   private async encode(outcome: Outcome<InputMessage, Out>, policy: RetryPolicy, hooks: { signal: AbortSignal; onRetry: (error: unknown, attempt: number, delayMs: number) => void }): Promise<StageOutcome<Out>> {
     if (outcome.poison) return outcome;
     try {
-      const outputs = await Promise.all(outcome.outputs.map(async (value) => ({ value, record: (await retry(() => this.options.binding.encode(value, outcome.input), policy, hooks)).value })));
-      return { input: outcome.input, outputs };
+      // One retry loop for the outcome (a registry outage would otherwise retry every output on its own).
+      const encode = () => Promise.all(outcome.outputs.map(async (value) => ({ value, record: await this.options.binding.encode(value, outcome.input) })));
+      return { input: outcome.input, outputs: (await retry(encode, policy, hooks)).value };
     } catch (error) {
       if (isFatal(error)) throw error;
       return { input: outcome.input, outputs: [], poison: toPipelineError(error), attempts: 1 };
@@ -339,8 +365,8 @@ export class StageRunner<In, Out> {
       ['detach', () => this.source?.detach()],
       ['disconnect consumer', () => this.consumer?.disconnect()],
       ['disconnect producer', () => this.producer?.disconnect()],
+      ['disconnect priority producers', () => this.forwarder?.close()],
       ['disconnect admin', () => this.admin?.disconnect()],
-      ['close transform', () => binding.transform.close?.()],
     ];
     for (const [name, step] of steps) {
       try {

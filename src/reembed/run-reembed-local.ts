@@ -33,7 +33,7 @@ export const IN_PROCESS = 'in-process';
 
 export async function runReembedLocal({ client, config, model, signal, onProgress, pageSize = 256, ...options }: LocalReembedOptions): Promise<ReembedSummary> {
   const started = Date.now();
-  const policy = { ...retryPolicyFor(config.profile), maxAttempts: 8 };
+  const policy = { ...retryPolicyFor(config), maxAttempts: 8 };
   const dimension = options.dimension ?? (await getModel(client, model))?.dimension ?? config.embedDim;
   const embedder = modelEmbedder(config, model, dimension);
   const rejected = new Map<string, string>();
@@ -60,7 +60,7 @@ export async function runReembedLocal({ client, config, model, signal, onProgres
         after = page[page.length - 1]!.chunkId;
         found += page.length;
         summary.published += page.length;
-        const { vectors, failures } = (await retry(() => embedChunks(page, abort), retryPolicyFor(config.profile), { signal: abort })).value;
+        const { vectors, failures } = (await retry(() => embedChunks(page, abort), retryPolicyFor(config), { signal: abort })).value;
         for (const [id, error] of failures) rejected.set(id, `${error.code}: ${error.message}`);
         summary.embedded += await writeModelVectors(client, model, [...vectors].map(([chunkId, embedding]) => ({ chunkId, embedding })));
         progress();

@@ -27,7 +27,7 @@ import { startServiceServer } from '../metrics/http-server.ts';
 import { createMetrics } from '../metrics/metrics.ts';
 import { topicNames, topicSpecs } from '../dataflow/topics.ts';
 import { abortableSleep, retry } from '../engine/backoff.ts';
-import { ensureTopics, groupMembers, groupPositions, setGroupOffsets, topicSettings } from '../kafka/admin.ts';
+import { ensureTopics, groupMembers, groupPositions, setGroupOffsets, topicSettings, waitForGroupAtEnd } from '../kafka/admin.ts';
 import { asKafkaDependencyError, createKafka } from '../kafka/client.ts';
 import { checkKafkaTls } from '../kafka/preflight.ts';
 import { connectPublisher } from '../kafka/publisher.ts';
@@ -111,18 +111,6 @@ export function reembedGroupId(groupPrefix: string, model: string): string {
   return `${groupPrefix}.reembed.${plain === model ? plain : `${plain}-${createHash('sha256').update(model).digest('hex').slice(0, 8)}`}`;
 }
 
-type Admin = ReturnType<ReturnType<typeof createKafka>['admin']>;
-
-/** Resolves when the group's committed offsets reach the topic's end offsets as of the call. */
-async function waitDrained(withKafka: <T>(fn: () => Promise<T>) => Promise<T>, admin: Admin, groupId: string, topic: string, halted: Promise<void>, signal: AbortSignal): Promise<void> {
-  const ends = new Map((await withKafka(() => groupPositions(admin, groupId, topic))).map((p) => [p.partition, p]));
-  for (;;) {
-    const now = await withKafka(() => groupPositions(admin, groupId, topic));
-    if (now.every((p) => { const end = ends.get(p.partition) ?? p; return end.high === end.low || (p.committed ?? -1n) >= end.high; })) return;
-    await Promise.race([abortableSleep(250, signal), halted]);
-  }
-}
-
 export async function runReembed(options: ReembedOptions): Promise<ReembedSummary> {
   const { config, model, follow = false, intervalMs = 10_000, logger, onProgress } = options;
   const started = Date.now();
@@ -132,7 +120,7 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
   if (!config.databaseUrl) throw new ConfigError('DATABASE_URL is not set: reembed reads the stored chunks from PostgreSQL and writes the new vectors there');
   const topics = topicNames(config.topicPrefix);
   const groupId = reembedGroupId(config.groupPrefix, model);
-  const startRetry = { ...retryPolicyFor(config.profile), maxAttempts: 8 };
+  const startRetry = { ...retryPolicyFor(config), maxAttempts: 8 };
   const onRetry = (error: unknown, attempt: number, delayMs: number): void => logger.warn({ err: (error as Error).message, attempt, delayMs }, 'a dependency is not ready; retrying');
 
   const client: SqlClient = createPgClient(config.databaseUrl, { max: 3 });
@@ -209,7 +197,7 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
         summary.failed = [...failed];
       }, () => undefined);
     };
-    const runner = new StageRunner<ReembedInput, never>({ binding: reembedBinding(topics.reembed, model, codec, transform), config, kafka, logger, metrics, groupId, onResult, retryPolicy: retryPolicyFor(config.profile, config.retryDeadlineMs) });
+    const runner = new StageRunner<ReembedInput, never>({ binding: reembedBinding(topics.reembed, model, codec, transform), config, kafka, logger, metrics, groupId, onResult, retryPolicy: retryPolicyFor(config) });
     cleanups.push(() => runner.close());
     if (options.metricsPort !== undefined) {
       const server = await startServiceServer({ port: options.metricsPort, registry: metrics.registry, live: () => runner.live, ready: () => runner.ready });
@@ -224,7 +212,7 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
 
     for (;;) {
       summary.passes += 1;
-      await waitDrained(whileRunning, admin, groupId, topics.reembed, halted, stop.signal);
+      await waitForGroupAtEnd(admin, groupId, topics.reembed, { call: whileRunning, stopped: halted, signal: stop.signal });
       summary.copied += await copyStoredVectors(client, model, dimension);
       const before = summary.published;
       const fed = await feedMissing({
@@ -233,7 +221,7 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
       });
       progress();
       if (fed > 0) {
-        await waitDrained(whileRunning, admin, groupId, topics.reembed, halted, stop.signal);
+        await waitForGroupAtEnd(admin, groupId, topics.reembed, { call: whileRunning, stopped: halted, signal: stop.signal });
         // Converged: nothing was missing, or (while the pipeline keeps storing) a later pass
         // had only a page of newcomers to catch up on. --follow picks up the rest.
         if (!(summary.passes >= CONVERGED_AFTER_PASSES && fed <= CONVERGED_BELOW)) continue;

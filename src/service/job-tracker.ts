@@ -6,6 +6,7 @@
  * or fails the pipeline (a failed flush is logged and its updates retried with the next one).
  */
 import type { Dataflow, StageSpec } from '../dataflow/declare.ts';
+import { isRetriable } from '../errors/pipeline-error.ts';
 import type { InputMessage } from '../kafka/records.ts';
 import type { StageOutcome } from '../kafka/stage-runner.ts';
 import type { Logger } from '../log/logger.ts';
@@ -34,7 +35,8 @@ export class JobTracker {
   ) {
     if (flow.stages[0] === stage) this.takenPhase = stage.phase;
     this.nextPhase = flow.phaseAfter(stage);
-    this.last = flow.isLast(stage);
+    // Stored events complete documents; a last stage that emits something else completes none.
+    this.last = flow.isLast(stage) && stage.output.kind === 'stored';
     this.timer = setInterval(() => void this.flush(), flushEveryMs);
     this.timer.unref();
   }
@@ -78,6 +80,11 @@ export class JobTracker {
     this.buffer = [];
     this.flushing = recordPhases(this.client, batch, this.flow.phases)
       .catch((error: unknown) => {
+        if (!isRetriable(error)) {
+          // Retrying cannot fix it (a bug): drop these updates rather than block job status for good.
+          this.logger.error({ err: (error as Error).message, updates: batch.length }, 'job status updates dropped');
+          return;
+        }
         this.logger.warn({ err: (error as Error).message, updates: batch.length }, 'job status not recorded; will retry');
         this.buffer = batch.concat(this.buffer).slice(0, MAX_BUFFER);
       })

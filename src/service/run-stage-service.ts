@@ -72,22 +72,26 @@ export async function runStageService({ name, config, flow = PIPELINE, signal, l
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     // Dependencies may still be starting (or down): retry what is retriable, fail fast on the rest.
-    const startRetry = retryPolicyFor(config.profile);
+    const policy = retryPolicyFor(config);
     const hooks = { signal: startAbort.signal, onRetry: (error: unknown, attempt: number, delayMs: number): void => logger.warn({ err: (error as Error).message, attempt, delayMs }, 'a dependency is not ready; retrying') };
     await checkKafkaTls(config);
-    // A short connect timeout: the embed stage's lookup is skipped, not waited for, when the database is away.
+    // A stage that only reads the store in passing (the embed stage's stored-vector lookup) gets
+    // two connections and a short connect timeout: the lookup is skipped, not waited for, when
+    // the database is away. A stage that writes it gets DB_POOL_SIZE and the default timeout.
     const databaseUrl = config.databaseUrl;
-    const resources = createResources(config, databaseUrl ? { openDatabase: async () => createPgClient(databaseUrl, { max: config.dbPoolSize, connectionTimeoutMs: 2_000 }) } : {});
+    const pool = spec.needs.database === 'required' ? { max: config.dbPoolSize } : { max: 2, connectionTimeoutMs: 2_000 };
+    const resources = createResources(config, databaseUrl ? { openDatabase: async () => createPgClient(databaseUrl, pool) } : {});
     cleanups.push(() => resources.close());
     const observer = metricsObserver(metrics, spec.name);
-    const transform = (await retry(() => spec.create({ config, resources, observer, now: Date.now }), startRetry, hooks)).value;
-    const binding = await retry(() => bindStage(flow, spec, transform, config), startRetry, hooks);
+    const transform = (await retry(() => spec.create({ config, resources, observer, now: Date.now }), policy, hooks)).value;
+    cleanups.push(() => transform.close?.());
+    const binding = await retry(() => bindStage(flow, spec, transform, config), policy, hooks);
     // Job status (era-ingest status) is recorded where a database is configured.
     let tracker: JobTracker | undefined;
     if (databaseUrl) {
       const jobsClient: SqlClient = createPgClient(databaseUrl, { max: 1 });
       cleanups.push(() => jobsClient.close());
-      await retry(() => migrate(jobsClient, schemaSettings(config)), startRetry, hooks);
+      await retry(() => migrate(jobsClient, schemaSettings(config)), policy, hooks);
       tracker = new JobTracker(jobsClient, flow, spec, logger);
       const t = tracker;
       cleanups.push(() => t.close());
@@ -96,7 +100,7 @@ export async function runStageService({ name, config, flow = PIPELINE, signal, l
       binding: binding.value,
       topics: topicSpecs(config.topicPrefix, flow),
       config, kafka: createKafka(config, logger, name), logger, metrics,
-      flow: stageFlow(flow, spec, config, Date.now()), sampleMs: config.flowSampleMs, retryPolicy: retryPolicyFor(config.profile, config.retryDeadlineMs),
+      flow: stageFlow(flow, spec, config, Date.now()), sampleMs: config.flowSampleMs, retryPolicy: policy,
       ...(tracker ? { onResult: (r) => tracker.result(r), onTaken: (inputs) => tracker.taken(inputs) } : {}),
     });
     if (signals > 0) return 0;

@@ -44,7 +44,7 @@ export interface Resources {
 
 /** Observations a transform reports; the wiring turns them into metrics or a run summary. */
 export interface StageObserver {
-  /** One embedding request finished (`cached`: served from stored vectors, no request). */
+  /** One embedding request finished. */
   embedRequest?(outcome: 'ok' | 'overload' | 'error', seconds: number): void;
   /** Chunks embedded by a request, and chunks whose stored vector was reused. */
   embedded?(fresh: number, reused: number): void;

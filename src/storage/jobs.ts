@@ -9,6 +9,8 @@
 import type { SqlClient } from './sql-client.ts';
 
 export type Phase = string;
+/** The phases around the stages' own (src/dataflow/declare.ts puts each stage's between). */
+export const QUEUED_PHASE = 'queued';
 export const COMPLETE_PHASE = 'complete';
 export const FAILED_PHASE = 'failed';
 
@@ -82,7 +84,7 @@ export async function jobSummary(client: SqlClient, jobId: string, phases: reado
   for (const c of counts) byPhase[c.phase] = (byPhase[c.phase] ?? 0) + Number(c.n);
   const recorded = Object.values(byPhase).reduce((a, b) => a + b, 0);
   const docCount = Math.max(Number(job?.doc_count ?? 0), recorded);
-  byPhase[phases[0]!] = (byPhase[phases[0]!] ?? 0) + docCount - recorded; // published but not yet seen by any stage
+  byPhase[QUEUED_PHASE] = (byPhase[QUEUED_PHASE] ?? 0) + docCount - recorded; // published but not yet seen by any stage
   const { rows: failures } = await client.query<{ doc_id: string; stage: string | null; error_code: string | null; error_message: string | null }>(
     'SELECT doc_id, stage, error_code, error_message FROM job_documents WHERE job_id = $1 AND phase = $2 ORDER BY updated_at LIMIT $3', [jobId, FAILED_PHASE, maxFailures]);
   return {

@@ -10,6 +10,7 @@
  * than inserting into an indexed table).
  */
 import { createHash } from 'node:crypto';
+import { escapeLiteral } from 'pg';
 import { ConfigError } from '../errors/pipeline-error.ts';
 import { SqlError } from './errors.ts';
 import { DEFAULT_HNSW, hnswWith, readDimension, type HnswSettings } from './migrate.ts';
@@ -84,12 +85,15 @@ const toModel = (r: ModelRow): EmbeddingModel => ({
   readyAt: r.ready_at === null ? null : new Date(r.ready_at),
 });
 
-/** A SQL string literal (standard_conforming_strings: only quotes are doubled). */
+/**
+ * A model name as a SQL string literal, quoted by the driver's own function (node-postgres'
+ * `escapeLiteral`: doubles quotes, and switches to an E'' literal when backslashes are present).
+ * Only where a parameter cannot go: the predicate of a partial index (DDL takes no parameters)
+ * and the search over it (the planner proves the index usable only from a constant).
+ */
 export function sqlLiteral(text: string): string {
   if (text.includes('\u0000')) throw new ConfigError('a model name cannot contain NUL');
-  // Safe whatever standard_conforming_strings says: no backslash ever reaches the literal.
-  if (text.includes('\\')) throw new ConfigError(`model name ${JSON.stringify(text)} is invalid: it cannot contain a backslash`);
-  return `'${text.replaceAll("'", "''")}'`;
+  return escapeLiteral(text);
 }
 
 /** Name of the partial HNSW index of one model's set (identifiers stay short and plain). */

@@ -7,8 +7,10 @@
  * - duplicates of a chunkId in the batch: the last one wins;
  * - a delete applies when its version ≥ the current version (and ≥ any earlier deletion's); the
  *   batch's chunks of versions ≤ the delete are dropped, newer ones are written after it;
- * - a chunk whose content hash equals the current one is unchanged: nothing is written, and one
- *   event is due if the batch holds the document's last chunk (seq = count - 1);
+ * - a chunk whose content hash equals the current one is unchanged: no chunk is written; a newer
+ *   version of it (a re-publish of unchanged content) advances the current version (`advance`),
+ *   so that every version published before it is stale from then on; one event is due if the
+ *   batch holds the document's last chunk (seq = count - 1);
  * - a chunk of a version ≤ the current one (or ≤ the last deletion) is stale: dropped;
  * - any other chunk is written as pending; its (docId, contentHash) becomes a flip candidate.
  */
@@ -36,8 +38,10 @@ export interface DocPlan {
   docId: string;
   /** The delete to apply first, with the content hash that was current before it. */
   apply?: { version: number; jobId?: string; currentHash?: string };
-  /** Current state after the delete (what flips are compared with). */
+  /** Current state after the delete and the advance (what flips and stale chunks are compared with). */
   after: DocState;
+  /** A re-publish of the current content: the current version moves up to this one (no chunk changes). */
+  advance?: { version: number; jobId?: string };
   /** Unchanged-document event due for this batch (at most one). */
   unchanged?: StoredEvent;
 }
@@ -80,6 +84,18 @@ export function planBatch(items: readonly MinistersValue[], state: ReadonlyMap<s
       plan.after = { tombstone: del.version };
     }
     docs.set(docId, plan);
+  }
+
+  // Re-publishes of the current content first: every other chunk is compared with the
+  // advanced version, so a version published before the re-publish can no longer flip.
+  for (const chunk of chunks.values()) {
+    const plan = docs.get(chunk.docId)!;
+    const current = plan.after.current;
+    if (!current || chunk.contentHash !== current.contentHash || chunk.version <= current.version) continue;
+    if (!plan.advance || chunk.version > plan.advance.version) plan.advance = { version: chunk.version, ...(chunk.jobId !== undefined ? { jobId: chunk.jobId } : {}) };
+  }
+  for (const plan of docs.values()) {
+    if (plan.advance && plan.after.current) plan.after = { ...plan.after, current: { ...plan.after.current, version: plan.advance.version } };
   }
 
   const rows: RoutedChunk[] = [];

@@ -8,9 +8,11 @@
  *    after the other and the last one sees every row;
  * 2. read their state and plan (./store-plan.ts): apply deletes, skip unchanged and stale chunks;
  * 3. upsert the remaining chunks as pending (tagged with their content hash and version);
- * 4. count the stored chunks of each touched (doc, content hash): complete versions newer than
+ * 4. advance the version of documents re-published with their current content (no chunk
+ *    changes; older pending versions are deleted: they can never become current);
+ * 5. count the stored chunks of each touched (doc, content hash): complete versions newer than
  *    the current one flip — one statement upserts their documents rows;
- * 5. delete the replaced chunks and apply the minister aggregate deltas in one last statement.
+ * 6. delete the replaced chunks and apply the minister aggregate deltas in one last statement.
  *
  * Search joins chunks on documents.content_hash, so readers see either the old or the new
  * version of a document, never a mix, never nothing in between.
@@ -66,6 +68,11 @@ export async function writeBatch(client: SqlClient, items: readonly MinistersVal
 
     for (let i = 0; i < plan.rows.length; i += rowsPerStatement) {
       await tx.query(sql('store-upsert-chunks'), chunkParams(plan.rows.slice(i, i + rowsPerStatement), now));
+    }
+
+    const advances = [...plan.docs.values()].filter((d) => d.advance);
+    if (advances.length > 0) {
+      await tx.query(sql('store-advance'), [advances.map((d) => d.docId), advances.map((d) => d.advance!.version), advances.map((d) => d.advance!.jobId ?? null), now]);
     }
 
     let flips: Flip[] = [];

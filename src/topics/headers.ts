@@ -1,8 +1,14 @@
-/** Header names (DESIGN.md §3). Carried from every input message to all its outputs. */
+/** Header names (DESIGN.md §3). `job`, `publishedAt` and `trace` are carried from every input message to all its outputs. */
 export const HEADERS = {
   job: 'era.job',
+  /** ms epoch of the publish: for end-to-end latency only (never a version). */
   publishedAt: 'era.published.at',
   trace: 'era.trace',
+  /**
+   * The version a raw record claims, older than its own offset (set by `dlq replay`, so a
+   * replayed record keeps its place in the order; carried by the priority lane's appended copy).
+   */
+  version: 'era.version',
 } as const;
 
 /** On `era.reembed` records: the model the chunk is to be embedded with. */
@@ -29,7 +35,7 @@ export type Headers = Record<string, string>;
 /** The carried headers of an input, ready to be copied to its outputs. */
 export function carriedHeaders(headers: Headers): Headers {
   const out: Headers = {};
-  for (const name of Object.values(HEADERS)) {
+  for (const name of [HEADERS.job, HEADERS.publishedAt, HEADERS.trace]) {
     const value = headers[name];
     if (value !== undefined) out[name] = value;
   }

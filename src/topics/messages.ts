@@ -19,9 +19,11 @@ export interface RawDocument {
 export interface DocumentFields {
   docId: string;
   /**
-   * Document version: ms epoch at which this version was published (`era.published.at`,
-   * else the raw record's timestamp). Versions only move forward: an older one arriving
-   * late is ignored by the store.
+   * Document version, assigned by the pipeline (README "Guarantees"): the offset of the
+   * document's record in `era.raw` (a record of `era.raw.priority` gets the offset of its append
+   * to `era.raw`; a replayed record keeps its original one), or the next number of the store's
+   * per-document counter for `era-ingest run`. Total per document, never a producer's clock;
+   * a version older than the current one is ignored by the store.
    */
   version: number;
   /** sha256 (hex) of the document's content (text, title); equal hash = unchanged document. */

@@ -5,6 +5,7 @@
  * key, control characters in titles. Nothing crashes, nothing is half-stored, and every input
  * gets its documented answer (DLQ code, exit code, HTTP status).
  */
+import { PIPELINE } from '../../src/dataflow/pipeline.ts';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -249,6 +250,6 @@ describe('hostile input through every entry point', () => {
     } finally {
       await db.drop();
     }
-    for (const name of ['chunk', 'embed', 'minister', 'store']) expect(running(p.stages.get(name))).toBe(true);
+    for (const name of PIPELINE.stageNames) expect(running(p.stages.get(name))).toBe(true);
   });
 });

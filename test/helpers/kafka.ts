@@ -2,6 +2,7 @@
  * Kafka helpers for integration tests, against the real broker of global-setup.ts.
  */
 import { Kafka, logLevel, type Admin, type IHeaders, type Message, type Producer } from 'kafkajs';
+import { groupPositions } from '../../src/kafka/admin.ts';
 import { headersToStrings } from '../../src/kafka/headers.ts';
 import type { Headers } from '../../src/topics/headers.ts';
 import { uniqueName } from './names.ts';
@@ -70,10 +71,10 @@ export class KafkaTestKit {
     return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
   }
 
-  /** Committed offsets of a group on a topic (partition → offset; -1 when none). */
+  /** Committed offsets of a group on a topic (partition → offset; -1 when none), read like the pipeline reads them. */
   async committed(groupId: string, topic: string): Promise<Map<number, bigint>> {
-    const [result] = await (await this.adminClient()).fetchOffsets({ groupId, topics: [topic] });
-    return new Map((result?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+    const positions = await groupPositions(await this.adminClient(), groupId, topic);
+    return new Map(positions.map((p) => [p.partition, p.committed ?? -1n]));
   }
 
   /** Waits until the group has committed the end offset of every partition of `topic`. */

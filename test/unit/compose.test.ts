@@ -4,6 +4,7 @@
  * the infrastructure reports health, and the stages' environment is exactly the configuration
  * the code reads (src/config/schema.ts), pointing at the services of the same file.
  */
+import { PIPELINE } from '../../src/dataflow/pipeline.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,7 +28,7 @@ interface Service {
 
 const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service> };
 const services = compose.services;
-const STAGES = ['chunk', 'embed', 'minister', 'store'] as const;
+const STAGES = PIPELINE.stageNames;
 const stageService = (stage: string) => services[`stage-${stage}`]!;
 const SETTING_BY_ENV = new Map<string, (typeof SETTINGS)[keyof typeof SETTINGS]>(Object.values(SETTINGS).map((s) => [s.env, s]));
 
@@ -147,8 +148,10 @@ describe('docker-compose.yml', () => {
   it('starts things in order: topics before stages, each dependency healthy first', () => {
     expect(dependsOn(services.init!)).toMatchObject({ kafka: 'service_healthy' });
     for (const stage of STAGES) expect(dependsOn(stageService(stage))).toMatchObject({ init: 'service_completed_successfully' });
-    expect(dependsOn(stageService('store'))).toMatchObject({ postgres: 'service_healthy' });
-    for (const stage of ['embed', 'minister']) expect(Object.keys(dependsOn(stageService(stage))).some((d) => d.startsWith('ollama')), stage).toBe(true);
+    for (const stage of PIPELINE.stages) {
+      if (stage.needs.database === 'required') expect(dependsOn(stageService(stage.name))).toMatchObject({ postgres: 'service_healthy' });
+      if (stage.needs.embedder) expect(Object.keys(dependsOn(stageService(stage.name))).some((d) => d.startsWith('ollama')), stage.name).toBe(true);
+    }
     for (const [name, service] of Object.entries(services)) {
       for (const [dep, condition] of Object.entries(dependsOn(service))) {
         expect(services, `${name} depends on ${dep}`).toHaveProperty(dep);

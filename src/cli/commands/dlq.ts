@@ -7,6 +7,8 @@ interface DlqOptions {
   limit?: string;
   json?: boolean;
   all?: boolean;
+  dataDir?: string;
+  db?: string;
 }
 
 export function registerDlq(program: Command): void {
@@ -17,10 +19,14 @@ export function registerDlq(program: Command): void {
     .option('--stage <name>', 'only from this stage')
     .option('--code <code>', 'only with this error code (e.g. UNDECODABLE, INVALID_MESSAGE)')
     .option('--limit <n>', 'at most this many', '100')
+    .option('--data-dir <dir>', 'dead letters of `era-ingest run` in this embedded store (PGlite), not era.dlq')
+    .option('--db <url>', 'dead letters of `era-ingest run --db` in this PostgreSQL, not era.dlq')
     .option('--json', 'machine-readable output')
     .action(async (options: DlqOptions) => {
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit ${options.limit} is invalid: give a whole number ≥ 1`, EXIT.usage);
+      const filter = { ...(options.stage ? { stage: options.stage } : {}), ...(options.code ? { code: options.code } : {}) };
+      if (options.dataDir !== undefined || options.db !== undefined) return listStoreDeadLetters(options, filter, limit);
       const config = configFrom();
       const [{ createKafka }, { listDeadLetters }, { topicNames }] = await Promise.all([import('../../kafka/client.ts'), import('../../kafka/dead-letters.ts'), import('../../dataflow/topics.ts')]);
       const letters = await listDeadLetters(createKafka(config), topicNames(config.topicPrefix).dlq, { ...(options.stage ? { stage: options.stage } : {}), ...(options.code ? { code: options.code } : {}) }, limit);
@@ -44,4 +50,21 @@ export function registerDlq(program: Command): void {
       if (options.json) printJson(result);
       else process.stdout.write(`replayed ${result.replayed} dead letters${Object.entries(result.byTopic).map(([t, n]) => `, ${n} to ${t}`).join('')}; ${result.skipped} did not match\n`);
     });
+}
+
+/** `dlq list --data-dir|--db`: the in-process runner's dead letters, from the store's dead_letters table. */
+async function listStoreDeadLetters(options: DlqOptions, filter: { stage?: string; code?: string }, limit: number): Promise<void> {
+  const config = configFrom({ databaseUrl: options.db });
+  const [{ openStore }, { listDeadLetterRows }] = await Promise.all([import('../open-store.ts'), import('../../storage/dead-letters.ts')]);
+  const { client } = await openStore({ ...(options.db ? { url: config.databaseUrl } : {}), ...(options.dataDir ? { dataDir: options.dataDir } : {}) }, config);
+  try {
+    const letters = await listDeadLetterRows(client, filter, limit);
+    if (options.json) return printJson(letters.map((l) => ({ ...l, value: l.value?.toString('utf8') ?? null })));
+    if (letters.length === 0) process.stdout.write('no dead letters\n');
+    for (const d of letters) {
+      process.stdout.write(`${d.failedAt.toISOString()}  ${d.stage}  ${d.errorCode}  ${d.origin ?? ''}  doc=${JSON.stringify(d.docId ?? null)}  attempts=${d.attempts}\n    ${d.errorMessage}\n`);
+    }
+  } finally {
+    await client.close();
+  }
 }

@@ -3,6 +3,7 @@
  * tombstone becomes a delete that flows through every later stage to the store. A document
  * the chunker refuses is poison for that input alone.
  */
+import { PRESETS } from '../../config/presets.ts';
 import { PipelineError } from '../../errors/pipeline-error.ts';
 import type { StageContext, Transform } from '../transform.ts';
 import type { ChunksValue, RawEntry } from '../../topics/messages.ts';
@@ -15,9 +16,9 @@ function chunkEntry(entry: RawEntry, options: ChunkerOptions): ChunksValue[] {
   return chunkDocument(doc, { version: entry.version }, options);
 }
 
-export function chunkTransform(options: ChunkerOptions): Transform<RawEntry, ChunksValue> {
+export function chunkTransform(options: ChunkerOptions, batchSize = 16): Transform<RawEntry, ChunksValue> {
   return {
-    batch: { size: 16, lingerMs: 2 },
+    batch: { size: batchSize, lingerMs: 2 },
     concurrency: 1,
     async process(batch) {
       return batch.map((entry) => {
@@ -33,5 +34,5 @@ export function chunkTransform(options: ChunkerOptions): Transform<RawEntry, Chu
 }
 
 export async function createChunkTransform({ config }: StageContext): Promise<Transform<RawEntry, ChunksValue>> {
-  return chunkTransform({ maxTokens: config.chunkTokens, overlapTokens: config.chunkOverlap });
+  return chunkTransform({ maxTokens: config.chunkTokens, overlapTokens: config.chunkOverlap }, PRESETS[config.profile].chunkBatchSize);
 }

@@ -1,5 +1,5 @@
 /**
- * Routes a batch of embedded chunks (the minister stage and the embedded pipeline share it).
+ * Routes a batch of embedded chunks (the minister stage's transform).
  *
  * With a lexical embedder (feature hashing) a chunk is routed by the vector of its *content
  * words*, re-embedded here, not by its stored embedding: the function words that fill every

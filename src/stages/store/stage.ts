@@ -4,6 +4,7 @@
  * that became current or was deleted. The runner hands the events on only after `process`
  * resolved, so an event never announces a write that did not commit.
  */
+import { PRESETS } from '../../config/presets.ts';
 import { loadMinistersFile } from '../minister/ministers-file.ts';
 import type { StageContext, Transform } from '../transform.ts';
 import { migrate, schemaSettings } from '../../storage/migrate.ts';
@@ -45,5 +46,5 @@ export async function createStoreTransform({ config, resources, now }: StageCont
   const client = await resources.database();
   await migrate(client, schemaSettings(config));
   await upsertMinisterProfiles(client, loadMinistersFile(config.ministersFile));
-  return storeTransform({ client, now });
+  return storeTransform({ client, now, batchSize: PRESETS[config.profile].storeBatchSize });
 }

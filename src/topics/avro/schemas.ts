@@ -35,7 +35,7 @@ const kindField: AvroField = { name: 'kind', type: { type: 'enum', name: 'Messag
 const chunkFields: AvroField[] = [
   kindField,
   { name: 'docId', type: 'string' },
-  { name: 'version', type: 'long', doc: 'ms epoch of the document version' },
+  { name: 'version', type: 'long', doc: 'document version: the offset of its record in era.raw (see README, Guarantees)' },
   optional('jobId', 'string'),
   optional('contentHash', 'string'),
   optional('chunkId', 'string'),

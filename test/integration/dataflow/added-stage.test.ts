@@ -102,7 +102,7 @@ describe('a stage added to the declaration', () => {
     await runInProcess(source, {
       flow,
       context: { config, resources, observer: {}, now: Date.now },
-      retryPolicy: retryPolicyFor('local'),
+      retryPolicy: retryPolicyFor({ profile: 'local', retryDeadlineMs: undefined }),
       deadLetters: async (letters) => { throw new Error(`unexpected dead letters: ${letters.map((l) => l.error.message).join('; ')}`); },
       dlqLimit: { maxRatio: 0.5, window: 100 },
       onOutcome: (stage, outcome) => {

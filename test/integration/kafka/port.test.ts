@@ -3,7 +3,7 @@
  * real broker: topics as the declaration wants them, a group's position (the one read of
  * committed vs end offsets that lag, replay, reading to the end and the re-embedding share),
  * the publisher, reading to the end, lag, and replay's refusal while a group has members.
- * The consuming half (source, sink, offsets, DLQ) is covered by runtime/stage-runner.test.ts.
+ * The consuming half (source, sink, offsets, DLQ) is covered by ./stage-runner.test.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { topicNames, topicSpecs } from '../../../src/dataflow/topics.ts';

@@ -114,6 +114,22 @@ describe('re-embedded vector sets (real PostgreSQL)', () => {
     expect((await lookupEmbeddings(db, [target.chunkId], 'test-model', DIM)).size).toBe(1);
   });
 
+  it('takes any model name, quotes and backslashes included, into its index and its search', async () => {
+    const hostile = "x'; DROP TABLE chunks; -- \\' \\\\ \"q\"";
+    const ids = current.slice(0, 6).map((c) => c.chunkId);
+    await registerModel(db, hostile, WIDE, 'test');
+    await writeModelVectors(db, hostile, ids.map((chunkId) => ({ chunkId, embedding: wideVector(chunkId) })));
+    expect(await ensureModelIndex(db, { model: hostile, dimension: WIDE })).toBe(modelIndexName(hostile));
+    await setModelState(db, hostile, 'ready');
+    const hits = await search(db, wideVector(ids[3]!), { k: 2, model: hostile });
+    expect(hits[0]!.chunkId).toBe(ids[3]);
+    const { rows: [index] } = await db.query<{ def: string }>('SELECT pg_get_indexdef(to_regclass($1::text)) AS def', [modelIndexName(hostile)]);
+    expect(index!.def).toContain('WHERE (model = ');
+    const { rows: [count] } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks');
+    expect(Number(count!.n)).toBeGreaterThan(0); // the table is still there
+    expect(await dropModel(db, hostile)).toBe(true);
+  });
+
   it('drops vectors with their chunks: a new version and a tombstone leave no orphan', async () => {
     const oldChunks = current.filter((c) => c.docId === 'm-3').map((c) => c.chunkId);
     await writeBatch(db, makeDoc({ docId: 'm-3', version: 5, count: 2, dim: DIM }), { now: 5 });

@@ -92,4 +92,28 @@ describe('offset committer', () => {
     await committer.commit();
     expect(committed).toEqual([[{ topic: 't', partition: 0, offset: '1' }]]);
   });
+
+  it('never commits an offset below one this member already committed for the partition (kafkajs restart)', async () => {
+    const tracker = new OffsetTracker();
+    const calls: CommitOffset[][] = [];
+    const committer = new OffsetCommitter(tracker, async (offsets) => void calls.push(offsets));
+    await committer.assign(assignment);
+    for (let i = 0; i < 10; i++) tracker.complete(tracker.track('t', 0, String(i), 1));
+    await committer.commit(); // 10
+    // kafkajs crashes and restarts: everything in flight is forgotten and the partition's
+    // records come again from an older position (the broker had not seen the last commit yet).
+    await committer.rebalanceStarted();
+    await committer.assign([]);
+    await committer.assign(assignment);
+    for (let i = 6; i < 8; i++) tracker.complete(tracker.track('t', 0, String(i), 1));
+    expect(await committer.commit()).toEqual([]); // 8 < 10: not sent
+    for (let i = 8; i < 12; i++) tracker.complete(tracker.track('t', 0, String(i), 1));
+    await committer.commit(); // 12: forward again
+    // An offset committed elsewhere for this member (a transaction) is a floor too.
+    committer.committedElsewhere('t', 1, '50');
+    for (let i = 0; i < 5; i++) tracker.complete(tracker.track('t', 1, String(i), 1));
+    expect(await committer.commit()).toEqual([]);
+    expect(calls).toEqual([[{ topic: 't', partition: 0, offset: '10' }], [{ topic: 't', partition: 0, offset: '12' }]]);
+  });
 });
+

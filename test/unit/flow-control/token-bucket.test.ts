@@ -1,28 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TokenBucket } from '../../../src/flow-control/token-bucket.ts';
 
-const settled = () => new Promise((resolve) => setImmediate(resolve));
-
-/** A fake clock whose sleep advances time at once and records each wait. */
-function fakeTime(start = 0) {
-  const clock = { t: start, sleeps: [] as number[] };
-  return {
-    clock,
-    now: () => clock.t,
-    sleep: async (ms: number) => {
-      clock.sleeps.push(ms);
-      clock.t += ms;
-    },
-  };
-}
-
-/** A sleep that never ends by itself: it rejects when its signal aborts. */
-const sleepUntilAborted = (calls: number[]) => (ms: number, signal: AbortSignal) =>
-  new Promise<void>((_, reject) => {
-    calls.push(ms);
-    signal.addEventListener('abort', () => reject(new Error('sleep stopped')), { once: true });
-  });
-
 describe('token bucket', () => {
   it('starts full and allows a burst, then refuses without taking anything', () => {
     const bucket = new TokenBucket({ ratePerSec: 10, burst: 5, nowMs: 0 });
@@ -125,79 +103,4 @@ describe('token bucket', () => {
     expect(() => bucket.msUntil(Number.NaN, 0)).toThrow(/n=NaN/);
   });
 
-  describe('acquire', () => {
-    it('takes at once when tokens are there, without sleeping', async () => {
-      const { clock, now, sleep } = fakeTime();
-      const bucket = new TokenBucket({ ratePerSec: 10, burst: 5, nowMs: 0 });
-      await bucket.acquire(5, { now, sleep });
-      expect(clock.sleeps).toEqual([]);
-      expect(bucket.available(0)).toBe(0);
-    });
-
-    it('waits once for exactly msUntil with the injected sleep', async () => {
-      const { clock, now, sleep } = fakeTime();
-      const bucket = new TokenBucket({ ratePerSec: 10, burst: 5, nowMs: 0, initialTokens: 0 });
-      await bucket.acquire(3, { now, sleep });
-      expect(clock.sleeps).toEqual([300]);
-      expect(bucket.available(clock.t)).toBeCloseTo(0);
-    });
-
-    it('paces a loop at the rate', async () => {
-      const { clock, now, sleep } = fakeTime();
-      const bucket = new TokenBucket({ ratePerSec: 50, burst: 1, nowMs: 0 });
-      for (let i = 0; i < 101; i++) await bucket.acquire(1, { now, sleep });
-      expect(clock.t).toBe(2_000); // the first is the burst, then 100 at 50/s
-    });
-
-    it('rejects with the signal reason when aborted while waiting, taking nothing', async () => {
-      const calls: number[] = [];
-      const bucket = new TokenBucket({ ratePerSec: 1, burst: 5, nowMs: 0, initialTokens: 0 });
-      const abort = new AbortController();
-      const pending = bucket.acquire(2, { now: () => 0, sleep: sleepUntilAborted(calls), signal: abort.signal });
-      await settled();
-      expect(calls).toEqual([2_000]);
-      abort.abort(new Error('shutdown'));
-      await expect(pending).rejects.toThrow('shutdown');
-      expect(bucket.available(2_000)).toBeCloseTo(2);
-    });
-
-    it('rejects at once when the signal is already aborted', async () => {
-      const bucket = new TokenBucket({ ratePerSec: 1, burst: 5, nowMs: 0 });
-      await expect(bucket.acquire(1, { signal: AbortSignal.abort(new Error('gone')) })).rejects.toThrow('gone');
-      expect(bucket.available(0)).toBe(5);
-    });
-
-    it('waits on a closed bucket without sleeping until setRate opens it', async () => {
-      const calls: number[] = [];
-      let t = 0;
-      const bucket = new TokenBucket({ ratePerSec: 0, burst: 5, nowMs: 0, initialTokens: 0 });
-      let granted = false;
-      const pending = bucket.acquire(1, { now: () => t, sleep: sleepUntilAborted(calls) }).then(() => (granted = true));
-      await settled();
-      expect(calls).toEqual([]);
-      t = 1_000;
-      bucket.setRate(4, t);
-      await settled();
-      expect(calls).toEqual([250]); // woken to recompute; the earlier sleep is stopped
-      t = 1_250;
-      bucket.setRate(4, t); // any setRate wakes the waiter, which now finds its token
-      await pending;
-      expect(granted).toBe(true);
-    });
-
-    it('a faster rate wakes a sleeping waiter early', async () => {
-      const calls: number[] = [];
-      const bucket = new TokenBucket({ ratePerSec: 1, burst: 5, nowMs: 0, initialTokens: 0 });
-      const pending = bucket.acquire(1, { now: () => 0, sleep: sleepUntilAborted(calls) });
-      await settled();
-      bucket.setRate(Number.POSITIVE_INFINITY, 0);
-      await pending;
-      expect(calls).toEqual([1_000]);
-    });
-
-    it('refuses a request larger than burst while limited instead of waiting forever', async () => {
-      const bucket = new TokenBucket({ ratePerSec: 1, burst: 5, nowMs: 0, initialTokens: 0 });
-      await expect(bucket.acquire(6, { now: () => 0, sleep: async () => undefined })).rejects.toThrow(/n=6 exceeds burst=5/);
-    });
-  });
 });

@@ -40,7 +40,8 @@ describe('reembed naming and messages', () => {
 describe('model vector SQL', () => {
   it('quotes model names as literals, so no name can break out of the statement', () => {
     expect(sqlLiteral("o'brien")).toBe("'o''brien'");
-    expect(() => sqlLiteral('a\\b')).toThrow(/cannot contain a backslash/);
+    // Backslashes are escaped in an E'' literal by the driver (node-postgres' escapeLiteral).
+    expect(sqlLiteral('a\\b')).toBe(" E'a\\\\b'");
     expect(() => sqlLiteral('a\u0000b')).toThrow(/NUL/);
     const sql = modelSearchSql({ model: "x'; DROP TABLE chunks; --", dimension: 8 }, false);
     expect(sql).toContain("v.model = 'x''; DROP TABLE chunks; --'");

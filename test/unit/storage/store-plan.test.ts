@@ -33,6 +33,21 @@ describe('store plan', () => {
     expect(orderEvents(planBatch(full.slice(0, 2), s, NOW), new Map(), NOW)).toEqual([]);
   });
 
+  it('advances the current version on a re-publish of unchanged content, so earlier versions can no longer flip', () => {
+    // v1 = A is current; v2 = B (published before v3) is pending; v3 = A again.
+    const s = state({ d: current(1, 'A', 2) });
+    const plan = planBatch([chunk('d', 3, 0, 2, 'A'), chunk('d', 2, 0, 2, 'B'), chunk('d', 2, 1, 2, 'B')], s, NOW);
+    expect(plan.docs.get('d')!.advance).toEqual({ version: 3, jobId: 'job-3' });
+    expect(plan.docs.get('d')!.after.current).toEqual({ version: 3, contentHash: 'A', chunkCount: 2 });
+    expect(plan.rows).toEqual([]); // v2 is stale now: nothing of it is written
+    // Even when v2 completes later (a dead letter replayed), it does not flip over v3.
+    const late = planBatch([chunk('d', 2, 0, 2, 'B'), chunk('d', 2, 1, 2, 'B')], state({ d: current(3, 'A', 2) }), NOW);
+    expect(late.rows).toEqual([]);
+    expect(planFlips(late, [{ docId: 'd', contentHash: 'B', stored: 2, version: 2 }], NOW).flips).toEqual([]);
+    // A re-publish of the current version itself (a redelivery) advances nothing.
+    expect(planBatch([chunk('d', 3, 1, 2, 'A')], state({ d: current(3, 'A', 2) }), NOW).docs.get('d')!.advance).toBeUndefined();
+  });
+
   it('drops chunks of versions not newer than the current one or the last deletion', () => {
     const plan = planBatch([chunk('a', 1, 0, 1), chunk('a', 3, 0, 1), chunk('b', 2, 0, 1), chunk('b', 4, 0, 1)],
       state({ a: current(3, 'other'), b: { tombstone: 2 } }), NOW);
