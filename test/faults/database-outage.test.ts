@@ -13,7 +13,6 @@ import { waitFor } from '../helpers/wait-for.ts';
 
 const DOCS = SOAK ? 1000 : 300;
 const DOWN_MS = 20_000;
-const VERSION = 3_000;
 
 describe('fault: PostgreSQL outage', () => {
   let db: FaultService;
@@ -32,19 +31,19 @@ describe('fault: PostgreSQL outage', () => {
       // Two thirds before the outage, the rest while the database is down: the store stage then
       // certainly has work it cannot write (however fast it drained the first part).
       const split = Math.floor((DOCS * 2) / 3);
-      await trickle(p, docs.slice(0, split), VERSION, 2_000, 4);
+      await trickle(p, docs.slice(0, split), 2_000, 4);
       const { rows: [before] } = await p.sql.query('SELECT count(*)::int AS n FROM documents');
       const outage = db.outage(DOWN_MS);
       await waitFor(() => p.sql.query('SELECT 1').then(() => false, () => true), { timeoutMs: 30_000, intervalMs: 100, what: 'the database to be down' });
-      await trickle(p, docs.slice(split), VERSION, 1_000, 2);
+      await trickle(p, docs.slice(split), 1_000, 2);
       const outageMs = await outage;
       const back = Date.now();
       expectStagesRunning(p);
-      const drainMs = await waitForDrain(p, docs, VERSION, 120_000);
+      const drainMs = await waitForDrain(p, docs, 120_000);
       const store = p.stages.get('store')!;
       console.log(`[faults/database] ${DOCS} docs (${DOCS - split} published while it was down); stored before outage ${before.n}; database down ${outageMs} ms; drained ${drainMs} ms after it came back; retries: ${retrySummary(p)}`);
       await sleep(1_000);
-      await expectStoredExactly(p, docs, VERSION);
+      await expectStoredExactly(p, docs);
       expect(await dlqCount(p)).toBe(0);
       expectStagesRunning(p);
       // The store stage really saw the outage and retried it (it was not idle).

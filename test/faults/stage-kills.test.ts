@@ -22,7 +22,6 @@ const alive = (pid: number): boolean => {
 
 const DOCS = SOAK ? 1000 : 300;
 const KILLS = SOAK ? 5 : 3;
-const VERSION = 1_000;
 
 describe('fault: stage processes killed with SIGKILL', () => {
   it(`stores ${DOCS} documents exactly once while each stage is SIGKILLed ${KILLS} times and restarted`, async () => {
@@ -32,7 +31,7 @@ describe('fault: stage processes killed with SIGKILL', () => {
       const docs = corpus(DOCS, 0, 'job-kills');
       const t0 = Date.now();
       const killLog: string[] = [];
-      const publishing = trickle(p, docs, VERSION, SOAK ? 60_000 : 20_000);
+      const publishing = trickle(p, docs, SOAK ? 60_000 : 20_000);
       // One killer per stage, concurrently: random moment, SIGKILL, restart; KILLS times.
       const killers = STAGE_ORDER.map(async (name) => {
         for (let k = 0; k < KILLS; k++) {
@@ -50,11 +49,11 @@ describe('fault: stage processes killed with SIGKILL', () => {
         }
       });
       await Promise.all([publishing, ...killers]);
-      const drainMs = await waitForDrain(p, docs, VERSION);
+      const drainMs = await waitForDrain(p, docs);
       console.log(`[faults/kills] ${DOCS} docs; kills: ${killLog.length}; drained ${drainMs} ms after the last restart (${Date.now() - t0} ms total); retries: ${retrySummary(p)}\n  ${killLog.join('\n  ')}`);
       expect(killLog).toHaveLength(KILLS * STAGE_ORDER.length);
       await sleep(1_000); // late duplicates (redelivery) would show up here
-      await expectStoredExactly(p, docs, VERSION);
+      await expectStoredExactly(p, docs);
       expect(await dlqCount(p)).toBe(0);
       expect(new Set(p.stored.map((e) => e.id)).size).toBe(DOCS);
       expectStagesRunning(p);

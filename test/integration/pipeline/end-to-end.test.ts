@@ -37,7 +37,7 @@ describe('pipeline end to end: four stage processes, real Kafka, real PostgreSQL
     await waitFor(() => new Set(p.stored.map((e) => e.id)).size >= DOCS, { timeoutMs: 180_000, intervalMs: 200, what: `${DOCS} stored events (have ${p.stored.length})` });
     expect(p.stored).toHaveLength(DOCS); // exactly one per document
     const { rows: [counts] } = await p.sql.query('SELECT (SELECT count(*)::int FROM documents) AS docs, (SELECT count(*)::int FROM chunks) AS chunks');
-    const expected = docs.map((d) => chunkDocument(d, { version: 1_000 }, CHUNKER));
+    const expected = docs.map((d) => chunkDocument(d, { version: 0 }, CHUNKER));
     expect(counts.docs).toBe(DOCS);
     expect(counts.chunks).toBe(expected.flat().length);
     const { rows } = await p.sql.query('SELECT chunk_id, doc_id, vector_dims(embedding) AS dims, minister_id FROM chunks');
@@ -48,21 +48,25 @@ describe('pipeline end to end: four stage processes, real Kafka, real PostgreSQL
     expect(p.stored.every((e) => e.jobId === 'job-e2e-1' && e.chunks > 0)).toBe(true);
   });
 
-  it('republishing the same documents costs zero embedding calls and changes no row', async () => {
-    const before = await p.sql.query('SELECT doc_id, version, updated_at, xmin::text FROM documents ORDER BY doc_id');
+  it('republishing the same documents costs zero embedding calls, changes no chunk, and advances each version', async () => {
+    const before = await p.sql.query('SELECT doc_id, version, content_hash, chunk_count FROM documents ORDER BY doc_id');
     const chunksBefore = await p.sql.query('SELECT chunk_id, updated_at, xmin::text FROM chunks ORDER BY chunk_id');
     const calls = p.double.calls;
     const seen = p.stored.length;
     await publish(corpus(DOCS, 0, 'job-e2e-2').map((d) => rawRecord(d, { nowMs: 2_000 })));
     await waitFor(() => p.stored.slice(seen).filter((e) => e.jobId === 'job-e2e-2').length >= DOCS, { timeoutMs: 120_000, intervalMs: 200, what: 'the republished documents to complete' });
     expect(p.double.calls).toBe(calls);
-    expect((await p.sql.query('SELECT doc_id, version, updated_at, xmin::text FROM documents ORDER BY doc_id')).rows).toEqual(before.rows);
+    const after = (await p.sql.query('SELECT doc_id, version, content_hash, chunk_count FROM documents ORDER BY doc_id')).rows;
+    // Same content and chunks; the version moved to the re-publish (so nothing published before it can win).
+    expect(after.map((r) => [r.doc_id, r.content_hash, r.chunk_count])).toEqual(before.rows.map((r) => [r.doc_id, r.content_hash, r.chunk_count]));
+    expect(after.every((r, i) => Number(r.version) > Number(before.rows[i].version))).toBe(true);
     expect((await p.sql.query('SELECT chunk_id, updated_at, xmin::text FROM chunks ORDER BY chunk_id')).rows).toEqual(chunksBefore.rows);
   });
 
   it('replaces new versions atomically: a concurrent reader never sees old and new chunks together', async () => {
     const ids = Array.from({ length: 10 }, (_, i) => i * 7);
-    const oldHashes = new Map((await p.sql.query('SELECT doc_id, content_hash FROM documents WHERE doc_id = ANY($1)', [ids.map((i) => `doc-${i}`)])).rows.map((r) => [r.doc_id, r.content_hash]));
+    const docIds = ids.map((i) => `doc-${i}`);
+    const old = new Map((await p.sql.query('SELECT doc_id, content_hash, version FROM documents WHERE doc_id = ANY($1)', [docIds])).rows.map((r) => [r.doc_id, { hash: r.content_hash, version: Number(r.version) }]));
     const violations: string[] = [];
     let reading = true;
     let reads = 0;
@@ -70,19 +74,27 @@ describe('pipeline end to end: four stage processes, real Kafka, real PostgreSQL
       const client = new pg.Client({ connectionString: p.dbUrl });
       await client.connect();
       while (reading) {
-        // What search sees: chunks of each document's current version.
-        const { rows } = await client.query(
-          `SELECT c.doc_id, count(DISTINCT c.content_hash)::int AS versions, count(*)::int AS n
-             FROM chunks c JOIN documents d ON d.doc_id = c.doc_id AND d.content_hash = c.content_hash
-            WHERE c.doc_id = ANY($1) GROUP BY c.doc_id`, [ids.map((i) => `doc-${i}`)]);
+        // One snapshot of the documents rows and of *all* their chunk rows, per version (not
+        // joined on the current hash, which could only ever show one version).
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+        const { rows: docs } = await client.query('SELECT doc_id, content_hash, version, chunk_count FROM documents WHERE doc_id = ANY($1)', [docIds]);
+        const { rows: chunks } = await client.query('SELECT doc_id, content_hash, doc_version, count(*)::int AS n FROM chunks WHERE doc_id = ANY($1) GROUP BY 1, 2, 3', [docIds]);
+        await client.query('COMMIT');
         reads += 1;
-        if (rows.length !== ids.length) violations.push(`only ${rows.length} documents visible`);
-        for (const r of rows) if (r.versions !== 1) violations.push(`${r.doc_id} shows ${r.versions} versions`);
+        if (docs.length !== ids.length) violations.push(`only ${docs.length} documents visible`);
+        for (const d of docs) {
+          const mine = chunks.filter((c) => c.doc_id === d.doc_id);
+          const current = mine.filter((c) => c.content_hash === d.content_hash).reduce((n, c) => n + c.n, 0);
+          if (current !== d.chunk_count) violations.push(`${d.doc_id}: ${current} of the current version's ${d.chunk_count} chunks`);
+          for (const c of mine) {
+            if (c.content_hash !== d.content_hash && Number(c.doc_version) <= Number(d.version)) violations.push(`${d.doc_id}: chunks of an older version beside the current one`);
+          }
+        }
       }
       await client.end();
     })();
     const seen = p.stored.length;
-    await publish(ids.map((i) => rawRecord(corpusDocument(i, 1, 'job-e2e-3'), { nowMs: 3_000 })));
+    await publish(ids.map((i) => rawRecord(corpusDocument(i, 1, 'job-e2e-3'), { nowMs: Date.now() })));
     await waitFor(() => p.stored.slice(seen).filter((e) => e.jobId === 'job-e2e-3').length >= ids.length, { timeoutMs: 120_000, intervalMs: 100, what: 'the new versions to be stored' });
     reading = false;
     await reader;
@@ -90,12 +102,13 @@ describe('pipeline end to end: four stage processes, real Kafka, real PostgreSQL
     expect(reads).toBeGreaterThan(3); // the reader really ran while the versions flipped
     for (const i of ids) {
       const doc = corpusDocument(i, 1);
-      const expected = chunkDocument(doc, { version: 3_000 }, CHUNKER);
+      const expected = chunkDocument(doc, { version: 0 }, CHUNKER);
       const { rows } = await p.sql.query('SELECT chunk_id, content_hash FROM chunks WHERE doc_id = $1', [doc.id]);
       expect(new Set(rows.map((r) => r.chunk_id))).toEqual(new Set(expected.map((c) => c.chunkId)));
-      expect(rows.some((r) => r.content_hash === oldHashes.get(doc.id))).toBe(false);
+      expect(rows.some((r) => r.content_hash === old.get(doc.id)!.hash)).toBe(false);
       const { rows: [current] } = await p.sql.query('SELECT version, content_hash FROM documents WHERE doc_id = $1', [doc.id]);
-      expect(current).toEqual({ version: '3000', content_hash: expected[0]!.contentHash });
+      expect(current!.content_hash).toBe(expected[0]!.contentHash);
+      expect(Number(current!.version)).toBeGreaterThan(old.get(doc.id)!.version);
     }
   });
 

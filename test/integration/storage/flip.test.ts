@@ -20,7 +20,13 @@ describe('version flip under concurrency (real PostgreSQL)', () => {
     await schema.drop();
   });
 
-  /** Reads one document (and search) in a loop until stopped; collects what a reader must never see. */
+  /**
+   * Reads one document in a loop until stopped, each read one REPEATABLE READ snapshot of its
+   * documents row and *all* its chunk rows (not joined on the current hash, which could only
+   * ever show one version), plus what search answers; collects what a reader must never see:
+   * the current version incomplete, chunks of an older version still there, a document gone
+   * after its first flip, search answering with two versions.
+   */
   function watch(reader: PgClient, docId: string, countByHash: Map<string, number>, query: Float32Array) {
     let done = false;
     let reads = 0;
@@ -28,15 +34,24 @@ describe('version flip under concurrency (real PostgreSQL)', () => {
     const violations: string[] = [];
     const loop = (async () => {
       while (!done) {
-        const [chunks, hits] = await Promise.all([documentChunks(reader, docId), search(reader, query, { k: 100 })]);
+        const snapshot = await reader.transaction(async (tx) => {
+          await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+          const { rows: [doc] } = await tx.query<{ version: string; content_hash: string; chunk_count: number }>('SELECT version::text, content_hash, chunk_count FROM documents WHERE doc_id = $1::text', [docId]);
+          const { rows } = await tx.query<{ content_hash: string; doc_version: string; n: number }>('SELECT content_hash, doc_version::text, count(*)::int AS n FROM chunks WHERE doc_id = $1::text GROUP BY 1, 2', [docId]);
+          return { doc, rows };
+        });
+        const hits = await search(reader, query, { k: 100 });
         reads++;
-        const hashes = new Set(chunks.map((c) => c.contentHash));
-        if (hashes.size > 1) violations.push(`mixed versions ${[...hashes].join(',')}`);
-        if (flipped && chunks.length === 0) violations.push('no chunks after the first flip');
-        if (chunks.length > 0) {
+        const { doc, rows } = snapshot;
+        if (!doc) {
+          if (flipped) violations.push('no current version after the first flip');
+        } else {
           flipped = true;
-          const expected = countByHash.get(chunks[0]!.contentHash);
-          if (chunks.length !== expected) violations.push(`partial version: ${chunks.length} of ${expected}`);
+          const current = rows.filter((r) => r.content_hash === doc.content_hash).reduce((n, r) => n + r.n, 0);
+          if (current !== doc.chunk_count || current !== countByHash.get(doc.content_hash)) violations.push(`current version incomplete: ${current} of ${doc.chunk_count}`);
+          for (const r of rows) {
+            if (r.content_hash !== doc.content_hash && Number(r.doc_version) <= Number(doc.version)) violations.push(`chunks of an older version ${r.doc_version} still stored beside version ${doc.version}`);
+          }
         }
         const hitVersions = new Set(hits.filter((h) => h.docId === docId).map((h) => h.text.split(' ')[1]));
         if (hitVersions.size > 1) violations.push(`search mixed versions ${[...hitVersions].join(',')}`);
