@@ -105,7 +105,12 @@ export class StageRunner<In, Out> {
   constructor(private readonly options: StageRunnerOptions<In, Out>) {
     const { binding, config } = options;
     this.groupId = options.groupId ?? stageGroupId(config.groupPrefix, binding.name);
-    this.committer = new OffsetCommitter(this.tracker, (offsets) => this.consumer!.commitOffsets(offsets));
+    this.committer = new OffsetCommitter(this.tracker, async (offsets) => {
+      const sentAt = Date.now();
+      await this.consumer!.commitOffsets(offsets);
+      // When the commit was sent, and what: lets a test check that no member commits a partition it lost.
+      options.logger.debug({ offsets: offsets.map((o) => `${o.topic}:${o.partition}@${o.offset}`), sentAt }, 'offsets committed');
+    });
     this.done = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
     this.done.catch(() => undefined);
   }
@@ -120,6 +125,11 @@ export class StageRunner<In, Out> {
 
   get inFlight(): number {
     return this.tracker.inFlight;
+  }
+
+  /** The partitions kafkajs itself holds paused (not this runner's view of them): diagnostics and tests. */
+  pausedInKafka(): Array<{ topic: string; partitions: number[] }> {
+    return this.consumer?.paused() ?? [];
   }
 
   async start(): Promise<void> {
@@ -169,7 +179,7 @@ export class StageRunner<In, Out> {
         this.joined = true;
         this.forwarder?.assign(assignment).catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'priority lane producers not ready; retried with the next batch'));
         metrics.assignedPartitions.set(label, assignment.length);
-        logger.info({ assignment: assignment.length, revoked }, 'group joined');
+        logger.info({ assignment: assignment.length, partitions: assignment.map((tp) => `${tp.topic}:${tp.partition}`), revoked }, 'group joined');
       },
       onPauseChange: (paused) => metrics.pausedPartitions.set(label, paused),
       onCrash: (error) => {

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpus } from '../helpers/corpus.ts';
-import { CHUNKER, dlqCount, expectStagesRunning, expectStoredExactly, logLines, retriesByCode, retrySummary, sleep, SOAK, trickle, waitForDrain } from '../helpers/fault-checks.ts';
+import { CHUNKER, dlqCount, expectStagesRunning, expectStoredExactly, logLines, retriesByCode, retrySummary, sleep, SOAK, trickle, waitForDrain, waitForGroupsAtEnd } from '../helpers/fault-checks.ts';
 import { startFaultPostgres, type FaultService } from '../helpers/fault-services.ts';
 import { startPipeline } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -42,14 +42,13 @@ describe('fault: PostgreSQL outage', () => {
       const drainMs = await waitForDrain(p, docs, 120_000);
       const store = p.stages.get('store')!;
       console.log(`[faults/database] ${DOCS} docs (${DOCS - split} published while it was down); stored before outage ${before.n}; database down ${outageMs} ms; drained ${drainMs} ms after it came back; retries: ${retrySummary(p)}`);
-      await sleep(1_000);
+      await waitForGroupsAtEnd(p);
       await expectStoredExactly(p, docs);
       expect(await dlqCount(p)).toBe(0);
       expectStagesRunning(p);
       // The store stage really saw the outage and retried it (it was not idle).
       expect(Object.values(retriesByCode(store)).reduce((a, b) => a + b, 0), store.output().slice(-3000)).toBeGreaterThan(0);
       expect(logLines(store, 'dead-lettered')).toEqual([]);
-      expect(Date.now() - back).toBeLessThan(120_000);
     } finally {
       const stages = [...p.stages].map(([name, s]) => `${name}: ${s.output().split('\n').filter((l) => !l.includes('"level":"info"') || /halted|joined|stopped/.test(l)).slice(-6).join('\n')}`).join('\n----\n');
       const codes = await p.stop();

@@ -8,7 +8,7 @@ import { PIPELINE } from '../../src/dataflow/pipeline.ts';
 import { describe, expect, it } from 'vitest';
 import { rawRecord } from '../../src/topics/raw-record.ts';
 import { corpus } from '../helpers/corpus.ts';
-import { CHUNKER, dlqCount, expectStagesRunning, expectStoredExactly, halfStored, logLines, running, SOAK, sleep, waitForDrain } from '../helpers/fault-checks.ts';
+import { CHUNKER, dlqCount, expectStagesRunning, expectStoredExactly, halfStored, logLines, running, SOAK, sleep, waitForDrain, waitForGroupsAtEnd } from '../helpers/fault-checks.ts';
 import { startPipeline, type TestPipeline } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -61,8 +61,8 @@ describe('fault: poison storm on era.raw', () => {
       // The stage did not drain the burst into the DLQ: far fewer than all poison records.
       expect(dlq).toBeGreaterThan(0);
       expect(dlq).toBeLessThan(poison);
-      // What was stored is whole, and the other stages keep running.
-      await sleep(2_000);
+      // What was stored is whole, and the other stages keep running (once they processed what the chunk stage made).
+      await waitForGroupsAtEnd(p, { except: ['chunk'] });
       expect(await halfStored(p)).toEqual([]);
       for (const name of PIPELINE.stageNames.filter((n) => n !== 'chunk')) expect(running(p.stages.get(name)), name).toBe(true);
       p.stages.delete('chunk'); // already exited
@@ -78,7 +78,7 @@ describe('fault: poison storm on era.raw', () => {
       const { good, poison } = await run(p);
       await waitForDrain(p, good, 120_000);
       await waitFor(async () => (await dlqCount(p)) >= poison, { timeoutMs: 30_000, what: `${poison} DLQ records` });
-      await sleep(1_000);
+      await waitForGroupsAtEnd(p);
       console.log(`[faults/poison] control: burst ${BURST} (${poison} poison, ${good.length} good) drained in ${Date.now() - t0} ms`);
       await expectStoredExactly(p, good);
       expect(await dlqCount(p)).toBe(poison);

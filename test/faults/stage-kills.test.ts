@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { corpus } from '../helpers/corpus.ts';
-import { CHUNKER, dlqCount, expectStagesRunning, expectStoredExactly, retrySummary, SOAK, sleep, trickle, waitForDrain } from '../helpers/fault-checks.ts';
+import { CHUNKER, dlqCount, expectStagesRunning, expectStoredExactly, retrySummary, SOAK, sleep, trickle, waitForDrain, waitForGroupsAtEnd } from '../helpers/fault-checks.ts';
 import { STAGE_ORDER, startPipeline } from '../helpers/pipeline.ts';
 import { descendants } from '../helpers/processes.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -52,7 +52,7 @@ describe('fault: stage processes killed with SIGKILL', () => {
       const drainMs = await waitForDrain(p, docs);
       console.log(`[faults/kills] ${DOCS} docs; kills: ${killLog.length}; drained ${drainMs} ms after the last restart (${Date.now() - t0} ms total); retries: ${retrySummary(p)}\n  ${killLog.join('\n  ')}`);
       expect(killLog).toHaveLength(KILLS * STAGE_ORDER.length);
-      await sleep(1_000); // late duplicates (redelivery) would show up here
+      await waitForGroupsAtEnd(p); // late duplicates (redelivery) would show up by then
       await expectStoredExactly(p, docs);
       expect(await dlqCount(p)).toBe(0);
       expect(new Set(p.stored.map((e) => e.id)).size).toBe(DOCS);

@@ -4,6 +4,7 @@
  * the chunker produces, nothing half-stored, nothing dead-lettered, every stage still running.
  */
 import { expect } from 'vitest';
+import { PIPELINE } from '../../src/dataflow/pipeline.ts';
 import { chunkDocument } from '../../src/stages/chunk/transform.ts';
 import type { RawDocument } from '../../src/topics/messages.ts';
 import { rawRecord } from '../../src/topics/raw-record.ts';
@@ -87,6 +88,17 @@ export async function halfStored(p: { sql: TestPipeline['sql'] }): Promise<strin
 }
 
 export const dlqCount = (p: TestPipeline): Promise<number> => p.kit.count(p.topics.dlq);
+
+/**
+ * Waits until every stage's group has committed the end of its input topics: everything
+ * published has been processed and its outputs (and dead letters) are durable. The signal to
+ * wait for before checking that something did *not* happen (no duplicate, no dead letter).
+ */
+export async function waitForGroupsAtEnd(p: TestPipeline, { timeoutMs = 120_000, except = [] as readonly string[] } = {}): Promise<void> {
+  for (const stage of PIPELINE.stages.filter((s) => !except.includes(s.name))) {
+    for (const topic of PIPELINE.inputTopics(stage, p.prefix)) await p.kit.waitForCommittedToEnd(`${p.env.GROUP_PREFIX}.${stage.name}`, topic, timeoutMs);
+  }
+}
 
 export const running = (proc: ServiceProcess | undefined): boolean => !!proc && proc.child.exitCode === null && proc.child.signalCode === null;
 

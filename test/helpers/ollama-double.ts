@@ -4,8 +4,8 @@
  *  Used because no model weights can be downloaded in this environment (DESIGN.md §6). It
  *  speaks the wire format of Ollama's /api/embed, /api/tags, /api/version and / closely enough
  *  for the `ollama` npm client, and computes embeddings with the built-in hash embedder, so its
- *  vectors equal EMBEDDER=hash vectors of the same dimension. When OLLAMA_HOST points at a real
- *  Ollama, tests run their happy path against it instead.
+ *  vectors equal EMBEDDER=hash vectors of the same dimension. Tests start their own double
+ *  whatever OLLAMA_HOST says.
  * ============================================================================================
  *
  * Faults it can inject, each mirroring what a real Ollama does (server/routes.go):

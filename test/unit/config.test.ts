@@ -27,11 +27,25 @@ describe('configuration', () => {
   });
 
   it('never prints a secret it rejects', () => {
+    const secrets = { KAFKA_SASL_PASSWORD: 'hunter2-kafka-password', API_TOKEN: 'short token!' };
+    let message = '';
     try {
-      loadConfig({ KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'u' });
+      loadConfig({ KAFKA_SASL_MECHANISM: 'scram-sha-512', CODEC: 'protobuf', ...secrets });
+      expect.unreachable();
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    // The token is invalid and named, with its value hidden; the password is never shown.
+    expect(message).toMatch(/API_TOKEN=\*\*\* is invalid/);
+    expect(message).toMatch(/CODEC="protobuf" is invalid/);
+    for (const value of Object.values(secrets)) expect(message).not.toContain(value);
+    // A rule about settings together (SASL needs a user) does not print the password either.
+    try {
+      loadConfig({ KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_PASSWORD: secrets.KAFKA_SASL_PASSWORD });
       expect.unreachable();
     } catch (error) {
       expect((error as Error).message).toMatch(/needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD/);
+      expect((error as Error).message).not.toContain(secrets.KAFKA_SASL_PASSWORD);
     }
   });
 

@@ -31,6 +31,36 @@ describe('era-ingest serve', () => {
     expect(proc.output()).toMatch(/set DATABASE_URL \(or --db\)/);
   });
 
+  it('listens on 127.0.0.1 by default, and refuses any other address without API_TOKEN unless API_AUTH=none', async () => {
+    const env = { KAFKA_BROKERS: kafkaBrokers().join(','), DATABASE_URL: database.url, TOPIC_PREFIX: prefix, TOPIC_PARTITIONS: '1', EMBED_DIM: '16', LOG_LEVEL: 'info' };
+    const open = startProcess('src/cli/main.ts', ['serve', '--port', '0', '--host', '0.0.0.0'], env);
+    expect(await open.exited).toBe(2);
+    expect(open.output()).toMatch(/serve would listen on 0\.0\.0\.0 .*without authentication.*Set API_TOKEN.*API_AUTH=none/s);
+    const fromEnv = startProcess('src/cli/main.ts', ['serve', '--port', '0'], { ...env, API_HOST: '::' });
+    expect(await fromEnv.exited).toBe(2);
+    const both = startProcess('src/cli/main.ts', ['serve', '--port', '0'], { ...env, API_AUTH: 'none', API_TOKEN: TOKEN });
+    expect(await both.exited).toBe(2);
+    expect(both.output()).toMatch(/API_AUTH=none and API_TOKEN are both set/);
+    // The default: loopback, no token needed.
+    const local = startProcess('src/cli/main.ts', ['serve', '--port', '0'], env);
+    try {
+      await local.waitForOutput('HTTP API listening');
+      expect(local.output()).toMatch(/"host":"127\.0\.0\.1"/);
+    } finally {
+      local.kill('SIGTERM');
+      await local.exited;
+    }
+    // Deliberately open: API_AUTH=none on every interface.
+    const none = startProcess('src/cli/main.ts', ['serve', '--port', '0', '--host', '0.0.0.0'], { ...env, API_AUTH: 'none' });
+    try {
+      await none.waitForOutput('HTTP API listening');
+      expect(none.output()).toMatch(/"host":"0\.0\.0\.0"/);
+    } finally {
+      none.kill('SIGTERM');
+      await none.exited;
+    }
+  });
+
   it('serves from the environment and stops on SIGTERM with exit 0, never logging the token', async () => {
     const proc = startProcess('src/cli/main.ts', ['serve', '--port', '0', '--host', '127.0.0.1'], {
       KAFKA_BROKERS: kafkaBrokers().join(','), DATABASE_URL: database.url, TOPIC_PREFIX: prefix, TOPIC_PARTITIONS: '1',

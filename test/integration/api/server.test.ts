@@ -161,6 +161,38 @@ describe('HTTP API (real Kafka and PostgreSQL)', () => {
     expect((await fetch(`${base}/search?q=x&k=101`, { headers: auth })).status).toBe(400);
   });
 
+  it('cancels a search that outruns the statement timeout and answers 503, not a hung request', async () => {
+    // A second API over a pool with a 300 ms statement_timeout (API_STATEMENT_TIMEOUT_MS).
+    const bounded = createPgClient(database.url, { max: 2, statementTimeoutMs: 300 });
+    const slowApi = createApiServer({ publisher, db: bounded, embedder, registry: createMetrics().registry }, { topicPrefix: prefix, token: TOKEN });
+    const slowBase = `http://127.0.0.1:${await slowApi.listen(0, '127.0.0.1')}`;
+    const locker = createPgClient(database.url, { max: 1 });
+    try {
+      // Hold a lock that every read of chunks waits for, until the test releases it.
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const holder = locker.transaction(async (tx) => {
+        await tx.query('LOCK TABLE chunks IN ACCESS EXCLUSIVE MODE');
+        locked();
+        await held;
+      });
+      await isLocked;
+      const res = await fetch(`${slowBase}/search?q=budget`, { headers: auth });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBeTruthy();
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('DEPENDENCY_UNAVAILABLE');
+      release();
+      await holder;
+      expect((await fetch(`${slowBase}/search?q=budget`, { headers: auth })).status).toBe(200);
+    } finally {
+      await slowApi.close();
+      await bounded.close();
+      await locker.close();
+    }
+  });
+
   it('serves Prometheus text with the API metrics', async () => {
     const res = await fetch(`${base}/metrics`, { headers: auth });
     expect(res.status).toBe(200);

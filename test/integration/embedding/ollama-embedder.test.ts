@@ -1,8 +1,8 @@
 /**
- * The Ollama embedder over real HTTP (loopback) against the Ollama test double
- * (test/helpers/ollama-double.ts). With OLLAMA_HOST set, the happy path runs against that real
- * Ollama (EMBED_MODEL / EMBED_DIM, defaults all-minilm / 384) and the fault tests, which need
- * the double's fault injection, are skipped.
+ * The Ollama embedder over real HTTP (loopback) against the Ollama-API test double
+ * (test/helpers/ollama-double.ts), always started here whatever the environment says: these
+ * tests need faults a real server cannot show on demand (503 storms, hangs, wrong shapes,
+ * injected latency) and a host count the test controls.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, DependencyError } from '../../../src/errors/pipeline-error.ts';
@@ -12,8 +12,6 @@ import { createOllamaEmbedder, type OllamaEmbedderOptions } from '../../../src/e
 import type { Embedder } from '../../../src/embedding/types.ts';
 import { startOllamaDouble, type OllamaDouble } from '../../helpers/ollama-double.ts';
 
-const realHosts = process.env.OLLAMA_HOST?.split(',').map((h) => h.trim()).filter(Boolean);
-const real = Boolean(realHosts?.length);
 const DIM = 16;
 
 const texts = (n: number, prefix = 'chunk') => Array.from({ length: n }, (_, i) => `${prefix} ${i}: the minister presented the annual budget report`);
@@ -31,17 +29,10 @@ async function caught(promise: Promise<unknown>): Promise<Error> {
 describe('Ollama embedder: happy path', () => {
   let doubles: OllamaDouble[] = [];
   let embedder: Embedder;
-  let dimension: number;
 
   beforeAll(async () => {
-    if (real) {
-      dimension = Number(process.env.EMBED_DIM ?? 384);
-      embedder = createOllamaEmbedder({ hosts: realHosts!, model: process.env.EMBED_MODEL ?? 'all-minilm', dimension, timeoutMs: 120_000, keepAlive: '5m' });
-    } else {
-      dimension = DIM;
-      doubles = await Promise.all([startOllamaDouble({ dimension }), startOllamaDouble({ dimension })]);
-      embedder = createOllamaEmbedder({ hosts: doubles.map((d) => d.url), model: 'all-minilm', dimension, timeoutMs: 5_000, keepAlive: '5m' });
-    }
+    doubles = await Promise.all([startOllamaDouble({ dimension: DIM }), startOllamaDouble({ dimension: DIM })]);
+    embedder = createOllamaEmbedder({ hosts: doubles.map((d) => d.url), model: 'all-minilm', dimension: DIM, timeoutMs: 5_000, keepAlive: '5m' });
   });
   afterAll(async () => {
     await embedder?.close?.();
@@ -54,25 +45,25 @@ describe('Ollama embedder: happy path', () => {
     expect(vectors).toHaveLength(8);
     for (const v of vectors) {
       expect(v).toBeInstanceOf(Float32Array);
-      expect(v).toHaveLength(dimension);
+      expect(v).toHaveLength(DIM);
       expect(v.every(Number.isFinite)).toBe(true);
       expect(norm(v)).toBeCloseTo(1, 3);
     }
     const [again] = await embedder.embed([input[3]!]);
-    for (let i = 0; i < dimension; i++) expect(again![i]).toBeCloseTo(vectors[3]![i]!, 4);
+    for (let i = 0; i < DIM; i++) expect(again![i]).toBeCloseTo(vectors[3]![i]!, 4);
   });
 
-  it.skipIf(real)('uses both hosts, and the double\'s vectors equal EMBEDDER=hash vectors', async () => {
+  it('uses both hosts, and the double\'s vectors equal EMBEDDER=hash vectors', async () => {
     for (const d of doubles) d.reset();
     const batches = Array.from({ length: 6 }, (_, i) => texts(4, `batch ${i}`));
     const results = await Promise.all(batches.map((b) => embedder.embed(b)));
     expect(doubles.map((d) => d.calls)).toEqual([3, 3]);
     expect(doubles[0]!.inputs + doubles[1]!.inputs).toBe(24);
-    expect(results[2]).toEqual(await createHashEmbedder({ dimension }).embed(batches[2]!));
+    expect(results[2]).toEqual(await createHashEmbedder({ dimension: DIM }).embed(batches[2]!));
   });
 });
 
-describe.skipIf(real)('Ollama embedder: faults (test double)', () => {
+describe('Ollama embedder: faults (test double)', () => {
   let double: OllamaDouble;
   const make = (options: Partial<OllamaEmbedderOptions> = {}) =>
     createOllamaEmbedder({ hosts: [double.url], model: 'all-minilm', dimension: DIM, timeoutMs: 2_000, keepAlive: '5m', ...options });

@@ -1,7 +1,8 @@
 /**
  * Adaptive flow control on the running pipeline (four stage processes, real Kafka, real
  * PostgreSQL, the Ollama-API test double): lag-driven pause/resume keeps a slow stage's input
- * bounded, the priority lane overtakes a backlog, and memory stays bounded while draining.
+ * bounded, and the priority lane overtakes a backlog. Memory while a backlog drains is a figure
+ * of `era-ingest bench` (target backlog-rss), not an assertion here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measureLag } from '../../../src/kafka/lag-monitor.ts';
@@ -9,7 +10,6 @@ import { totalLag } from '../../../src/flow-control/lag.ts';
 import { rawRecord } from '../../../src/topics/raw-record.ts';
 import { corpusDocument } from '../../helpers/corpus.ts';
 import { startPipeline, type TestPipeline } from '../../helpers/pipeline.ts';
-import { memoryOf, processTree } from '../../helpers/proc-stats.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
 const LAG_LIMIT = 300;
@@ -31,27 +31,29 @@ describe('flow control on the running pipeline', () => {
   }, 120_000);
 
   const embedGroup = (): string => `${p.env.GROUP_PREFIX}.embed`;
+  const chunkGroup = (): string => `${p.env.GROUP_PREFIX}.chunk`;
 
-  it('keeps the slow embed stage\'s input lag bounded near its limit, and recovers', async () => {
-    p.double.setLatency(150); // one request at a time: ~100 chunks/s
+  it('keeps the slow embed stage\'s input lag bounded near its limit, holds the rest upstream, and recovers', async () => {
+    p.double.setLatency(150); // one request at a time: ~100 chunks/s, while chunk produces ~300/s
     const docs = Array.from({ length: 600 }, (_, i) => corpusDocument(10_000 + i, 0, 'job-flow-1'));
     const admin = await p.kit.adminClient();
     await p.kit.produce(p.topics.raw, docs.map((d) => rawRecord(d, { nowMs: Date.now() })));
-    let peak = 0;
-    const started = Date.now();
-    while (Date.now() - started < 8_000) {
-      peak = Math.max(peak, totalLag(await measureLag(admin, { groupId: embedGroup(), topic: p.topics.chunks })));
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const produced = (await p.kit.count(p.topics.chunks));
-    const stored = new Set(p.stored.filter((e) => e.jobId === 'job-flow-1').map((e) => e.id)).size;
-    expect(stored).toBeLessThan(docs.length); // still draining: the slowdown is real
-    // Bounded near the limit (one sample interval of overshoot), far below what was pending.
-    expect(peak).toBeGreaterThan(LAG_LIMIT * 0.5);
-    expect(peak).toBeLessThan(LAG_LIMIT * 2.5);
-    expect(produced).toBeLessThan(docs.length * 3);
+    const storedDocs = (): number => new Set(p.stored.filter((e) => e.jobId === 'job-flow-1').map((e) => e.id)).size;
+    // Sample the embed group's lag until a third of the documents are stored: by then embed has
+    // taken several hundred chunks at its slow pace, so an unpaced chunk stage would have pushed
+    // the whole backlog into era.chunks long before.
+    const samples: number[] = [];
+    await waitFor(async () => {
+      samples.push(totalLag(await measureLag(admin, { groupId: embedGroup(), topic: p.topics.chunks })));
+      return storedDocs() >= docs.length / 3;
+    }, { timeoutMs: 180_000, intervalMs: 100, what: 'a third of the documents to be stored under the slowdown' });
+    const heldUpstream = totalLag(await measureLag(admin, { groupId: chunkGroup(), topic: p.topics.raw }));
+    const peak = Math.max(...samples);
+    expect(peak, `embed input lag samples: ${samples.join(',')}`).toBeGreaterThan(LAG_LIMIT * 0.5); // the limit was reached
+    expect(peak, `embed input lag samples: ${samples.join(',')}`).toBeLessThan(LAG_LIMIT * 2.5); // one sample interval of overshoot
+    expect(heldUpstream).toBeGreaterThan(0); // the rest waits in era.raw, not in era.chunks
     p.double.setLatency(0);
-    await waitFor(() => new Set(p.stored.filter((e) => e.jobId === 'job-flow-1').map((e) => e.id)).size === docs.length, { timeoutMs: 120_000, intervalMs: 250, what: 'the backlog to drain after the slowdown' });
+    await waitFor(() => storedDocs() === docs.length, { timeoutMs: 120_000, intervalMs: 250, what: 'the backlog to drain after the slowdown' });
   }, 300_000);
 
   it('completes a priority job published behind a 5,000-document backlog before the backlog', async () => {
@@ -69,15 +71,5 @@ describe('flow control on the running pipeline', () => {
     const bulkBeforeUrgentDone = backlog.filter((d) => completedAt.get(d.id)! < lastUrgent).length;
     expect(lastUrgent).toBeLessThan(lastBulk);
     expect(bulkBeforeUrgentDone).toBeLessThan(backlog.length / 2); // it overtook most of the backlog
-  }, 300_000);
-
-  it('keeps every stage\'s memory bounded while a backlog drains', async () => {
-    const docs = Array.from({ length: 2_000 }, (_, i) => corpusDocument(30_000 + i, 0, 'job-mem'));
-    await p.kit.produce(p.topics.raw, docs.map((d) => rawRecord(d, { nowMs: Date.now() })));
-    await waitFor(() => new Set(p.stored.filter((e) => e.jobId === 'job-mem').map((e) => e.id)).size === docs.length, { timeoutMs: 180_000, intervalMs: 250, what: 'the backlog to drain' });
-    for (const [name, stage] of p.stages) {
-      const peak = Math.max(...processTree(stage.child.pid!).map((pid) => memoryOf(pid).peakRss));
-      expect(peak, `${name} peak RSS ${Math.round(peak / 2 ** 20)} MiB`).toBeLessThan(400 * 2 ** 20);
-    }
   }, 300_000);
 });

@@ -17,8 +17,11 @@ export class FakePublisher implements Publisher {
   failWith?: Error;
   /** When set, send waits for it (to hold a request in flight). */
   gate?: Promise<void>;
+  /** Calls of send so far, answered or not (a request has reached the publisher). */
+  arrivals = 0;
 
   async send(topic: string, records: readonly RawRecord[]): Promise<void> {
+    this.arrivals += 1;
     if (this.gate) await this.gate;
     if (this.failWith) throw this.failWith;
     this.sent.push({ topic, records: [...records] });
@@ -61,15 +64,32 @@ export interface Harness {
   publisher: FakePublisher;
   db: FakeDb;
   registry: Registry;
+  embedder: GatedEmbedder;
+}
+
+/** The hash embedder, whose calls can be held (a search in flight) and counted. */
+export class GatedEmbedder {
+  readonly inner = createHashEmbedder({ dimension: 16, model: 'hash-v1' });
+  readonly model = this.inner.model;
+  readonly dimension = this.inner.dimension;
+  readonly kind = this.inner.kind;
+  gate?: Promise<void>;
+  arrivals = 0;
+  async embed(texts: readonly string[]): Promise<Float32Array[]> {
+    this.arrivals += 1;
+    if (this.gate) await this.gate;
+    return this.inner.embed(texts);
+  }
 }
 
 export async function startFakeApi(options: Partial<ApiOptions> = {}): Promise<Harness> {
   const publisher = new FakePublisher();
   const db = new FakeDb();
   const registry = new Registry();
-  const api = createApiServer({ publisher, db, embedder: createHashEmbedder({ dimension: 16, model: 'hash-v1' }), registry }, { topicPrefix: 'unit', ...options });
+  const embedder = new GatedEmbedder();
+  const api = createApiServer({ publisher, db, embedder, registry }, { topicPrefix: 'unit', ...options });
   const port = await api.listen(0, '127.0.0.1');
-  return { api, base: `http://127.0.0.1:${port}`, publisher, db, registry };
+  return { api, base: `http://127.0.0.1:${port}`, publisher, db, registry, embedder };
 }
 
 export const json = (value: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof value === 'string' ? value : JSON.stringify(value) });

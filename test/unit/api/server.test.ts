@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DependencyError } from '../../../src/errors/pipeline-error.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 import { json, startFakeApi, type Harness } from './fakes.ts';
 
 const TOKEN = 'unit-token-0123456789abcdef';
@@ -111,6 +112,11 @@ describe('HTTP API readiness, metrics and shutdown', () => {
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('5');
     expect(await errorOf(res)).toEqual({ code: 'DEPENDENCY_UNAVAILABLE', message: 'kafka is unavailable; retry later' });
+    expect(publisher.records).toEqual([]); // the refused request published nothing
+    // The client retries once Kafka is back: the document is published once, not twice.
+    publisher.failWith = undefined;
+    expect((await fetch(`${base}/documents`, json({ id: 'a', text: 'x' }))).status).toBe(202);
+    expect(publisher.records.map((r) => r.key)).toEqual(['a']);
   });
 
   it('refuses submissions beyond the concurrency bound with 503 BUSY', async () => {
@@ -118,7 +124,7 @@ describe('HTTP API readiness, metrics and shutdown', () => {
     let open!: () => void;
     publisher.gate = new Promise((resolve) => (open = resolve));
     const first = fetch(`${base}/documents`, json({ id: 'a', text: 'x' }));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => publisher.arrivals === 1, { what: 'the first submission to reach the publisher' });
     const second = await fetch(`${base}/documents`, json({ id: 'b', text: 'y' }));
     expect(second.status).toBe(503);
     expect(await errorOf(second)).toMatchObject({ code: 'BUSY' });
@@ -126,12 +132,27 @@ describe('HTTP API readiness, metrics and shutdown', () => {
     expect((await first).status).toBe(202);
   });
 
+  it('refuses searches beyond the concurrency bound with 503 BUSY and Retry-After, and answers again once one finished', async () => {
+    const { base, embedder } = await start({ maxConcurrentSearches: 1 });
+    let open!: () => void;
+    embedder.gate = new Promise((resolve) => (open = resolve));
+    const first = fetch(`${base}/search?q=budget`);
+    await waitFor(() => embedder.arrivals === 1, { what: 'the first search to reach the embedder' });
+    const second = await fetch(`${base}/search?q=hospital`);
+    expect(second.status).toBe(503);
+    expect(second.headers.get('retry-after')).toBe('1');
+    expect(await errorOf(second)).toMatchObject({ code: 'BUSY' });
+    open();
+    expect((await first).status).toBe(200);
+    expect((await fetch(`${base}/search?q=hospital`)).status).toBe(200);
+  });
+
   it('finishes an in-flight request on close, then stops accepting', async () => {
     const { api, base, publisher } = await start();
     let open!: () => void;
     publisher.gate = new Promise((resolve) => (open = resolve));
     const inFlight = fetch(`${base}/documents`, json({ id: 'a', text: 'x' }));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => publisher.arrivals === 1, { what: 'the request to reach the publisher' });
     const closed = api.close();
     expect((await fetch(`${base}/readyz`).catch(() => undefined))?.status ?? 'refused').not.toBe(200);
     open();

@@ -36,12 +36,10 @@ describe('chunk transform on empty and whitespace-only text', () => {
 });
 
 describe('chunk transform on a 10 MB line without spaces', () => {
-  it('cuts a base64 blob into chunks within the limit that give the line back, in seconds', () => {
+  // How fast is a benchmark figure, not a test assertion; a quadratic cut would not finish within the test timeout.
+  it('cuts a base64 blob into chunks within the limit that give the line back', () => {
     const text = base64Line(MB10);
-    const started = performance.now();
     const chunks = chunkDocument({ id: 'blob', text }, ctx);
-    const elapsed = performance.now() - started;
-    expect(elapsed).toBeLessThan(5_000);
     const total = countTokens(text);
     const { maxTokens, overlapTokens } = DEFAULT_CHUNKER_OPTIONS;
     expect(chunks.length).toBeGreaterThanOrEqual(Math.ceil(total / maxTokens));
@@ -56,9 +54,7 @@ describe('chunk transform on a 10 MB line without spaces', () => {
 
   it('cuts a line of one repeated letter into exactly ceil(length / letters per chunk) chunks', () => {
     const text = 'x'.repeat(MB10);
-    const started = performance.now();
     const plans = planAndCheck(text, DEFAULT_CHUNKER_OPTIONS);
-    expect(performance.now() - started).toBeLessThan(5_000);
     // Each chunk adds (256 - 32) tokens of 4 letters and repeats 32 tokens of the previous one.
     expect(plans.length).toBe(Math.ceil(MB10 / (224 * 4)));
     expect(plans[1]!.contentStart - plans[1]!.start).toBe(32 * 4);
