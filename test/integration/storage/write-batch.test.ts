@@ -66,18 +66,23 @@ describe('writeBatch (real PostgreSQL)', () => {
     expect((await documentChunks(db, 'late')).every((c) => c.version === 5)).toBe(true);
   });
 
-  it('skips an unchanged document: no row changes, one event per batch holding its last chunk', async () => {
+  it('advances an unchanged document without touching its chunks; one event per batch holding its last chunk', async () => {
     await writeBatch(db, doc('same', 1, 4, 'A'), { now: NOW });
-    const snapshot = async () => (await db.query(
-      `SELECT 'c' AS t, chunk_id AS id, xmin::text AS x, updated_at FROM chunks WHERE doc_id = 'same'
-       UNION ALL SELECT 'd', doc_id, xmin::text, updated_at FROM documents WHERE doc_id = 'same' ORDER BY 1, 2`)).rows;
-    const before = await snapshot();
+    const rows = async (t: 'chunks' | 'documents') => (await db.query(
+      t === 'chunks'
+        ? `SELECT chunk_id AS id, xmin::text AS x, updated_at FROM chunks WHERE doc_id = 'same' ORDER BY 1`
+        : `SELECT doc_id AS id, version, job_id, xmin::text AS x, updated_at FROM documents WHERE doc_id = 'same'`)).rows;
+    const chunksBefore = await rows('chunks');
     const republished = doc('same', 2, 4, 'A'); // new version, same content
     const events = await writeBatch(db, [...republished, ...republished], { now: NOW + 10 });
     expect(events).toEqual([{ id: 'same', version: 2, chunks: 4, jobId: 'job-2', storedAt: NOW + 10 }]);
+    expect(await rows('chunks')).toEqual(chunksBefore); // no chunk row written
+    const advanced = await rows('documents');
+    expect(advanced[0]).toMatchObject({ version: '2', job_id: 'job-2' });
     // A redelivered slice without the last chunk is silent.
     expect(await writeBatch(db, republished.slice(0, 2), { now: NOW + 20 })).toEqual([]);
-    expect(await snapshot()).toEqual(before);
+    expect(await rows('chunks')).toEqual(chunksBefore);
+    expect(await rows('documents')).toEqual(advanced);
   });
 
   it('deletes a document with all its chunks, pending ones included, and lets a later version back', async () => {
