@@ -47,11 +47,27 @@ export default defineConfig({
       },
       {
         test: {
+          // The real embedding model: Ollama serving all-MiniLM-L6-v2 (infra/ollama/ollama.sh),
+          // semantic assertions, the errors only a real server shows, the real-model pipeline.
+          name: 'model',
+          include: ['test/model/**/*.test.ts'],
+          sequence: { groupOrder: 3 },
+          environment: 'node',
+          globalSetup: ['test/helpers/global-setup.ts', 'test/helpers/ollama-setup.ts'],
+          testTimeout: 300_000,
+          // A first start builds Ollama into the per-user cache (about 9 minutes on 2 cores).
+          hookTimeout: 25 * 60_000,
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
+        },
+      },
+      {
+        test: {
           // Fault injection: stage kills, broker/database outages (private instances), embedder
           // outages, poison storms, rebalance storms, hostile input. FAULTS_SOAK=1 runs longer.
           name: 'faults',
           include: ['test/faults/**/*.test.ts'],
-          sequence: { groupOrder: 3 },
+          sequence: { groupOrder: 4 },
           environment: 'node',
           globalSetup: ['test/helpers/global-setup.ts'],
           testTimeout: 300_000,

