@@ -16,7 +16,7 @@ import { benchDocument } from './lib/corpus.ts';
 import { describeMachine, waitForQuiet } from './lib/machine.ts';
 import { warmupFor, type BenchOptions } from './lib/options.ts';
 import { formatReport } from './lib/report.ts';
-import { evaluateTargets, NOISY_CORES } from './lib/targets.ts';
+import { describeDouble, evaluateTargets, NOISY_CORES } from './lib/targets.ts';
 import type { BenchReport, ReembedFigures, ScenarioResult } from './lib/types.ts';
 import { codecLines, measureCodecs } from './codecs.ts';
 import { runEmbeddedScenario } from './embedded/scenario.ts';
@@ -56,8 +56,8 @@ export async function runBench(options: BenchOptions, env: BenchEnvironment, log
   let indexCost: BenchReport['indexCost'];
   let reembed: ReembedFigures | undefined;
   const wants = (name: BenchOptions['scenarios'][number]): boolean => options.scenarios.includes(name);
-  const double = { latencyMs: options.latencyMs, concurrency: options.concurrency };
-  const batchEnv = { EMBED_BATCH_SIZE: String(options.batchSize), EMBED_CONCURRENCY: String(options.concurrency) };
+  const double = options.double;
+  const batchEnv = { EMBED_BATCH_SIZE: String(double.batchSize), EMBED_CONCURRENCY: String(double.concurrency) };
   let seq = 0;
   const quiet = async (): Promise<string | undefined> => (options.idleWaitS > 0 ? waitForQuiet(options.idleWaitS, 0.25, log) : undefined);
   /**
@@ -87,7 +87,7 @@ export async function runBench(options: BenchOptions, env: BenchEnvironment, log
     for (const r of runs) {
       const id = `${runId}-${++seq}-embedded-${r.embedder}-${r.kind}-${r.docs}`;
       push(await measure(() => runEmbeddedScenario({
-        id, title: `embedded (PGlite), ${r.embedder === 'double' ? `Ollama double ${options.latencyMs} ms × ${options.concurrency}` : 'hash embedder'}, ${r.kind}, ${r.docs} documents`,
+        id, title: `embedded (PGlite), ${r.embedder === 'double' ? describeDouble(double) : 'hash embedder'}, ${r.kind}, ${r.docs} documents`,
         embedder: r.embedder, kind: r.kind, docs: r.docs, warmupDocs: warmupFor(r.docs, options), cooldownS: options.cooldownS, embedDim: env.embedDim,
         env: { ...batchEnv, ...options.stageEnv }, ...(r.embedder === 'double' ? { double } : {}), chunker: env.chunker, logDir, ...(cpuProfDir ? { cpuProfDir } : {}),
       }, log)));
@@ -107,7 +107,7 @@ export async function runBench(options: BenchOptions, env: BenchEnvironment, log
     const ctx = (embedder: 'hash' | 'double') => ({ settings: settings(embedder), keep: options.keep, job: options.job, log });
     const spec = (kind: KafkaScenarioSpec['kind'], implementation: KafkaScenarioSpec['implementation'], embedder: 'hash' | 'double', docs: number, extra: Partial<KafkaScenarioSpec> = {}): KafkaScenarioSpec => ({
       id: `${runId}-${++seq}-kafka-${implementation === 'naive' ? 'naive-' : ''}${embedder}-${kind}-${docs}`,
-      title: `Kafka, ${implementation === 'naive' ? 'NAIVE BASELINE' : 'era-ingest'}, ${embedder === 'double' ? `Ollama double ${options.latencyMs} ms × ${options.concurrency}, batch ${options.batchSize}` : 'hash embedder'}, ${kind}, ${docs} documents`,
+      title: `Kafka, ${implementation === 'naive' ? 'NAIVE BASELINE' : 'era-ingest'}, ${embedder === 'double' ? describeDouble(double) : 'hash embedder'}, ${kind}, ${docs} documents`,
       implementation, embedder, kind, docs, warmupDocs: warmupFor(docs, options), cooldownS: options.cooldownS, stallMs: options.stallS * 1000, chunker: env.chunker, ...extra,
     });
 
@@ -133,7 +133,7 @@ export async function runBench(options: BenchOptions, env: BenchEnvironment, log
       reembed = await measureReembed({
         adminDatabaseUrl: env.databaseUrl, brokers: env.brokers, id: `${runId}-reembed`, chunks: options.reembedChunks, embedDim: env.embedDim,
         chunker: env.chunker, keep: options.keep, log,
-        ...(options.embedder === 'double' ? { double: { latencyMs: options.latencyMs, concurrency: options.concurrency, batchSize: options.batchSize } } : {}),
+        ...(options.embedder === 'double' ? { double } : {}),
       });
     }
     if (wants('backlog')) {
@@ -153,7 +153,7 @@ export async function runBench(options: BenchOptions, env: BenchEnvironment, log
     }
   }
 
-  const targets = evaluateTargets({ scenarios, ...(indexCost ? { indexCost } : {}), double: { latencyMs: options.latencyMs, concurrency: options.concurrency, batchSize: options.batchSize } });
+  const targets = evaluateTargets({ scenarios, ...(indexCost ? { indexCost } : {}), double });
   const report: BenchReport = {
     version: 1,
     startedAt: startedAt.toISOString(),

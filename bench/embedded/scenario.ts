@@ -11,6 +11,7 @@ import { bucketSeries, counterRates, peakWindow, ratio, summarize } from '../lib
 import type { EmbedderChoice, ScenarioKind, ScenarioResult } from '../lib/types.ts';
 import { benchDocument } from '../lib/corpus.ts';
 import { chunkDocument } from '../../src/stages/chunk/transform.ts';
+import { describeDouble, doubleBatchMs, type DoubleSettings } from '../lib/targets.ts';
 
 export interface EmbeddedScenarioSpec {
   id: string;
@@ -23,7 +24,7 @@ export interface EmbeddedScenarioSpec {
   embedDim: number;
   /** EMBED_BATCH_SIZE, EMBED_CONCURRENCY, CHUNK_TOKENS, … for the worker. */
   env: Record<string, string>;
-  double?: { latencyMs: number; concurrency: number };
+  double?: DoubleSettings;
   chunker: { maxTokens: number; overlapTokens: number };
   logDir: string;
   cpuProfDir?: string;
@@ -48,14 +49,14 @@ export async function runEmbeddedScenario(spec: EmbeddedScenarioSpec, log: (m: s
   try {
     if (spec.double) {
       double = await startOllamaDouble({ dimension: spec.embedDim, maxConcurrent: spec.double.concurrency });
-      double.setLatency(spec.double.latencyMs);
+      double.setLatency(spec.double.latencyMs, spec.double.itemLatencyMs);
     }
     const env: Record<string, string> = {
       EMBED_DIM: String(spec.embedDim), LOG_LEVEL: 'warn',
       ...(double ? { EMBEDDER: 'ollama', OLLAMA_HOST: double.url, EMBED_MODEL: 'all-minilm' } : { EMBEDDER: 'hash' }),
       ...spec.env,
     };
-    result.settings = { ...env, store: 'PGlite (fresh, temporary data directory)', ...(double ? { OLLAMA_HOST: `${double.url} (Ollama TEST DOUBLE, ${spec.double!.latencyMs} ms per request, ${spec.double!.concurrency} concurrent)` } : {}) };
+    result.settings = { ...env, store: 'PGlite (fresh, temporary data directory)', ...(double ? { OLLAMA_HOST: `${double.url} (TEST DOUBLE: ${describeDouble(spec.double!)})` } : {}) };
     const progress: Progress[] = [];
     let final: Record<string, unknown> | undefined;
     let measuringAt = 0;
@@ -135,7 +136,7 @@ export async function runEmbeddedScenario(spec: EmbeddedScenarioSpec, log: (m: s
       notes.push(`of the ${result.seconds.toFixed(1)} s: ≥ 1 embedding request in flight ${phases.embedWallS.toFixed(1)} s, store transactions ${phases.storeTransactionsS.toFixed(1)} s, other queries (stored-vector lookups) ${phases.otherQueriesS.toFixed(1)} s${phases.storeTransactionsS + phases.embedWallS + phases.otherQueriesS > result.seconds * 0.9 ? ' — they add up to the wall time: embedding and storing do not overlap' : ''}`);
       if (double && phases.embedCalls > 0) {
         const batch = Number(env.EMBED_BATCH_SIZE ?? 16);
-        notes.push(`${phases.embedCalls} embed requests, ${phases.embedMeanMs.toFixed(1)} ms each on average (double set to ${spec.double!.latencyMs} ms): effective ceiling ${spec.double!.concurrency} × ${batch} / ${phases.embedMeanMs.toFixed(1)} ms = ${((spec.double!.concurrency * batch * 1000) / phases.embedMeanMs).toFixed(0)} chunks/s`);
+        notes.push(`${phases.embedCalls} embed requests, ${phases.embedMeanMs.toFixed(1)} ms each on average (double set to ${doubleBatchMs(spec.double!)} ms per full batch): effective ceiling ${spec.double!.concurrency} × ${batch} / ${phases.embedMeanMs.toFixed(1)} ms = ${((spec.double!.concurrency * batch * 1000) / phases.embedMeanMs).toFixed(0)} chunks/s`);
       }
     }
     if (double) notes.push(`Ollama double answered ${double.calls} requests (${double.inputs} inputs)`);

@@ -15,6 +15,7 @@ import { stageGroupId } from '../../src/kafka/groups.ts';
 import { startOllamaDouble, type OllamaDouble } from '../../test/helpers/ollama-double.ts';
 import { spawnChild, type BenchChild } from '../lib/child.ts';
 import type { Implementation } from '../lib/types.ts';
+import type { DoubleSettings } from '../lib/targets.ts';
 
 /** The pipeline's stages, in dataflow order. */
 export const STAGES: readonly StageName[] = PIPELINE.stageNames;
@@ -29,7 +30,7 @@ export interface PipelineSettings {
   /** Stage settings (PROFILE, FLOW_RATE, EMBED_BATCH_SIZE, …) passed to every stage. */
   stageEnv: Record<string, string>;
   /** Ollama double (a TEST DOUBLE, not a model server) instead of the hash embedder. */
-  double?: { latencyMs: number; concurrency: number };
+  double?: DoubleSettings;
   logDir: string;
   cpuProfDir?: string;
   /** Processes per stage (same consumer group: partitions are shared out). @defaultValue 1 each */
@@ -110,7 +111,7 @@ export class BenchPipeline {
     await ensureTopics(this.admin, topicSpecs(this.id), { partitions: this.settings.partitions, replicationFactor: 1, maxMessageBytes: 11 * 1024 * 1024 });
     if (this.settings.double) {
       this.double = await startOllamaDouble({ dimension: this.settings.embedDim, maxConcurrent: this.settings.double.concurrency });
-      this.double.setLatency(this.settings.double.latencyMs);
+      this.double.setLatency(this.settings.double.latencyMs, this.settings.double.itemLatencyMs);
     }
   }
 

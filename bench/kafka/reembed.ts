@@ -17,6 +17,7 @@ import { startOllamaDouble, type OllamaDouble } from '../../test/helpers/ollama-
 import { summarize } from '../lib/stats.ts';
 import type { LatencySummary, ReembedFigures } from '../lib/types.ts';
 import { routedChunks } from './index-cost.ts';
+import { describeDouble, type DoubleSettings } from '../lib/targets.ts';
 
 export interface ReembedOptions {
   adminDatabaseUrl: string;
@@ -26,7 +27,7 @@ export interface ReembedOptions {
   embedDim: number;
   chunker: { maxTokens: number; overlapTokens: number };
   /** The new model: the hash embedder at twice the dimension, or the Ollama double. */
-  double?: { latencyMs: number; concurrency: number; batchSize: number };
+  double?: DoubleSettings;
   keep: boolean;
   log: (message: string) => void;
 }
@@ -72,7 +73,7 @@ export async function measureReembed(o: ReembedOptions): Promise<ReembedFigures>
         ? { EMBEDDER: 'ollama', OLLAMA_HOST: double!.url, EMBED_CONCURRENCY: String(o.double.concurrency), EMBED_BATCH_SIZE: String(o.double.batchSize) }
         : { EMBEDDER: 'hash' }),
     });
-    if (double && o.double) double.setLatency(o.double.latencyMs);
+    if (double && o.double) double.setLatency(o.double.latencyMs, o.double.itemLatencyMs);
     const model = o.double ? 'bench-double-model' : `hash-v1-${dimension}`;
 
     let stopBefore = false;
@@ -100,7 +101,7 @@ export async function measureReembed(o: ReembedOptions): Promise<ReembedFigures>
     }
     const busy = await during;
     const figures: ReembedFigures = {
-      chunks: summary.embedded, embedder: o.double ? `Ollama double ${o.double.latencyMs} ms × ${o.double.concurrency}, batch ${o.double.batchSize}` : 'hash',
+      chunks: summary.embedded, embedder: o.double ? describeDouble(o.double) : 'hash',
       dimension, seconds: summary.seconds, indexSeconds: summary.indexSeconds,
       chunksPerSec: summary.embedded / Math.max(0.001, summary.seconds - summary.indexSeconds), passes: summary.passes,
       steadyChunksPerSec: window.first && window.last && window.last[0] > window.first[0] ? (window.last[1] - window.first[1]) / ((window.last[0] - window.first[0]) / 1000) : 0,

@@ -23,6 +23,7 @@ import type { EmbedderChoice, Implementation, ScenarioKind, ScenarioResult, Stag
 import { OffsetSampler, Publisher, StoredReader, type OffsetSample } from './kafka-io.ts';
 import { BenchPipeline, STAGES, type PipelineSettings, type Stage } from './pipeline.ts';
 import { findBrokerPid, ServiceCpu } from './services.ts';
+import { describeDouble, doubleBatchMs } from '../lib/targets.ts';
 
 export interface KafkaScenarioSpec {
   id: string;
@@ -72,7 +73,7 @@ export async function runKafkaScenario(spec: KafkaScenarioSpec, ctx: KafkaContex
   try {
     ctx.log(`${spec.id}: setting up (database, topics${ctx.settings.double ? ', Ollama test double' : ''})`);
     await pipeline.setup();
-    result.settings = { ...pipeline.env(), VECTOR_INDEX: ctx.settings.vectorIndex ?? 'hnsw', REPLICAS: STAGES.map((n) => `${n}=${ctx.settings.replicas?.[n] ?? 1}`).join(','), JOB_HEADER: jobId ? 'yes' : 'no', RUNTIME: ctx.settings.bundle ? 'esbuild bundle, plain node' : 'node --import tsx', DATABASE_URL: `(fresh database ${spec.id})`, ...(pipeline.double ? { OLLAMA_HOST: `${pipeline.double.url} (Ollama TEST DOUBLE, ${ctx.settings.double!.latencyMs} ms per request, ${ctx.settings.double!.concurrency} concurrent)` } : {}) };
+    result.settings = { ...pipeline.env(), VECTOR_INDEX: ctx.settings.vectorIndex ?? 'hnsw', REPLICAS: STAGES.map((n) => `${n}=${ctx.settings.replicas?.[n] ?? 1}`).join(','), JOB_HEADER: jobId ? 'yes' : 'no', RUNTIME: ctx.settings.bundle ? 'esbuild bundle, plain node' : 'node --import tsx', DATABASE_URL: `(fresh database ${spec.id})`, ...(pipeline.double ? { OLLAMA_HOST: `${pipeline.double.url} (TEST DOUBLE: ${describeDouble(ctx.settings.double!)})` } : {}) };
     const measured = docsOf(`${spec.id}-m`, spec.docs, jobId);
     const chunkCounts = new Map(measured.map((d) => [d.id, chunkDocument(d, { version: 1 }, spec.chunker).length]));
     result.chunks = [...chunkCounts.values()].reduce((s, n) => s + n, 0);
@@ -160,7 +161,7 @@ export async function runKafkaScenario(spec: KafkaScenarioSpec, ctx: KafkaContex
         const meanMs = (sum / requests) * 1000;
         const c = ctx.settings.double!;
         const batch = Number(pipeline.env().EMBED_BATCH_SIZE ?? 16);
-        notes.push(`embed requests took ${meanMs.toFixed(1)} ms on average as the stage saw them (double set to ${c.latencyMs} ms): the effective ceiling is ${c.concurrency} × ${batch} / ${meanMs.toFixed(1)} ms = ${((c.concurrency * batch * 1000) / meanMs).toFixed(0)} chunks/s`);
+        notes.push(`embed requests took ${meanMs.toFixed(1)} ms on average as the stage saw them (double set to ${doubleBatchMs(c)} ms per full batch): the effective ceiling is ${c.concurrency} × ${batch} / ${meanMs.toFixed(1)} ms = ${((c.concurrency * batch * 1000) / meanMs).toFixed(0)} chunks/s`);
       }
     }
 

@@ -3,6 +3,7 @@
  * --quick). Pure: flags in, BenchOptions out, UsageError naming the flag and the fix.
  */
 import { PIPELINE, type StageName } from '../../src/dataflow/pipeline.ts';
+import type { DoubleSettings } from './targets.ts';
 
 export const SCENARIOS = ['scaling', 'baseline', 'ceiling', 'rate', 'backlog', 'index', 'codecs', 'reembed'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -16,10 +17,8 @@ export interface BenchOptions {
   docs: number[];
   /** Embedder of the scaling, baseline, rate and backlog runs. */
   embedder: 'hash' | 'double';
-  /** Ollama double (ceiling runs, and every run with --embedder double). */
-  latencyMs: number;
-  concurrency: number;
-  batchSize: number;
+  /** Ollama double (ceiling runs, and every run with --embedder double); batchSize and concurrency also set EMBED_BATCH_SIZE / EMBED_CONCURRENCY. */
+  double: DoubleSettings;
   /** Documents of the ceiling runs. */
   ceilingDocs: number;
   /** Sustained rate, documents/s; undefined = half of the largest Kafka scaling run's rate. */
@@ -64,6 +63,7 @@ export interface RawBenchFlags {
   docs?: string;
   embedder?: string;
   latency?: string;
+  itemLatency?: string;
   concurrency?: string;
   batch?: string;
   ceilingDocs?: string;
@@ -156,9 +156,12 @@ export function parseBenchOptions(flags: RawBenchFlags, now = new Date()): Bench
     scenarios: flags.scenarios ? list('scenarios', flags.scenarios, SCENARIOS) : [...SCENARIOS],
     docs,
     embedder,
-    latencyMs: int('latency', flags.latency, 50, 0, 60_000),
-    concurrency: int('concurrency', flags.concurrency, 2, 1, 256),
-    batchSize: int('batch', flags.batch, 16, 1, 1024),
+    double: {
+      latencyMs: int('latency', flags.latency, 20, 0, 60_000),
+      itemLatencyMs: int('item-latency', flags.itemLatency, 2, 0, 60_000),
+      concurrency: int('concurrency', flags.concurrency, 2, 1, 256),
+      batchSize: int('batch', flags.batch, 16, 1, 1024),
+    },
     ceilingDocs: int('ceiling-docs', flags.ceilingDocs, d.ceilingDocs, 1),
     ...(rate !== undefined ? { rate } : {}),
     durationS: int('duration', flags.duration, d.durationS, 1, 86_400),

@@ -9,7 +9,8 @@
  * ============================================================================================
  *
  * Faults it can inject, each mirroring what a real Ollama does (server/routes.go):
- * - latency (`setLatency`), 5xx/429 answers (`failNext`, `failFor`), requests never answered
+ * - latency (`setLatency`: a per-request overhead plus a per-input cost, so that a batch costs
+ *   more than one input and batching is not flattered), 5xx/429 answers (`failNext`, `failFor`), requests never answered
  *   (`hangNext`: the client's timeout must fire), queue full → 503 (`maxConcurrent`);
  * - per-input rejection: 400 {"error": "the input length exceeds the context length"} when an
  *   input contains a marker (`rejectInputsContaining`), like an over-long input with truncate=false;
@@ -45,8 +46,8 @@ export interface OllamaDouble {
   readonly inputs: number;
   /** The input arrays of every /api/embed request, in arrival order. */
   readonly requests: readonly string[][];
-  /** Delay before every /api/embed answer, ms. */
-  setLatency(ms: number): void;
+  /** Delay before every /api/embed answer: `requestMs` plus `itemMs` per input, ms. */
+  setLatency(requestMs: number, itemMs?: number): void;
   /** The next `n` /api/embed requests answer `status` (default 503, Ollama's "server busy"). */
   failNext(n: number, status?: number): void;
   /** Every /api/embed request answers `status` for `ms` (or until `reset()` when unset). */
@@ -91,7 +92,7 @@ export async function startOllamaDouble({ dimension, port = 0, models, maxConcur
   const known = models?.map(withTag);
   const hung = new Set<ServerResponse>();
   const state = {
-    calls: 0, inputs: 0, active: 0, latencyMs: 0,
+    calls: 0, inputs: 0, active: 0, latencyMs: 0, itemLatencyMs: 0,
     failCount: 0, failStatus: 503, failUntil: 0, failUntilStatus: 503,
     hangCount: 0, wrongCount: 0, nanCount: 0, nanMode: 'inline' as 'inline' | 'ollama-500',
     rejectMarkers: [] as string[], nanMarkers: [] as string[], requests: [] as string[][],
@@ -128,7 +129,8 @@ export async function startOllamaDouble({ dimension, port = 0, models, maxConcur
     state.active++;
     try {
       const started = process.hrtime.bigint();
-      if (state.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, state.latencyMs));
+      const delay = state.latencyMs + state.itemLatencyMs * (input as string[]).length;
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       if (res.destroyed) return; // the client gave up (timeout/abort)
       const texts = input as string[];
       if (state.rejectMarkers.some((m) => texts.some((t) => t.includes(m)))) return send(res, 400, { error: TOO_LONG });
@@ -198,7 +200,7 @@ export async function startOllamaDouble({ dimension, port = 0, models, maxConcur
     get calls() { return state.calls; },
     get inputs() { return state.inputs; },
     get requests() { return state.requests; },
-    setLatency(ms) { state.latencyMs = ms; },
+    setLatency(requestMs, itemMs = 0) { state.latencyMs = requestMs; state.itemLatencyMs = itemMs; },
     failNext(n, status = 503) { state.failCount = n; state.failStatus = status; },
     failFor(ms, status = 503) { state.failUntil = ms === undefined ? Number.POSITIVE_INFINITY : Date.now() + ms; state.failUntilStatus = status; },
     hangNext(n) { state.hangCount = n; },
@@ -208,7 +210,7 @@ export async function startOllamaDouble({ dimension, port = 0, models, maxConcur
     nanInputsContaining(marker) { state.nanMarkers.push(marker); },
     reset() {
       Object.assign(state, {
-        calls: 0, inputs: 0, latencyMs: 0, failCount: 0, failUntil: 0, hangCount: 0, wrongCount: 0, nanCount: 0,
+        calls: 0, inputs: 0, latencyMs: 0, itemLatencyMs: 0, failCount: 0, failUntil: 0, hangCount: 0, wrongCount: 0, nanCount: 0,
         rejectMarkers: [], nanMarkers: [], requests: [],
       });
       for (const res of hung) res.destroy();

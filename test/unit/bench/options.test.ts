@@ -9,7 +9,7 @@ describe('bench options', () => {
     expect(o.modes).toEqual(['embedded', 'kafka']);
     expect(o.scenarios).toEqual(['scaling', 'baseline', 'ceiling', 'rate', 'backlog', 'index', 'codecs', 'reembed']);
     expect(o.docs).toEqual([100, 1000, 10000]);
-    expect(o).toMatchObject({ embedder: 'hash', latencyMs: 50, concurrency: 2, batchSize: 16, backlogChunks: 100_000, durationS: 60, flowRate: 'unlimited', profile: 'standard', reembedChunks: 20_000 });
+    expect(o).toMatchObject({ embedder: 'hash', double: { latencyMs: 20, itemLatencyMs: 2, concurrency: 2, batchSize: 16 }, backlogChunks: 100_000, durationS: 60, flowRate: 'unlimited', profile: 'standard', reembedChunks: 20_000 });
     expect(o.rate).toBeUndefined();
     expect(o.out).toBe('bench/results/2026-11-29T10-00-00Z.json');
   });

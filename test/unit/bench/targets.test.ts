@@ -10,7 +10,7 @@ function scenario(over: Partial<ScenarioResult>): ScenarioResult {
   };
 }
 
-const double = { latencyMs: 50, concurrency: 2, batchSize: 16 };
+const double = { latencyMs: 18, itemLatencyMs: 2, concurrency: 2, batchSize: 16 };
 const byId = (rows: ReturnType<typeof evaluateTargets>) => new Map(rows.map((r) => [r.id, r]));
 
 describe('benchmark targets', () => {
@@ -24,9 +24,10 @@ describe('benchmark targets', () => {
     expect(statusOf(42, 'info')).toBe('INFO');
   });
 
-  it('computes the embedding ceiling from latency, concurrency and batch size', () => {
-    expect(embeddingCeiling(double)).toBe(640);
-    expect(embeddingCeiling({ ...double, latencyMs: 0 })).toBe(Number.POSITIVE_INFINITY);
+  it('computes the embedding ceiling from the per-request and per-input latency, concurrency and batch size', () => {
+    expect(embeddingCeiling(double)).toBe(640); // 2 × 16 inputs per (18 + 16 × 2) ms
+    expect(embeddingCeiling({ ...double, itemLatencyMs: 0 })).toBeCloseTo(1777.8, 1);
+    expect(embeddingCeiling({ ...double, latencyMs: 0, itemLatencyMs: 0 })).toBe(Number.POSITIVE_INFINITY);
   });
 
   it('reports every target as not measured when nothing ran', () => {
