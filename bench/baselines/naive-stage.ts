@@ -30,6 +30,7 @@ import { carriedHeaders, HEADERS } from '../../src/topics/headers.ts';
 import type { RoutedChunk } from '../../src/topics/messages.ts';
 import { topicNames } from '../../src/dataflow/topics.ts';
 import { decodeRawDocument } from '../../src/topics/raw-document.ts';
+import { settleConfig } from '../../src/embedding/dimension.ts';
 
 const name = process.argv[2] as StageName;
 if (!PIPELINE.has(name)) {
@@ -67,7 +68,7 @@ async function handler(): Promise<{ handle: Handler; close: () => Promise<void> 
         close: async () => {},
       };
     case 'embed': {
-      const embedder = createEmbedder(config);
+      const embedder = createEmbedder(await settleConfig(config));
       return {
         handle: async (m) => {
           const value = chunksCodec.decode(m.value!);
@@ -79,7 +80,7 @@ async function handler(): Promise<{ handle: Handler; close: () => Promise<void> 
       };
     }
     case 'minister': {
-      const embedder = createEmbedder(config);
+      const embedder = createEmbedder(await settleConfig(config));
       const profiles = await buildProfiles(loadMinistersFile(config.ministersFile), embedder);
       await embedder.close?.();
       return {

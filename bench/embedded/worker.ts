@@ -27,6 +27,7 @@ import { createPgliteClient } from '../../src/storage/pglite-client.ts';
 import type { SqlClient } from '../../src/storage/sql-client.ts';
 import type { Embedder } from '../../src/embedding/types.ts';
 import { benchDocument } from '../lib/corpus.ts';
+import { settleConfig } from '../../src/embedding/dimension.ts';
 
 export interface WorkerInput {
   tag: string;
@@ -97,7 +98,7 @@ function timedEmbedder(inner: Embedder): Embedder {
 }
 
 const input = JSON.parse(process.argv[2] ?? '{}') as WorkerInput;
-const config = loadConfig({ ...process.env, ...input.env });
+const config = await settleConfig(loadConfig({ ...process.env, ...input.env }));
 const dir = mkdtempSync(join(tmpdir(), 'era-bench-pglite-'));
 const client = timed.wrapClient(await createPgliteClient({ dataDir: dir }));
 try {

@@ -16,7 +16,9 @@ import { sourceTopicSpecs } from '../dataflow/topics.ts';
 import { topicSettings } from '../kafka/admin.ts';
 import { createKafka } from '../kafka/client.ts';
 import { connectPublisher } from '../kafka/publisher.ts';
-import { migrate, schemaSettings } from '../storage/migrate.ts';
+import { prepareStore } from '../storage/prepare-store.ts';
+import { retry } from '../engine/backoff.ts';
+import { retryPolicyFor } from '../config/presets.ts';
 import { createPgClient } from '../storage/pg-client.ts';
 import { ONE_MIB } from './context.ts';
 import { createApiServer } from './server.ts';
@@ -61,8 +63,9 @@ export async function runApiService({ config, port = config.apiPort, host = conf
     if (problem) throw new ConfigError(problem);
     const db = createPgClient(config.databaseUrl, { max: config.dbPoolSize, applicationName: 'era-ingest-api', statementTimeoutMs: config.apiStatementTimeoutMs });
     cleanups.push({ what: 'database', run: () => db.close() });
-    await migrate(db, schemaSettings(config));
-    const embedder = createEmbedder(config);
+    // serve embeds queries: the model is asked for its dimension (and checked against the store's).
+    const settled = (await retry(() => prepareStore(db, config), retryPolicyFor(config), { onRetry: (error, attempt, delayMs) => logger.warn({ err: (error as Error).message, attempt, delayMs }, 'a dependency is not ready; retrying') })).value;
+    const embedder = createEmbedder(settled);
     cleanups.push({ what: 'embedder', run: () => embedder.close?.() });
     const publisher = await connectPublisher(createKafka(config, logger, 'api'), { ensure: { specs: sourceTopicSpecs(config.topicPrefix), settings: topicSettings(config) } });
     cleanups.push({ what: 'kafka producer', run: () => publisher.close() });

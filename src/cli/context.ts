@@ -36,10 +36,10 @@ export function printJson(value: unknown): void {
 export async function withPostgres<T>(db: string | undefined, missing: string, fn: (client: import('../storage/sql-client.ts').SqlClient) => Promise<T>): Promise<T> {
   const config = configFrom({ databaseUrl: db });
   if (!config.databaseUrl) throw new CliError(missing, EXIT.usage);
-  const [{ createPgClient }, { migrate, schemaSettings }] = await Promise.all([import('../storage/pg-client.ts'), import('../storage/migrate.ts')]);
+  const [{ createPgClient }, { prepareStore }] = await Promise.all([import('../storage/pg-client.ts'), import('../storage/prepare-store.ts')]);
   const client = createPgClient(config.databaseUrl, { max: 1 });
   try {
-    await migrate(client, schemaSettings(config));
+    await prepareStore(client, config, { verify: false });
     return await fn(client);
   } finally {
     await client.close();

@@ -77,7 +77,8 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     const message = error instanceof PipelineError ? `${error.code}: ${error.message}`
       : (error as Error)?.name?.startsWith('KafkaJS') ? kafkaMessage(error as Error) : (error as Error).stack ?? String(error);
     process.stderr.write(`era-ingest: ${message}\n`);
-    return EXIT.failure;
+    // A configuration error is a usage error, whenever it is found (at start, or from a server).
+    return error instanceof PipelineError && error.code === 'CONFIG_INVALID' ? EXIT.usage : EXIT.failure;
   }
 }
 

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Config } from '../config/schema.ts';
-import { migrate, schemaSettings } from '../storage/migrate.ts';
+import type { Config, SettledConfig } from '../config/schema.ts';
+import type { SettleOptions } from '../embedding/dimension.ts';
+import { prepareStore } from '../storage/prepare-store.ts';
 import { createPgClient } from '../storage/pg-client.ts';
 import { createPgliteClient } from '../storage/pglite-client.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
@@ -14,8 +15,12 @@ export interface StoreChoice {
   dataDir?: string;
 }
 
-/** Opens the store a command works on and applies the migrations. */
-export async function openStore(choice: StoreChoice, config: Pick<Config, 'embedDim' | 'dbPoolSize' | 'hnswM' | 'hnswEfConstruction'>): Promise<{ client: SqlClient; where: string }> {
+/**
+ * Opens the store a command works on, settles the embedding dimension with it (a model is
+ * probed before anything is written: src/embedding/dimension.ts) and applies the migrations.
+ * Returns the configuration with that dimension.
+ */
+export async function openStore(choice: StoreChoice, config: Config, settle: Omit<SettleOptions, 'stored'> = {}): Promise<{ client: SqlClient; where: string; config: SettledConfig }> {
   let client: SqlClient;
   let where: string;
   if (choice.url) {
@@ -28,10 +33,9 @@ export async function openStore(choice: StoreChoice, config: Pick<Config, 'embed
     where = `PGlite in ${dir}`;
   }
   try {
-    await migrate(client, schemaSettings(config));
+    return { client, where, config: await prepareStore(client, config, settle) };
   } catch (error) {
     await client.close();
     throw error;
   }
-  return { client, where };
 }

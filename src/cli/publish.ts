@@ -9,7 +9,7 @@ import { topicSettings } from '../kafka/admin.ts';
 import { createKafka } from '../kafka/client.ts';
 import { connectPublisher } from '../kafka/publisher.ts';
 import { recordJob, recordPhases, FAILED_PHASE } from '../storage/jobs.ts';
-import { migrate, schemaSettings } from '../storage/migrate.ts';
+import { prepareStore } from '../storage/prepare-store.ts';
 import { createPgClient } from '../storage/pg-client.ts';
 import { streamTopics } from '../topics/names.ts';
 import { rawRecord } from '../topics/raw-record.ts';
@@ -76,7 +76,7 @@ export async function publishCommand(paths: string[], config: Config, { jobId = 
   if (config.databaseUrl) {
     const client = createPgClient(config.databaseUrl, { max: 1 });
     try {
-      await migrate(client, schemaSettings(config));
+      await prepareStore(client, config, { verify: false });
       await recordJob(client, { jobId, docCount: published, priority });
       await recordPhases(client, failures.map((f) => ({ jobId, docId: f.origin, phase: FAILED_PHASE, stage: 'publish', errorCode: 'INVALID_INPUT', errorMessage: f.reason })), PIPELINE.phases);
     } finally {

@@ -14,9 +14,11 @@ import type { StageSpec } from '../dataflow/declare.ts';
 import { PIPELINE } from '../dataflow/pipeline.ts';
 import { createResources } from '../dataflow/resources.ts';
 import { readDocuments } from '../documents/files.ts';
+import { retry } from '../engine/backoff.ts';
 import { toPipelineError } from '../errors/pipeline-error.ts';
 import { runInProcess, type DeadLetter, type Envelope } from '../in-process/runner.ts';
 import { recordDeadLetters, type DeadLetterRow } from '../storage/dead-letters.ts';
+import type { SqlClient } from '../storage/sql-client.ts';
 import { nextVersions } from '../storage/versions.ts';
 import { codecFor, encodeMessage } from '../topics/codec-async.ts';
 import type { Messages, MinistersValue, RawDocument, StoredEvent } from '../topics/messages.ts';
@@ -41,15 +43,40 @@ export interface RunSummary {
   failures: Array<{ origin: string; reason: string; stage?: string }>;
   /** Inputs a stage rejected (recorded in the store's dead_letters table). */
   deadLetters: number;
-  /** Why the run stopped before the end (a dependency down past the deadline, the dead-letter limit, an interrupt). */
+  /** Why the run stopped before the end (a dependency down past the deadline, the dead-letter limit, a configuration error, an interrupt). */
   error?: string;
+  /** The error code of `error`. */
+  errorCode?: string;
   seconds: number;
   chunksPerSecond: number;
+  /**
+   * Current chunks embedded by another model than this run's, by model: an unchanged document
+   * keeps the vectors it was stored with (re-embedding it is `era-ingest reembed`'s work).
+   */
+  otherModels?: Record<string, number>;
+  /** The model this run embedded with. */
+  model?: string;
+}
+
+/** Current chunks whose vector is of another model than `model`, counted by model. */
+async function currentChunksOfOtherModels(client: SqlClient, model: string): Promise<Record<string, number>> {
+  const { rows } = await client.query<{ model: string; n: number }>(
+    `SELECT c.model, count(*)::int AS n FROM chunks c JOIN documents d ON d.doc_id = c.doc_id AND d.content_hash = c.content_hash
+     WHERE c.model <> $1::text GROUP BY c.model ORDER BY c.model`, [model]);
+  return Object.fromEntries(rows.map((r) => [r.model, Number(r.n)]));
 }
 
 export async function runEmbeddedCommand(paths: string[], config: Config, store: StoreChoice, { jobId = `job-${randomUUID()}`, progress, signal }: RunEmbeddedOptions): Promise<RunSummary & { jobId: string; store: string }> {
-  const { client, where } = await openStore(store, config);
-  const resources = createResources(config, { openDatabase: async () => client, ownsDatabase: false });
+  const policy = retryPolicyFor(config, RUN_RETRY_DEADLINE_MS);
+  // The model is asked for its dimension before the store is touched; a server still starting is waited for.
+  const { client, where, config: settled } = await openStore(store, config, {
+    retry: async (probe) => (await retry(probe, policy, {
+      ...(signal ? { signal } : {}),
+      onRetry: (error, attempt, delayMs) => process.stderr.write(`era-ingest: waiting for the embedder: ${toPipelineError(error).message}; retrying in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt})\n`),
+    })).value,
+    ...(signal ? { signal } : {}),
+  });
+  const resources = createResources(settled, { openDatabase: async () => client, ownsDatabase: false });
   const bar = progress ? new SingleBar({ format: ' {bar} {value} docs | {chunks} chunks | {rate} chunks/s | {failures} failed {status}', hideCursor: true }, Presets.shades_classic) : undefined;
   const started = Date.now();
   const summary: RunSummary = { documents: 0, chunks: 0, embedded: 0, reused: 0, ministers: {}, failures: [], deadLetters: 0, seconds: 0, chunksPerSecond: 0 };
@@ -130,10 +157,10 @@ export async function runEmbeddedCommand(paths: string[], config: Config, store:
     await runInProcess(source(), {
       flow: PIPELINE,
       context: {
-        config, resources, now: Date.now,
+        config: settled, resources, now: Date.now,
         observer: { embedded: (fresh, reused) => { summary.embedded += fresh; summary.reused += reused; } },
       },
-      retryPolicy: retryPolicyFor(config, RUN_RETRY_DEADLINE_MS),
+      retryPolicy: policy,
       deadLetters,
       onOutcome,
       onRetry: (stage, error, attempt, delayMs) => {
@@ -148,8 +175,11 @@ export async function runEmbeddedCommand(paths: string[], config: Config, store:
   } catch (error) {
     const e = toPipelineError(error);
     summary.error = `${e.code}: ${e.message}`;
+    summary.errorCode = e.code;
   } finally {
     bar?.stop();
+    summary.model = resources.embedder().model;
+    summary.otherModels = await currentChunksOfOtherModels(client, summary.model).catch(() => ({}));
     await resources.close().catch(() => undefined);
     await client.close();
   }
@@ -171,11 +201,15 @@ export function formatSummary(s: RunSummary & { jobId: string; store: string }, 
     for (const f of s.failures.slice(0, 50)) lines.push(`    ${f.origin}: ${f.reason}`);
     if (s.failures.length > 50) lines.push(`    … and ${s.failures.length - 50} more (use --json for all)`);
   }
+  for (const [model, n] of Object.entries(s.otherModels ?? {})) {
+    lines.push(`  note: ${n} stored chunks of unchanged documents keep their ${model} vectors; to search them with ${s.model}, re-embed them: era-ingest reembed --model ${s.model} (with this run's --data-dir or --db)`);
+  }
   if (s.error) lines.push(`  stopped before the end: ${s.error}`);
   return lines.join('\n');
 }
 
-/** Exit code of a run: 1 when it stopped early, a stage rejected an input, or nothing could be ingested. */
+/** Exit code of a run: 2 when it stopped on a configuration error, 1 when it stopped early otherwise, a stage rejected an input, or nothing could be ingested. */
 export function runExitCode(s: RunSummary): number {
+  if (s.errorCode === 'CONFIG_INVALID') return 2;
   return s.error !== undefined || s.deadLetters > 0 || (s.documents === 0 && s.failures.length > 0) ? 1 : 0;
 }

@@ -31,7 +31,7 @@ export const SETTINGS = {
   embedder: { env: 'EMBEDDER', schema: z.enum(['hash', 'ollama']), default: 'hash', help: '`hash`: built-in lexical feature hashing (no model server). `ollama`: semantic embeddings from OLLAMA_HOST.' },
   ollamaHost: { env: 'OLLAMA_HOST', schema: csv.pipe(z.array(z.string().url('expected http://host:port')).min(1)), default: 'http://127.0.0.1:11434', help: 'Ollama base URLs, comma-separated; requests are spread over them.' },
   embedModel: { env: 'EMBED_MODEL', schema: z.string().min(1), default: 'all-minilm', help: 'Embedding model name (Ollama) or label (hash).' },
-  embedDim: { env: 'EMBED_DIM', schema: int(2, 16_000), default: '384', help: 'Embedding dimension; the chunks.embedding column is vector(EMBED_DIM).' },
+  embedDim: { env: 'EMBED_DIM', schema: int(2, 16_000).optional(), default: undefined, help: 'Embedding dimension, the size of the chunks.embedding column. Unset: the model\'s (its answer to one request at start), or with EMBEDDER=hash the store\'s, else 384. When set, a model that answers another size stops the process at start.' },
   hnswM: { env: 'HNSW_M', schema: int(2, 100), default: '16', help: 'HNSW `m` of the vector indexes a new database gets (links per node; pgvector\'s default). Fewer links insert faster and find a little less: on 20,000 bench chunks (384 dimensions, bench/tools/hnsw-recall.ts) m=16/ef_construction=64 found 97.95 % of the exact top 10 and m=8/32 94.65 %, with the index built 2.2× faster and the Kafka pipeline storing 1,123 instead of 610 chunks/s. Existing databases: `era-ingest db reindex`.' },
   hnswEfConstruction: { env: 'HNSW_EF_CONSTRUCTION', schema: int(4, 1000), default: '64', help: 'HNSW `ef_construction` of new vector indexes (candidate list while inserting; at least 2 × HNSW_M). See HNSW_M.' },
   embedBatchSize: { env: 'EMBED_BATCH_SIZE', schema: int(1, 1024), default: '16', help: 'Chunks per /api/embed request.' },
@@ -68,3 +68,7 @@ export const SETTINGS = {
 
 export type SettingKey = keyof typeof SETTINGS;
 export type Config = { [K in SettingKey]: z.output<(typeof SETTINGS)[K]['schema']> };
+
+/** A configuration whose embedding dimension is settled (src/embedding/dimension.ts): what creates embedders and schemas. */
+export type Settled<C extends { embedDim?: number | undefined }> = Omit<C, 'embedDim'> & { embedDim: number };
+export type SettledConfig = Settled<Config>;

@@ -4,7 +4,7 @@
  * caller's opener: PostgreSQL from DATABASE_URL for a stage service, the embedded store for
  * `run`), minister profiles built once with that embedder.
  */
-import type { Config } from '../config/schema.ts';
+import type { SettledConfig } from '../config/schema.ts';
 import { createEmbedder } from '../embedding/create-embedder.ts';
 import type { Embedder } from '../embedding/types.ts';
 import { ConfigError } from '../errors/pipeline-error.ts';
@@ -25,7 +25,7 @@ export interface ResourceOptions {
   ownsDatabase?: boolean;
 }
 
-export function createResources(config: Config, { openDatabase, ownsDatabase = true }: ResourceOptions = {}): OwnedResources {
+export function createResources(config: SettledConfig, { openDatabase, ownsDatabase = true }: ResourceOptions = {}): OwnedResources {
   let embedder: Embedder | undefined;
   let database: Promise<SqlClient> | undefined;
   let ministers: Promise<MinisterProfiles> | undefined;

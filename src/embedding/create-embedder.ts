@@ -3,14 +3,15 @@
  */
 import { SETTINGS, type Config } from '../config/schema.ts';
 import { ConfigError } from '../errors/pipeline-error.ts';
-import { createHashEmbedder } from './hash-embedder.ts';
+import { createHashEmbedder, DEFAULT_HASH_MODEL, HASH_DEFAULT_DIMENSION } from './hash-embedder.ts';
 import { createOllamaEmbedder } from './ollama-embedder.ts';
 import type { Embedder } from './types.ts';
 
-export type EmbedderConfig = Pick<Config, 'embedder' | 'ollamaHost' | 'embedModel' | 'embedDim' | 'embedTimeoutMs' | 'embedKeepAlive'>;
+export type EmbedderConfig = Pick<Config, 'embedder' | 'ollamaHost' | 'embedModel' | 'embedTimeoutMs' | 'embedKeepAlive'> & {
+  /** The settled dimension (./dimension.ts); `any` only to probe a model for its dimension. */
+  embedDim: number | 'any';
+};
 
-/** The label of hash vectors when EMBED_MODEL is left at its (Ollama) default. */
-export const DEFAULT_HASH_MODEL = 'hash-v1';
 
 /**
  * Creates the embedder named by `config.embedder`.
@@ -28,7 +29,7 @@ export function createEmbedder(config: EmbedderConfig): Embedder {
   switch (config.embedder) {
     case 'hash': {
       const model = config.embedModel === SETTINGS.embedModel.default ? DEFAULT_HASH_MODEL : config.embedModel;
-      return createHashEmbedder({ dimension: config.embedDim, model });
+      return createHashEmbedder({ dimension: config.embedDim === 'any' ? HASH_DEFAULT_DIMENSION : config.embedDim, model });
     }
     case 'ollama':
       return createOllamaEmbedder({

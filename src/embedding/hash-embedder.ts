@@ -32,7 +32,13 @@ export interface HashEmbedderOptions {
  *
  * @throws ConfigError when `dimension` is not an integer ≥ 2 or `model` is empty.
  */
-export function createHashEmbedder({ dimension, model = 'hash-v1' }: HashEmbedderOptions): Embedder {
+/** The hash embedder's dimension when neither EMBED_DIM nor a store says one (./dimension.ts). */
+export const HASH_DEFAULT_DIMENSION = 384;
+
+/** The label of hash vectors (chunks.model) unless another is given. */
+export const DEFAULT_HASH_MODEL = 'hash-v1';
+
+export function createHashEmbedder({ dimension, model = DEFAULT_HASH_MODEL }: HashEmbedderOptions): Embedder {
   if (!Number.isInteger(dimension) || dimension < 2) {
     throw new ConfigError(`hash embedder dimension=${String(dimension)} is invalid: use an integer ≥ 2 (EMBED_DIM, e.g. 384).`);
   }

@@ -21,8 +21,11 @@ export interface OllamaEmbedderOptions {
   hosts: readonly string[];
   /** Model name as Ollama knows it (`all-minilm`, `nomic-embed-text:v1.5`). */
   model: string;
-  /** Expected vector length; a model that returns another length is a CONFIG_INVALID error. */
-  dimension: number;
+  /**
+   * Expected vector length; a model that returns another length is a CONFIG_INVALID error.
+   * `any` accepts the model's length (to learn it: ./dimension.ts); `dimension` is then NaN.
+   */
+  dimension: number | 'any';
   /** Deadline of one `/api/embed` request, ms, from sending to the last byte of the answer. */
   timeoutMs: number;
   /** Ollama `keep_alive`: a Go duration (`5m`, `1h30m`), or seconds as a number (`-1` = forever). */
@@ -90,7 +93,7 @@ export function createOllamaEmbedder(options: OllamaEmbedderOptions): Embedder {
   const { model, dimension, timeoutMs, truncate = true, hostPenaltyMs = 2_000 } = options;
   const hosts = checkHosts(options.hosts);
   if (typeof model !== 'string' || model.trim() === '') throw new ConfigError('EMBED_MODEL is empty: name an Ollama embedding model, e.g. all-minilm.');
-  if (!Number.isInteger(dimension) || dimension < 2) throw new ConfigError(`EMBED_DIM=${String(dimension)} is invalid: use the model's dimension (all-minilm: 384).`);
+  if (dimension !== 'any' && (!Number.isInteger(dimension) || dimension < 2)) throw new ConfigError(`EMBED_DIM=${String(dimension)} is invalid: use the model's dimension (all-minilm: 384), or leave it unset to take the model's.`);
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new ConfigError(`EMBED_TIMEOUT_MS=${String(timeoutMs)} is invalid: use a positive number of milliseconds, e.g. 30000.`);
   const keepAlive = parseKeepAlive(options.keepAlive);
   const baseFetch = options.fetch ?? globalThis.fetch;
@@ -134,7 +137,7 @@ export function createOllamaEmbedder(options: OllamaEmbedderOptions): Embedder {
 
   return {
     model,
-    dimension,
+    dimension: dimension === 'any' ? Number.NaN : dimension,
     kind: 'semantic',
     embed,
     close: async () => {

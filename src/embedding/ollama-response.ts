@@ -8,7 +8,8 @@ export interface ExpectedEmbeddings {
   host: string;
   model: string;
   count: number;
-  dimension: number;
+  /** The expected length of every vector; `any`: whatever length they share (a probe). */
+  dimension: number | 'any';
 }
 
 /**
@@ -27,16 +28,17 @@ export function toVectors(body: unknown, expected: ExpectedEmbeddings): Float32A
   if (embeddings.length !== expected.count) throw bad(`returned ${embeddings.length} embeddings for ${expected.count} inputs`);
   const lengths = new Set(embeddings.map((e) => (Array.isArray(e) ? e.length : -1)));
   if (lengths.has(-1)) throw bad('an embedding is not an array');
-  if (lengths.size === 1 && !lengths.has(expected.dimension) && expected.count > 0) {
+  if (expected.dimension !== 'any' && lengths.size === 1 && !lengths.has(expected.dimension) && expected.count > 0) {
     const [actual] = lengths;
     throw new ConfigError(
       `EMBED_DIM=${expected.dimension} does not match ${where}, which returns ${String(actual)}-dimensional vectors. ` +
         `Set EMBED_DIM=${String(actual)} (and a vector(${String(actual)}) column), or use a ${expected.dimension}-dimensional model.`,
     );
   }
+  const dimension = expected.dimension === 'any' ? (embeddings[0] as unknown[] | undefined)?.length ?? 0 : expected.dimension;
   return embeddings.map((embedding: unknown[], i) => {
-    if (embedding.length !== expected.dimension) throw bad(`embedding ${i} has ${embedding.length} numbers, expected ${expected.dimension}`);
-    const out = new Float32Array(expected.dimension);
+    if (embedding.length !== dimension) throw bad(`embedding ${i} has ${embedding.length} numbers, expected ${dimension}`);
+    const out = new Float32Array(dimension);
     for (let j = 0; j < out.length; j++) {
       const value = embedding[j];
       if (typeof value !== 'number') throw bad(`embedding ${i}[${j}] is ${JSON.stringify(value)}, not a number`);

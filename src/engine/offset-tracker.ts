@@ -1,6 +1,6 @@
 /**
  * Exact offset tracking (DESIGN.md §2.1), after Redpanda Connect's checkpointer and Arroyo's
- * commit step. Pure bookkeeping: no Kafka client, no clock.
+ * commit step. Pure bookkeeping: no Kafka client, no clock (the caller says when it tracked).
  *
  * - `track()` registers an input offset when the source hands the message on. Offsets of one
  *   partition are tracked in increasing order.
@@ -26,6 +26,8 @@ interface Entry {
   offset: bigint;
   bytes: number;
   done: boolean;
+  /** When it was tracked (the caller's clock, ms). */
+  at: number;
 }
 
 class PartitionState {
@@ -78,7 +80,7 @@ export class OffsetTracker {
     return state?.highest !== undefined && BigInt(offset) <= state.highest;
   }
 
-  track(topic: string, partition: number, offset: string, bytes: number): Ticket {
+  track(topic: string, partition: number, offset: string, bytes: number, at = 0): Ticket {
     const key = keyOf(topic, partition);
     let state = this.partitions.get(key);
     if (!state) {
@@ -90,7 +92,7 @@ export class OffsetTracker {
       throw new RangeError(`offset ${offset} of ${topic}[${partition}] tracked twice or out of order (highest ${state.highest})`);
     }
     state.highest = value;
-    const entry: Entry = { offset: value, bytes, done: false };
+    const entry: Entry = { offset: value, bytes, done: false, at };
     state.entries.push(entry);
     this.inFlightCount += 1;
     this.inFlightBytesTotal += bytes;
@@ -150,6 +152,18 @@ export class OffsetTracker {
       }
       this.partitions.delete(key);
     }
+  }
+
+  /** The input in flight the longest (owned partitions), with when it was tracked; undefined when none is. */
+  oldestInFlight(): (CommitOffset & { at: number }) | undefined {
+    let oldest: (CommitOffset & { at: number }) | undefined;
+    for (const [key, state] of this.partitions) {
+      const entry = state.entries.slice(state.head).find((e) => !e.done);
+      if (!entry || (oldest && oldest.at <= entry.at)) continue;
+      const [topic, partition] = key.split('\u0000') as [string, string];
+      oldest = { topic, partition: Number(partition), offset: entry.offset.toString(), at: entry.at };
+    }
+    return oldest;
   }
 
   /** Partitions with tracked state. */

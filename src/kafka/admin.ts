@@ -6,6 +6,7 @@
  */
 import type { Admin, ITopicConfig } from 'kafkajs';
 import { abortableSleep } from '../engine/backoff.ts';
+import { DependencyError } from '../errors/pipeline-error.ts';
 import type { TopicSpec } from '../topics/names.ts';
 
 export interface TopicSettings {
@@ -44,13 +45,42 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[], se
   const missing = topicConfigs(specs, settings).filter((s) => !existing.has(s.topic));
   if (missing.length === 0) return [];
   try {
-    await admin.createTopics({ topics: missing, waitForLeaders: true });
+    await admin.createTopics({ topics: missing, waitForLeaders: false });
   } catch (error) {
     // Another process created some of them meanwhile: fine, as long as they exist now.
     const now = new Set(await admin.listTopics());
     if (!missing.every((s) => now.has(s.topic))) throw error;
   }
+  await waitForLeaders(admin, missing.map((s) => s.topic));
   return missing.map((s) => s.topic);
+}
+
+/** Metadata errors a topic shows while its partitions' leaders are being elected. */
+const SETTLING = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'NOT_LEADER_OR_FOLLOWER']);
+
+/**
+ * Waits until every partition of `topics` has a leader. By hand rather than kafkajs'
+ * `createTopics({ waitForLeaders: true })`: that retries only LEADER_NOT_AVAILABLE, while a
+ * loaded broker also answers UNKNOWN_TOPIC_OR_PARTITION for a topic it is still creating
+ * (tulios/kafkajs#815), and a producer or consumer that starts then fails.
+ */
+export async function waitForLeaders(admin: Admin, topics: readonly string[], { timeoutMs = 60_000, intervalMs = 100 } = {}): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let waitingFor: string;
+    try {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics: [...topics] });
+      const leaderless = metadata.flatMap((t) => t.partitions.filter((p) => p.leader < 0).map((p) => `${t.name}:${p.partitionId}`));
+      if (leaderless.length === 0 && metadata.length === topics.length) return;
+      waitingFor = `partitions without a leader: ${leaderless.join(', ') || 'topics missing from the metadata'}`;
+    } catch (error) {
+      const type = (error as { type?: string }).type;
+      if (!type || !SETTLING.has(type)) throw error;
+      waitingFor = `${type} (${(error as Error).message})`;
+    }
+    if (Date.now() > deadline) throw new DependencyError('kafka', `topics ${topics.join(', ')} have no leader after ${timeoutMs} ms: ${waitingFor}`);
+    await abortableSleep(intervalMs);
+  }
 }
 
 /** Where a group stands on one partition of a topic. */

@@ -165,7 +165,7 @@ export class KafkaSource extends Readable {
         value: message.value ? Buffer.from(message.value) : null,
         headers: headersToStrings(message.headers),
         timestamp: message.timestamp,
-        ticket: tracker.track(topic, partition, message.offset, bytes),
+        ticket: tracker.track(topic, partition, message.offset, bytes, Date.now()),
       };
       const more = this.push(input);
       resolveOffset(message.offset);

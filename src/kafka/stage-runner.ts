@@ -41,6 +41,9 @@ import { PriorityForwarder } from './priority-forwarder.ts';
 import { KafkaSource } from './source.ts';
 import type { KafkaStageBinding } from './stage-binding.ts';
 
+/** How long an input may be in flight before the runner says so (log line; era_oldest_in_flight_seconds always). */
+export const LONG_IN_FLIGHT_MS = 60_000;
+
 export type RunnerConfig = Pick<Config, 'topicPrefix' | 'topicPartitions' | 'topicReplicationFactor' | 'groupPrefix' | 'maxDocumentBytes' | 'maxInFlight' | 'maxInFlightBytes' | 'commitIntervalMs' | 'dlqMaxRatio' | 'dlqWindow' | 'shutdownTimeoutMs'>;
 
 /** An output message with the record it was encoded to. */
@@ -96,6 +99,8 @@ export class StageRunner<In, Out> {
   private admin?: Admin;
   private monitor?: LagMonitor;
   private retriesSinceSample = 0;
+  /** The in-flight input last reported as long-running (reported once). */
+  private reportedOldest: string | undefined;
   private pipelineDone?: Promise<void>;
   private closing?: Promise<void>;
   private joined = false;
@@ -307,10 +312,23 @@ export class StageRunner<In, Out> {
     }, Math.max(1, wait));
   }
 
+  /** Exports the age of the oldest input in flight; warns once per input past LONG_IN_FLIGHT_MS. */
+  private reportLongInFlight(now: number): void {
+    const oldest = this.tracker.oldestInFlight();
+    const ms = oldest ? now - oldest.at : 0;
+    this.options.metrics.oldestInFlight.set({ stage: this.options.binding.name }, ms / 1000);
+    if (!oldest || ms < LONG_IN_FLIGHT_MS) return;
+    const key = `${oldest.topic}:${oldest.partition}@${oldest.offset}`;
+    if (key === this.reportedOldest) return;
+    this.reportedOldest = key;
+    this.options.logger.warn({ input: key, seconds: Math.round(ms / 1000), inFlight: this.tracker.inFlight }, 'an input is in flight for long: a dependency is being retried, or its work is stuck (commits of its partition wait for it)');
+  }
+
   /** Measures lag, exports it, and lets the adaptive controller decide. Never rejects. */
   async sampleFlow(): Promise<void> {
     const { metrics, binding, config, logger, flow } = this.options;
     const label = { stage: binding.name };
+    this.reportLongInFlight(Date.now());
     if (!this.monitor) return;
     try {
       const now = Date.now();

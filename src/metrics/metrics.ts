@@ -20,6 +20,7 @@ export function createMetrics(registry: Registry = new Registry(), { defaults = 
     processingSeconds: new Histogram({ name: 'era_processing_seconds', help: 'Time to process one batch of inputs, retries included.', labelNames: ['stage'] as const, buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: r }),
     endToEndSeconds: new Histogram({ name: 'era_end_to_end_latency_seconds', help: 'Time from publish (era.published.at) to durable output of this stage.', labelNames: ['stage'] as const, buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300], registers: r }),
     inFlight: new Gauge({ name: 'era_in_flight_messages', help: 'Inputs taken and not yet completed.', labelNames: ['stage'] as const, registers: r }),
+    oldestInFlight: new Gauge({ name: 'era_oldest_in_flight_seconds', help: 'Age of the input in flight the longest (0 when none): grows while a dependency is retried, and without bound when an input is stuck.', labelNames: ['stage'] as const, registers: r }),
     inFlightBytes: new Gauge({ name: 'era_in_flight_bytes', help: 'Bytes of inputs taken and not yet completed.', labelNames: ['stage'] as const, registers: r }),
     pausedPartitions: new Gauge({ name: 'era_paused_partitions', help: 'Partitions paused by backpressure or flow control.', labelNames: ['stage'] as const, registers: r }),
     assignedPartitions: new Gauge({ name: 'era_assigned_partitions', help: 'Partitions assigned to this member.', labelNames: ['stage'] as const, registers: r }),

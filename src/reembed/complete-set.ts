@@ -3,7 +3,7 @@
  * then the state `ready`, recorded in the run's summary.
  */
 import type { Config } from '../config/schema.ts';
-import { schemaSettings } from '../storage/migrate.ts';
+import { hnswSettings } from '../storage/migrate.ts';
 import { ensureModelIndex, setModelState, type ModelState } from '../storage/model-vectors.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
 
@@ -19,7 +19,7 @@ export interface SetOutcome {
 /** Builds the set's index if it is missing (HNSW_M / HNSW_EF_CONSTRUCTION); records its name and the time taken. */
 export async function indexSet(client: SqlClient, config: Config, summary: SetOutcome): Promise<void> {
   const started = Date.now();
-  summary.index = await ensureModelIndex(client, { model: summary.model, dimension: summary.dimension }, schemaSettings(config).hnsw);
+  summary.index = await ensureModelIndex(client, { model: summary.model, dimension: summary.dimension }, hnswSettings(config));
   summary.indexSeconds += (Date.now() - started) / 1000;
 }
 

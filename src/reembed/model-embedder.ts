@@ -3,7 +3,8 @@
  * vectors of the dimension the set is registered with.
  */
 import type { Config } from '../config/schema.ts';
-import { createEmbedder, DEFAULT_HASH_MODEL } from '../embedding/create-embedder.ts';
+import { createEmbedder } from '../embedding/create-embedder.ts';
+import { DEFAULT_HASH_MODEL } from '../embedding/hash-embedder.ts';
 import type { Embedder } from '../embedding/types.ts';
 import { ConfigError } from '../errors/pipeline-error.ts';
 import type { RetryPolicy } from '../config/retry-policy.ts';

@@ -10,6 +10,7 @@ import { PipelineError } from '../errors/pipeline-error.ts';
 import { AimdLimiter } from '../flow-control/aimd-limiter.ts';
 import { retryPolicyFor } from '../config/presets.ts';
 import { retry } from '../engine/backoff.ts';
+import { settleDimension } from '../embedding/dimension.ts';
 import { chunkEmbedder } from '../stages/embed/embed-chunks.ts';
 import { chunksToEmbed, copyStoredVectors, getModel, registerModel, writeModelVectors } from '../storage/model-vectors.ts';
 import { chunkCount } from '../storage/search.ts';
@@ -34,7 +35,9 @@ export const IN_PROCESS = 'in-process';
 export async function runReembedLocal({ client, config, model, signal, onProgress, pageSize = 256, ...options }: LocalReembedOptions): Promise<ReembedSummary> {
   const started = Date.now();
   const policy = { ...retryPolicyFor(config), maxAttempts: 8 };
-  const dimension = options.dimension ?? (await getModel(client, model))?.dimension ?? config.embedDim;
+  // A model without a set and without --dim is asked for its dimension.
+  const dimension = options.dimension ?? (await getModel(client, model))?.dimension ??
+    (await settleDimension({ ...config, embedModel: model, embedDim: undefined }, { retry: async (attempt) => (await retry(attempt, policy, signal ? { signal } : {})).value, ...(signal ? { signal } : {}) }));
   const embedder = modelEmbedder(config, model, dimension);
   const rejected = new Map<string, string>();
   const summary: ReembedSummary = {

@@ -33,7 +33,8 @@ import { checkKafkaTls } from '../kafka/preflight.ts';
 import { connectPublisher } from '../kafka/publisher.ts';
 import { StageRunner, type StageOutcome } from '../kafka/stage-runner.ts';
 import { chunkEmbedder } from '../stages/embed/embed-chunks.ts';
-import { migrate, schemaSettings } from '../storage/migrate.ts';
+import { prepareStore } from '../storage/prepare-store.ts';
+import { settleDimension } from '../embedding/dimension.ts';
 import { copyStoredVectors, getModel, registerModel, type ModelState } from '../storage/model-vectors.ts';
 import { tryLockModel } from '../storage/model-lock.ts';
 import { createPgClient } from '../storage/pg-client.ts';
@@ -130,8 +131,11 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
     published: 0, embedded: 0, copied: 0, failed: [], index: null, indexSeconds: 0, seconds: 0, interrupted: false,
   };
   try {
-    await retry(() => migrate(client, schemaSettings(config)), startRetry, { onRetry, signal: stop.signal });
-    const dimension = options.dimension ?? (await getModel(client, model))?.dimension ?? config.embedDim;
+    const retrying = async <T>(attempt: () => Promise<T>): Promise<T> => (await retry(attempt, startRetry, { onRetry, signal: stop.signal })).value;
+    await retrying(() => prepareStore(client, config, { verify: false }));
+    // A model without a set and without --dim is asked for its dimension.
+    const dimension = options.dimension ?? (await getModel(client, model))?.dimension ??
+      (await settleDimension({ ...config, embedModel: model, embedDim: undefined }, { retry: retrying, signal: stop.signal }));
     summary.dimension = dimension;
     const embedder = modelEmbedder(config, model, dimension);
     cleanups.push(() => embedder.close?.());

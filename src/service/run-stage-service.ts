@@ -2,8 +2,8 @@
  * A stage of the dataflow as a service process (`era-ingest stage <name>`): configuration,
  * logs, the metrics endpoint, the shared resources the stage needs, its transform bound to
  * Kafka, job tracking, flow control, and signal handling. SIGTERM/SIGINT stop it cleanly (a
- * second signal forces exit). Resolves with the process exit code: 0 after a clean stop, 1 when
- * the stage halted or could not start.
+ * second signal forces exit). Resolves with the process exit code: 0 after a clean stop, 2 on a
+ * configuration error, 1 when the stage halted or could not start otherwise.
  */
 import type { Config } from '../config/schema.ts';
 import { retryPolicyFor } from '../config/presets.ts';
@@ -20,7 +20,8 @@ import { StageRunner } from '../kafka/stage-runner.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { startServiceServer } from '../metrics/http-server.ts';
 import { createMetrics } from '../metrics/metrics.ts';
-import { migrate, schemaSettings } from '../storage/migrate.ts';
+import { migrate, readDimension, schemaSettings } from '../storage/migrate.ts';
+import { settleConfig } from '../embedding/dimension.ts';
 import { createPgClient } from '../storage/pg-client.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
 import { JobTracker } from './job-tracker.ts';
@@ -79,11 +80,22 @@ export async function runStageService({ name, config, flow = PIPELINE, signal, l
     // two connections and a short connect timeout: the lookup is skipped, not waited for, when
     // the database is away. A stage that writes it gets DB_POOL_SIZE and the default timeout.
     const databaseUrl = config.databaseUrl;
+    // The vector dimension, settled once: a stage that embeds asks its model (and checks it
+    // against EMBED_DIM and the store's); the others take EMBED_DIM or the store's.
+    const storedDimension = databaseUrl ? async (): Promise<number | undefined> => {
+      const client = createPgClient(databaseUrl, { max: 1 });
+      try {
+        return await readDimension(client);
+      } finally {
+        await client.close();
+      }
+    } : undefined;
+    const settled = (await retry(() => settleConfig(config, { verify: spec.needs.embedder === true, ...(storedDimension ? { stored: storedDimension } : {}), signal: startAbort.signal }), policy, hooks)).value;
     const pool = spec.needs.database === 'required' ? { max: config.dbPoolSize } : { max: 2, connectionTimeoutMs: 2_000 };
-    const resources = createResources(config, databaseUrl ? { openDatabase: async () => createPgClient(databaseUrl, pool) } : {});
+    const resources = createResources(settled, databaseUrl ? { openDatabase: async () => createPgClient(databaseUrl, pool) } : {});
     cleanups.push(() => resources.close());
     const observer = metricsObserver(metrics, spec.name);
-    const transform = (await retry(() => spec.create({ config, resources, observer, now: Date.now }), policy, hooks)).value;
+    const transform = (await retry(() => spec.create({ config: settled, resources, observer, now: Date.now }), policy, hooks)).value;
     cleanups.push(() => transform.close?.());
     const binding = await retry(() => bindStage(flow, spec, transform, config), policy, hooks);
     // Job status (era-ingest status) is recorded where a database is configured.
@@ -91,7 +103,7 @@ export async function runStageService({ name, config, flow = PIPELINE, signal, l
     if (databaseUrl) {
       const jobsClient: SqlClient = createPgClient(databaseUrl, { max: 1 });
       cleanups.push(() => jobsClient.close());
-      await retry(() => migrate(jobsClient, schemaSettings(config)), policy, hooks);
+      await retry(() => migrate(jobsClient, schemaSettings(settled)), policy, hooks);
       tracker = new JobTracker(jobsClient, flow, spec, logger);
       const t = tracker;
       cleanups.push(() => t.close());
@@ -114,7 +126,7 @@ export async function runStageService({ name, config, flow = PIPELINE, signal, l
     if (e.code === 'SHUTDOWN') return 0;
     logger.fatal({ code: e.code, err: e.message }, `stage ${name} failed`);
     await runner?.close();
-    return 1;
+    return e.code === 'CONFIG_INVALID' ? 2 : 1;
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);

@@ -12,7 +12,7 @@
  *   inputs one by one to find the poison;
  * - may be called again with the same inputs (retries, redelivery): it must be idempotent.
  */
-import type { Config } from '../config/schema.ts';
+import type { SettledConfig } from '../config/schema.ts';
 import type { Embedder } from '../embedding/types.ts';
 import type { PipelineError } from '../errors/pipeline-error.ts';
 import type { MinisterProfiles } from '../stages/minister/profiles.ts';
@@ -56,7 +56,7 @@ export interface StageObserver {
 
 /** What a transform factory receives. */
 export interface StageContext {
-  readonly config: Config;
+  readonly config: SettledConfig;
   readonly resources: Resources;
   readonly observer: StageObserver;
   /** ms epoch; the only clock a transform may read. */

@@ -9,7 +9,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { ConfigError, isRetriable } from '../errors/pipeline-error.ts';
-import type { Config } from '../config/schema.ts';
+import type { SettledConfig } from '../config/schema.ts';
 import type { SqlClient } from './sql-client.ts';
 
 export interface HnswSettings {
@@ -28,9 +28,14 @@ export interface MigrateOptions {
   hnsw?: HnswSettings;
 }
 
-/** The schema settings of the configuration (EMBED_DIM, HNSW_M, HNSW_EF_CONSTRUCTION). */
-export function schemaSettings(config: Pick<Config, 'embedDim' | 'hnswM' | 'hnswEfConstruction'>): Required<MigrateOptions> {
-  return { dimension: config.embedDim, hnsw: { m: config.hnswM, efConstruction: config.hnswEfConstruction } };
+/** The schema settings of the configuration (the settled EMBED_DIM, HNSW_M, HNSW_EF_CONSTRUCTION). */
+export function schemaSettings(config: Pick<SettledConfig, 'embedDim' | 'hnswM' | 'hnswEfConstruction'>): Required<MigrateOptions> {
+  return { dimension: config.embedDim, hnsw: hnswSettings(config) };
+}
+
+/** The vector index settings of the configuration (HNSW_M, HNSW_EF_CONSTRUCTION). */
+export function hnswSettings(config: Pick<SettledConfig, 'hnswM' | 'hnswEfConstruction'>): HnswSettings {
+  return { m: config.hnswM, efConstruction: config.hnswEfConstruction };
 }
 
 /**

@@ -2,6 +2,7 @@
  * Semantic search over the current version of every document, and small counting helpers for
  * the CLI and tests.
  */
+import { DEFAULT_HASH_MODEL } from '../embedding/hash-embedder.ts';
 import { ConfigError } from '../errors/pipeline-error.ts';
 import { SqlError } from './errors.ts';
 import { getModelForSearch, modelSearchSql, type EmbeddingModel } from './model-vectors.ts';
@@ -112,8 +113,11 @@ async function explainNoVectors(client: SqlClient, model: string, building: Embe
     throw new ConfigError(`model ${model}'s vectors are still being built (state ${building.state}; era-ingest reembed --list shows the progress); ` +
       `until then search with the model the chunks were embedded with: ${others}`);
   }
+  // Say which embedder made them: a model's name alone is not enough when the query came from the hash embedder.
+  const made = rows.map((r) => (r.model === DEFAULT_HASH_MODEL ? `${r.model}: EMBEDDER=hash` : `${r.model}: EMBEDDER=ollama (or openai) EMBED_MODEL=${r.model}`));
   throw new ConfigError(`no stored chunk has a vector of model ${model}; the stored chunks were embedded with ${others}. ` +
-    `Search with that model (EMBED_MODEL), or build ${model}'s vectors first: era-ingest reembed --model ${model}`);
+    `Search with the embedder that made them (${made.join('; ')})` +
+    (model === DEFAULT_HASH_MODEL ? '.' : `, or build ${model}'s vectors first: era-ingest reembed --model ${model}`));
 }
 
 /** Number of documents with a current version. */

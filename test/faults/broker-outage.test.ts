@@ -46,7 +46,13 @@ describe('fault: Kafka broker outage', () => {
       expectStagesRunning(p);
     } catch (error) {
       const file = `/tmp/era-faults-broker-${Date.now()}.log`;
-      writeFileSync(file, [...p.stages].map(([name, s]) => `==== ${name}\n${s.output()}`).join('\n'));
+      // Each stage's own view at the failure: its partitions, pauses, in-flight work and commits.
+      const views = await Promise.all([...p.stages].map(async ([name, s]) => {
+        const port = /"port":(\d+),"msg":"metrics/.exec(s.output())?.[1];
+        const text = port ? await (await fetch(`http://127.0.0.1:${port}/metrics`)).text().catch((e: Error) => e.message) : 'no port';
+        return `==== ${name} metrics\n${text.split('\n').filter((l) => /^era_(in_flight|paused|assigned|committed_offset|oldest|consumer_lag)/.test(l)).join('\n')}`;
+      }));
+      writeFileSync(file, [...views, ...[...p.stages].map(([name, s]) => `==== ${name}\n${s.output()}`)].join('\n'));
       console.log(`[faults/broker] full stage output: ${file}`);
       throw error;
     } finally {

@@ -20,13 +20,14 @@ function memberEvents(member: string, output: string): MemberEvent[] {
   const events: MemberEvent[] = [];
   for (const line of output.split('\n')) {
     if (!line.startsWith('{')) continue;
-    let entry: { msg?: string; time?: number; partitions?: string[]; offsets?: string[]; sentAt?: number };
+    let entry: { msg?: string; time?: string; partitions?: string[]; offsets?: string[]; sentAt?: number };
     try {
       entry = JSON.parse(line);
     } catch {
       continue;
     }
-    if (entry.msg === 'group joined' && entry.partitions) events.push({ at: entry.time!, member, kind: 'join', partitions: entry.partitions });
+    // Log times are ISO strings (src/log/logger.ts); commit times are ms epochs.
+    if (entry.msg === 'group joined' && entry.partitions) events.push({ at: Date.parse(entry.time!), member, kind: 'join', partitions: entry.partitions });
     if (entry.msg === 'offsets committed' && entry.offsets) events.push({ at: entry.sentAt!, member, kind: 'commit', partitions: entry.offsets.map((o) => o.slice(0, o.lastIndexOf('@'))) });
   }
   return events;
@@ -43,8 +44,11 @@ function commitsAfterRevoke(events: MemberEvent[]): string[] {
   for (const commit of sorted.filter((e) => e.kind === 'commit')) {
     const joins = sorted.filter((e) => e.kind === 'join' && e.at <= commit.at);
     const own = joins.filter((j) => j.member === commit.member).at(-1);
+    // What the member's log said around the commit, to tell a real violation from a log-order one.
+    const around = (): string => sorted.filter((e) => e.member === commit.member && e.kind === 'join' && Math.abs(e.at - commit.at) < 5_000)
+      .map((e) => `join@${e.at}[${e.partitions.join(' ')}]`).join(', ');
     for (const partition of commit.partitions) {
-      if (!own?.partitions.includes(partition)) violations.push(`${commit.member} committed ${partition} at ${commit.at} outside its assignment`);
+      if (!own?.partitions.includes(partition)) violations.push(`${commit.member} committed ${partition} at ${commit.at} outside its assignment (own joins ±5 s: ${around()}; last before: ${own ? `${own.at}[${own.partitions.join(' ')}]` : 'none'})`);
       const taken = joins.find((j) => j.member !== commit.member && j.at > (own?.at ?? 0) && j.partitions.includes(partition));
       if (taken) violations.push(`${commit.member} committed ${partition} at ${commit.at} after ${taken.member} was given it at ${taken.at}`);
     }

@@ -2,7 +2,7 @@
  * Kafka helpers for integration tests, against the real broker of global-setup.ts.
  */
 import { Kafka, logLevel, type Admin, type IHeaders, type Message, type Producer } from 'kafkajs';
-import { groupPositions } from '../../src/kafka/admin.ts';
+import { groupPositions, waitForLeaders } from '../../src/kafka/admin.ts';
 import { headersToStrings } from '../../src/kafka/headers.ts';
 import type { Headers } from '../../src/topics/headers.ts';
 import { uniqueName } from './names.ts';
@@ -46,7 +46,9 @@ export class KafkaTestKit {
   /** Creates a uniquely named topic (deleted in `cleanup`). */
   async topic(prefix: string, partitions = 3): Promise<string> {
     const name = uniqueName(prefix);
-    await (await this.adminClient()).createTopics({ topics: [{ topic: name, numPartitions: partitions, configEntries: [{ name: 'max.message.bytes', value: String(16 * 1024 * 1024) }] }], waitForLeaders: true });
+    const admin = await this.adminClient();
+    await admin.createTopics({ topics: [{ topic: name, numPartitions: partitions, configEntries: [{ name: 'max.message.bytes', value: String(16 * 1024 * 1024) }] }], waitForLeaders: false });
+    await waitForLeaders(admin, [name]);
     this.topics.push(name);
     return name;
   }

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { waitForLeaders } from '../../src/kafka/admin.ts';
 import { kafkaBrokers } from '../helpers/services.ts';
 import { uniqueName } from '../helpers/names.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -20,7 +21,8 @@ describe('local Kafka broker (real, started by infra/kafka/kafka.sh)', () => {
     const topic = uniqueName('smoke');
     const groupId = uniqueName('smoke-group');
     await admin.connect();
-    expect(await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true })).toBe(true);
+    expect(await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: false })).toBe(true);
+    await waitForLeaders(admin, [topic]);
     const [meta] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
     expect(meta?.partitions).toHaveLength(3);
 

@@ -9,7 +9,7 @@ describe('configuration', () => {
     expect(config.kafkaBrokers).toEqual(['127.0.0.1:19092']);
     expect(config.topicPrefix).toBe('era');
     expect(config.embedder).toBe('hash');
-    expect(config.embedDim).toBe(384);
+    expect(config.embedDim).toBeUndefined(); // settled at start: the model's, or 384 for the hash embedder
   });
 
   it('reads the environment', () => {
@@ -22,7 +22,7 @@ describe('configuration', () => {
 
   it('names the setting, the value and the fix for every invalid value at once', () => {
     expect(() => loadConfig({ EMBED_DIM: 'lots', KAFKA_BROKERS: 'nohost', PROFILE: 'turbo' })).toThrowError(
-      expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(/KAFKA_BROKERS="nohost" is invalid \(expected host:port\)[\s\S]*EMBED_DIM="lots"[\s\S]*Default: 384[\s\S]*PROFILE="turbo"/) }),
+      expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(/KAFKA_BROKERS="nohost" is invalid \(expected host:port\)[\s\S]*EMBED_DIM="lots"[\s\S]*Unset: the model[\s\S]*PROFILE="turbo"/) }),
     );
   });
 

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { HASH_DEFAULT_DIMENSION } from '../../embedding/hash-embedder.ts';
 import { CliError, configFrom, EXIT, printJson } from '../context.ts';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -65,7 +66,8 @@ export function registerBench(program: Command): void {
         brokers: config.kafkaBrokers,
         ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
         ...(config.schemaRegistryUrl ? { schemaRegistryUrl: config.schemaRegistryUrl } : {}),
-        embedDim: config.embedDim,
+        // The benchmark embeds with the hash embedder or the Ollama double, both of any size.
+        embedDim: config.embedDim ?? HASH_DEFAULT_DIMENSION,
         chunker: { maxTokens: config.chunkTokens, overlapTokens: config.chunkOverlap },
         command: `era-ingest ${process.argv.slice(process.argv.indexOf('bench')).join(' ')}`,
       }, log);

@@ -10,10 +10,12 @@ export function registerDb(program: Command): void {
     .action(async (options: { db?: string; json?: boolean }) => {
       const config = configFrom({ databaseUrl: options.db });
       if (!config.databaseUrl) throw new CliError('set DATABASE_URL (or --db) to the PostgreSQL with pgvector to migrate', EXIT.usage);
-      const [{ createPgClient }, { migrate, schemaSettings }] = await Promise.all([import('../../storage/pg-client.ts'), import('../../storage/migrate.ts')]);
+      const [{ createPgClient }, { migrate, readDimension, schemaSettings }, { settleConfig }] = await Promise.all([
+        import('../../storage/pg-client.ts'), import('../../storage/migrate.ts'), import('../../embedding/dimension.ts')]);
       const client = createPgClient(config.databaseUrl, { max: 1 });
       try {
-        const result = await migrate(client, schemaSettings(config));
+        const settled = await settleConfig(config, { verify: false, stored: () => readDimension(client) });
+        const result = await migrate(client, schemaSettings(settled));
         if (options.json) printJson(result);
         else process.stdout.write(result.applied.length ? `applied ${result.applied.join(', ')} (embedding dimension ${result.dimension})\n` : `schema up to date (embedding dimension ${result.dimension})\n`);
       } finally {
@@ -28,11 +30,11 @@ export function registerDb(program: Command): void {
     .action(async (options: { db?: string; json?: boolean }) => {
       const config = configFrom({ databaseUrl: options.db });
       if (!config.databaseUrl) throw new CliError('set DATABASE_URL (or --db) to the PostgreSQL with pgvector whose index to rebuild', EXIT.usage);
-      const [{ createPgClient }, { migrate, rebuildVectorIndex, schemaSettings }] = await Promise.all([import('../../storage/pg-client.ts'), import('../../storage/migrate.ts')]);
+      const [{ createPgClient }, { rebuildVectorIndex, schemaSettings }, { prepareStore }] = await Promise.all([
+        import('../../storage/pg-client.ts'), import('../../storage/migrate.ts'), import('../../storage/prepare-store.ts')]);
       const client = createPgClient(config.databaseUrl, { max: 1 });
       try {
-        const settings = schemaSettings(config);
-        await migrate(client, settings);
+        const settings = schemaSettings(await prepareStore(client, config, { verify: false }));
         const started = Date.now();
         const definition = await rebuildVectorIndex(client, settings.hnsw);
         const result = { definition, seconds: (Date.now() - started) / 1000 };

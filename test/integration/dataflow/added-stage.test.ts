@@ -28,6 +28,7 @@ import { KafkaTestKit } from '../../helpers/kafka.ts';
 import { uniqueName } from '../../helpers/names.ts';
 import { testConfig } from '../../helpers/runner.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
+import { settleConfig } from '../../../src/embedding/dimension.ts';
 
 const docs: RawDocument[] = Array.from({ length: 12 }, (_, i) => ({
   id: `doc-${i}`,
@@ -89,7 +90,7 @@ describe('a stage added to the declaration', () => {
     const flow = auditedDataflow(counter);
     const dir = mkdtempSync(join(tmpdir(), 'era-added-stage-'));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-    const config = testConfig({ EMBEDDER: 'hash', EMBED_DIM: '64', CHUNK_TOKENS: '64', CHUNK_OVERLAP: '8' });
+    const config = await settleConfig(testConfig({ EMBEDDER: 'hash', EMBED_DIM: '64', CHUNK_TOKENS: '64', CHUNK_OVERLAP: '8' }));
     const client = await createPgliteClient({ dataDir: dir });
     cleanups.push(() => client.close());
     await migrate(client, schemaSettings(config));

@@ -20,7 +20,7 @@ function configError(make: () => unknown): ConfigError {
 
 describe('createEmbedder', () => {
   it('builds the hash embedder from the default configuration, labelled hash-v1', () => {
-    const embedder = createEmbedder(loadConfig({}));
+    const embedder = createEmbedder({ ...loadConfig({}), embedDim: 'any' }); // EMBED_DIM unset, no store: 384
     expect(embedder).toMatchObject({ kind: 'lexical', model: 'hash-v1', dimension: 384 });
   });
 
@@ -29,7 +29,7 @@ describe('createEmbedder', () => {
   });
 
   it('builds the Ollama embedder without contacting any host', () => {
-    const embedder = createEmbedder(loadConfig({ EMBEDDER: 'ollama', OLLAMA_HOST: 'http://a:11434,http://b:11434', EMBED_MODEL: 'nomic-embed-text', EMBED_DIM: '768' }));
+    const embedder = createEmbedder({ ...loadConfig({ EMBEDDER: 'ollama', OLLAMA_HOST: 'http://a:11434,http://b:11434', EMBED_MODEL: 'nomic-embed-text' }), embedDim: 768 });
     expect(embedder).toMatchObject({ kind: 'semantic', model: 'nomic-embed-text', dimension: 768 });
   });
 

@@ -75,4 +75,16 @@ describe('offset tracker', () => {
     expect(t.committable()).toEqual([{ topic: 't', partition: 0, offset: '100000' }]);
     expect(t.inFlight).toBe(0);
   });
+
+  it('names the input in flight the longest, across partitions, and forgets revoked ones', () => {
+    const t = new OffsetTracker();
+    const a0 = t.track('a', 0, '0', 1, 100);
+    t.track('a', 0, '1', 1, 150);
+    t.track('a', 1, '7', 1, 120);
+    expect(t.oldestInFlight()).toEqual({ topic: 'a', partition: 0, offset: '0', at: 100 });
+    t.complete(a0);
+    expect(t.oldestInFlight()).toEqual({ topic: 'a', partition: 1, offset: '7', at: 120 });
+    t.revoke([{ topic: 'a', partition: 1 }]);
+    expect(t.oldestInFlight()).toEqual({ topic: 'a', partition: 0, offset: '1', at: 150 });
+  });
 });

@@ -72,7 +72,7 @@ describe('flow-control presets', () => {
     expect(config.maxInFlight).toBe(123); // explicit env
     expect(config.embedConcurrency).toBe(8); // preset (undefined = unset)
     expect(config.dbPoolSize).toBe(3); // CLI override
-    expect(config.embedDim).toBe(384); // schema default
+    expect(config.embedDim).toBeUndefined(); // schema default: settled at start
     expect(config.kafkaBrokers).toEqual(['k:9092']);
   });
 
