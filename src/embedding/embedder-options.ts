@@ -4,6 +4,9 @@
  */
 import { ConfigError } from '../errors/pipeline-error.ts';
 
+/** The longest a Node timer can wait, ms (2^31 − 1, about 24.8 days). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface ModelOptions {
   /** EMBED_MODEL. */
   model: string;
@@ -21,7 +24,10 @@ export interface ModelOptions {
 export function checkModelOptions({ model, dimension, timeoutMs }: ModelOptions, example: string): void {
   if (typeof model !== 'string' || model.trim() === '') throw new ConfigError(`EMBED_MODEL is empty: name ${example}.`);
   if (!Number.isInteger(dimension) || dimension < 2) throw new ConfigError(`EMBED_DIM=${String(dimension)} is invalid: use the model's dimension (all-minilm: 384).`);
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new ConfigError(`EMBED_TIMEOUT_MS=${String(timeoutMs)} is invalid: use a positive number of milliseconds, e.g. 30000.`);
+  // Node fires a longer timer at once (about 24.8 days is its limit): every request would time out.
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMER_MS) {
+    throw new ConfigError(`EMBED_TIMEOUT_MS=${String(timeoutMs)} is invalid: use a positive number of milliseconds up to ${MAX_TIMER_MS}, e.g. 30000.`);
+  }
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 import { Ollama } from 'ollama';
 import { ConfigError } from '../errors/pipeline-error.ts';
-import { throwIfAborted } from './aborted.ts';
+import { embedderLifetime, throwIfAborted } from './aborted.ts';
 import { checkHttpUrl, checkModelOptions } from './embedder-options.ts';
 import { HostPool } from './host-pool.ts';
 import { classifyOllamaError } from './ollama-errors.ts';
@@ -83,7 +83,7 @@ export function createOllamaEmbedder(options: OllamaEmbedderOptions): Embedder {
   const keepAlive = parseKeepAlive(options.keepAlive);
   const baseFetch = options.fetch ?? globalThis.fetch;
   const pool = new HostPool(hosts, { penaltyMs: hostPenaltyMs });
-  const lifetime = new AbortController();
+  const lifetime = embedderLifetime();
 
   async function embed(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]> {
     throwIfAborted(signal, lifetime.signal);
@@ -108,13 +108,5 @@ export function createOllamaEmbedder(options: OllamaEmbedderOptions): Embedder {
     return toVectors(embeddings, { source: `ollama ${lease.url} (model ${model})`, count: texts.length, dimension });
   }
 
-  return {
-    model,
-    dimension,
-    kind: 'semantic',
-    embed,
-    close: async () => {
-      lifetime.abort(new DOMException('embedder closed', 'AbortError'));
-    },
-  };
+  return { model, dimension, kind: 'semantic', embed, close: lifetime.close };
 }
