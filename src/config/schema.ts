@@ -9,6 +9,7 @@ import { RUN_RETRY_DEADLINE_MS } from './retry-policy.ts';
 
 const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const httpUrl = (example: string) => z.string().url(`expected an http(s) URL, e.g. ${example}`).refine((s) => /^https?:\/\//i.test(s), `expected an http(s) URL, e.g. ${example}`);
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((s) => ['true', '1', 'yes'].includes(s));
 
 /** One entry per setting: env name, schema, default (as the env string), help. */
@@ -28,15 +29,18 @@ export const SETTINGS = {
   groupPrefix: { env: 'GROUP_PREFIX', schema: z.string().min(1), default: 'era', help: 'Consumer groups are `${GROUP_PREFIX}.<stage>`.' },
   databaseUrl: { env: 'DATABASE_URL', schema: z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://user:pass@host:port/db').optional(), default: undefined, help: 'PostgreSQL with pgvector. Unset in embedded mode: PGlite in --data-dir.' },
   dbPoolSize: { env: 'DB_POOL_SIZE', schema: int(1, 100), default: '4', help: 'PostgreSQL connections per process.' },
-  embedder: { env: 'EMBEDDER', schema: z.enum(['hash', 'ollama']), default: 'hash', help: '`hash`: built-in lexical feature hashing (no model server). `ollama`: semantic embeddings from OLLAMA_HOST.' },
+  embedder: { env: 'EMBEDDER', schema: z.enum(['hash', 'ollama', 'openai']), default: 'hash', help: '`hash`: built-in lexical feature hashing (no model server). `ollama`: semantic embeddings from OLLAMA_HOST (`/api/embed`). `openai`: semantic embeddings from any OpenAI-compatible `/v1/embeddings` server at OPENAI_BASE_URL (OpenAI, vLLM, TEI, LiteLLM, Ollama\'s `/v1`).' },
   ollamaHost: { env: 'OLLAMA_HOST', schema: csv.pipe(z.array(z.string().url('expected http://host:port')).min(1)), default: 'http://127.0.0.1:11434', help: 'Ollama base URLs, comma-separated; requests are spread over them.' },
-  embedModel: { env: 'EMBED_MODEL', schema: z.string().min(1), default: 'all-minilm', help: 'Embedding model name (Ollama) or label (hash).' },
+  openaiBaseUrl: { env: 'OPENAI_BASE_URL', schema: httpUrl('https://api.openai.com/v1'), default: 'https://api.openai.com/v1', help: 'EMBEDDER=openai: base URL of the OpenAI-compatible API, including its version; requests go to `${OPENAI_BASE_URL}/embeddings`. Ollama: `http://host:11434/v1`.' },
+  openaiApiKey: { env: 'OPENAI_API_KEY', schema: z.string().min(1).optional(), default: undefined, help: 'EMBEDDER=openai: API key, sent as `Authorization: Bearer <key>`; unset = no Authorization header (Ollama, a local vLLM or TEI). Never logged or shown in errors.', secret: true },
+  openaiSendDimensions: { env: 'OPENAI_SEND_DIMENSIONS', schema: bool, default: 'false', help: 'EMBEDDER=openai: ask for `dimensions: EMBED_DIM`, for models that can shorten their vectors (text-embedding-3-*). A server that refuses it stops the stage naming this setting; one that ignores it (Ollama) returns the model\'s own length, reported as an EMBED_DIM error.' },
+  embedModel: { env: 'EMBED_MODEL', schema: z.string().min(1), default: 'all-minilm', help: 'Embedding model name (Ollama, OpenAI-compatible server) or label (hash).' },
   embedDim: { env: 'EMBED_DIM', schema: int(2, 16_000).optional(), default: undefined, help: 'Embedding dimension, the size of the chunks.embedding column. Unset: the model\'s (its answer to one request at start), or with EMBEDDER=hash the store\'s, else 384. When set, a model that answers another size stops the process at start.' },
   hnswM: { env: 'HNSW_M', schema: int(2, 100), default: '16', help: 'HNSW `m` of the vector indexes a new database gets (links per node; pgvector\'s default). Fewer links insert faster and find a little less: on 20,000 bench chunks (384 dimensions, bench/tools/hnsw-recall.ts) m=16/ef_construction=64 found 97.95 % of the exact top 10 and m=8/32 94.65 %, with the index built 2.2× faster and the Kafka pipeline storing 1,123 instead of 610 chunks/s. Existing databases: `era-ingest db reindex`.' },
   hnswEfConstruction: { env: 'HNSW_EF_CONSTRUCTION', schema: int(4, 1000), default: '64', help: 'HNSW `ef_construction` of new vector indexes (candidate list while inserting; at least 2 × HNSW_M). See HNSW_M.' },
-  embedBatchSize: { env: 'EMBED_BATCH_SIZE', schema: int(1, 1024), default: '16', help: 'Chunks per /api/embed request.' },
+  embedBatchSize: { env: 'EMBED_BATCH_SIZE', schema: int(1, 1024), default: '16', help: 'Chunks per embedding request (`/api/embed`, `/v1/embeddings`).' },
   embedConcurrency: { env: 'EMBED_CONCURRENCY', schema: int(1, 256), default: '2', help: 'Concurrent embedding requests (upper bound of the adaptive limit).' },
-  embedTimeoutMs: { env: 'EMBED_TIMEOUT_MS', schema: int(100), default: '30000', help: 'Timeout of one embedding request, ms.' },
+  embedTimeoutMs: { env: 'EMBED_TIMEOUT_MS', schema: int(100, 2 ** 31 - 1), default: '30000', help: 'Timeout of one embedding request, ms.' },
   embedKeepAlive: { env: 'EMBED_KEEP_ALIVE', schema: z.string().min(1), default: '5m', help: 'Ollama keep_alive for the model.' },
   chunkTokens: { env: 'CHUNK_TOKENS', schema: int(16, 8192), default: '256', help: 'Chunk size limit in (approximate) tokens.' },
   chunkOverlap: { env: 'CHUNK_OVERLAP', schema: int(0, 4096), default: '32', help: 'Overlap between consecutive chunks in tokens.' },

@@ -44,7 +44,7 @@ export const PIPELINE = dataflow([
   }),
   stage({
     name: 'embed',
-    summary: 'embeds each chunk (EMBEDDER, OLLAMA_HOST; DATABASE_URL to reuse stored vectors)',
+    summary: 'embeds each chunk (EMBEDDER, OLLAMA_HOST or OPENAI_BASE_URL; DATABASE_URL to reuse stored vectors)',
     input: chunks,
     output: embeddings,
     phase: 'embedding',
@@ -72,7 +72,7 @@ export const PIPELINE = dataflow([
       limits: { cpu: '1', memory: '512Mi' },
       lagThreshold: 2000,
       notes: [
-        'At start it embeds the minister profiles (Ollama with EMBEDDER=ollama) before joining its group;',
+        'At start it embeds the minister profiles (the model server with EMBEDDER=ollama|openai) before joining its group;',
         'it is live meanwhile and becomes ready once it consumes.',
       ],
     },

@@ -1,13 +1,14 @@
 /**
- * Builds the configured embedder (EMBEDDER=hash|ollama) from the validated configuration.
+ * Builds the configured embedder (EMBEDDER=hash|ollama|openai) from the validated configuration.
  */
 import { SETTINGS, type Config } from '../config/schema.ts';
 import { ConfigError } from '../errors/pipeline-error.ts';
 import { createHashEmbedder, DEFAULT_HASH_MODEL, HASH_DEFAULT_DIMENSION } from './hash-embedder.ts';
 import { createOllamaEmbedder } from './ollama-embedder.ts';
+import { createOpenAIEmbedder } from './openai-embedder.ts';
 import type { Embedder } from './types.ts';
 
-export type EmbedderConfig = Pick<Config, 'embedder' | 'ollamaHost' | 'embedModel' | 'embedTimeoutMs' | 'embedKeepAlive'> & {
+export type EmbedderConfig = Pick<Config, 'embedder' | 'ollamaHost' | 'openaiBaseUrl' | 'openaiApiKey' | 'openaiSendDimensions' | 'embedModel' | 'embedTimeoutMs' | 'embedKeepAlive'> & {
   /** The settled dimension (./dimension.ts); `any` only to probe a model for its dimension. */
   embedDim: number | 'any';
 };
@@ -20,6 +21,7 @@ export type EmbedderConfig = Pick<Config, 'embedder' | 'ollamaHost' | 'embedMode
  *   was changed from its default (which names an Ollama model and would mislabel lexical
  *   vectors in `chunks.model`).
  * - `ollama`: semantic embeddings from every URL of OLLAMA_HOST.
+ * - `openai`: semantic embeddings from the OpenAI-compatible API at OPENAI_BASE_URL.
  *
  * No network call is made; a missing model shows on the first request as CONFIG_INVALID.
  *
@@ -39,7 +41,19 @@ export function createEmbedder(config: EmbedderConfig): Embedder {
         timeoutMs: config.embedTimeoutMs,
         keepAlive: config.embedKeepAlive,
       });
+    case 'openai':
+      return createOpenAIEmbedder({
+        baseUrl: config.openaiBaseUrl,
+        apiKey: config.openaiApiKey,
+        model: config.embedModel,
+        dimension: config.embedDim,
+        timeoutMs: config.embedTimeoutMs,
+        sendDimensions: config.openaiSendDimensions,
+      });
     default:
-      throw new ConfigError(`EMBEDDER=${JSON.stringify(config.embedder as unknown)} is invalid: use "hash" (built-in, lexical) or "ollama" (semantic, needs OLLAMA_HOST).`);
+      throw new ConfigError(
+        `EMBEDDER=${JSON.stringify(config.embedder as unknown)} is invalid: use "hash" (built-in, lexical), "ollama" (semantic, needs OLLAMA_HOST) ` +
+          'or "openai" (semantic, an OpenAI-compatible /v1/embeddings server at OPENAI_BASE_URL).',
+      );
   }
 }

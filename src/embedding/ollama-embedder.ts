@@ -4,17 +4,18 @@
  *
  * Timeouts: the client passes no AbortSignal for non-streaming calls, but it accepts a custom
  * `fetch` (node_modules/ollama/src/browser.ts, `config.fetch`). Each call therefore gets a
- * lightweight client whose fetch carries that call's signal, which covers connecting, waiting
- * for headers and reading the body. The signal fires on our timeout, on the caller's signal
- * and on `close()`.
+ * lightweight client whose fetch carries the signal of that call's deadline
+ * (./request-deadline.ts), which covers connecting, waiting for headers and reading the body.
  */
 import { Ollama } from 'ollama';
 import { ConfigError } from '../errors/pipeline-error.ts';
-import { abortedByCaller } from './aborted.ts';
+import { embedderLifetime, throwIfAborted } from './aborted.ts';
+import { checkHttpUrl, checkModelOptions } from './embedder-options.ts';
 import { HostPool } from './host-pool.ts';
 import { classifyOllamaError } from './ollama-errors.ts';
-import { toVectors } from './ollama-response.ts';
+import { startRequestDeadline } from './request-deadline.ts';
 import type { Embedder } from './types.ts';
+import { toVectors } from './vectors.ts';
 
 export interface OllamaEmbedderOptions {
   /** Ollama base URLs (`http://host:11434`); requests go to the least busy. At least one. */
@@ -56,18 +57,7 @@ export function parseKeepAlive(value: string | number): string | number {
 
 function checkHosts(hosts: readonly string[]): string[] {
   if (!Array.isArray(hosts) || hosts.length === 0) throw new ConfigError('OLLAMA_HOST is empty: give at least one Ollama URL, e.g. http://127.0.0.1:11434.');
-  return hosts.map((host) => {
-    let url: URL | undefined;
-    try {
-      url = new URL(host);
-    } catch {
-      url = undefined;
-    }
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      throw new ConfigError(`OLLAMA_HOST entry ${JSON.stringify(host)} is not an http(s) URL: use e.g. http://127.0.0.1:11434.`);
-    }
-    return host.replace(/\/+$/, '');
-  });
+  return hosts.map((host) => checkHttpUrl(host, 'OLLAMA_HOST entry', 'http://127.0.0.1:11434'));
 }
 
 /**
@@ -92,56 +82,34 @@ function checkHosts(hosts: readonly string[]): string[] {
 export function createOllamaEmbedder(options: OllamaEmbedderOptions): Embedder {
   const { model, dimension, timeoutMs, truncate = true, hostPenaltyMs = 2_000 } = options;
   const hosts = checkHosts(options.hosts);
-  if (typeof model !== 'string' || model.trim() === '') throw new ConfigError('EMBED_MODEL is empty: name an Ollama embedding model, e.g. all-minilm.');
-  if (dimension !== 'any' && (!Number.isInteger(dimension) || dimension < 2)) throw new ConfigError(`EMBED_DIM=${String(dimension)} is invalid: use the model's dimension (all-minilm: 384), or leave it unset to take the model's.`);
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new ConfigError(`EMBED_TIMEOUT_MS=${String(timeoutMs)} is invalid: use a positive number of milliseconds, e.g. 30000.`);
+  checkModelOptions({ model, dimension, timeoutMs }, 'an Ollama embedding model, e.g. all-minilm');
   const keepAlive = parseKeepAlive(options.keepAlive);
   const baseFetch = options.fetch ?? globalThis.fetch;
   const pool = new HostPool(hosts, { penaltyMs: hostPenaltyMs });
-  const lifetime = new AbortController();
+  const lifetime = embedderLifetime();
 
   async function embed(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]> {
-    if (signal?.aborted) throw abortedByCaller(signal);
-    if (lifetime.signal.aborted) throw abortedByCaller(lifetime.signal);
+    throwIfAborted(signal, lifetime.signal);
     if (texts.length === 0) return [];
 
-    const request = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      request.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError'));
-    }, timeoutMs);
-    const cancel = (event: Event) => request.abort((event.target as AbortSignal).reason);
-    signal?.addEventListener('abort', cancel, { once: true });
-    lifetime.signal.addEventListener('abort', cancel, { once: true });
-
+    const deadline = startRequestDeadline(timeoutMs, [signal, lifetime.signal]);
     const lease = pool.acquire();
-    const client = new Ollama({ host: lease.url, fetch: (input, init) => baseFetch(input, { ...init, signal: request.signal }) });
+    const client = new Ollama({ host: lease.url, fetch: (input, init) => baseFetch(input, { ...init, signal: deadline.signal }) });
     let failed = false;
     let response: unknown;
     try {
       response = await client.embed({ model, input: [...texts], truncate, keep_alive: keepAlive });
     } catch (error) {
-      const cancelled = Boolean(signal?.aborted || lifetime.signal.aborted) && !timedOut;
-      const classified = classifyOllamaError(error, { host: lease.url, model, timeoutMs, timedOut, cancelled });
+      const classified = classifyOllamaError(error, { host: lease.url, model, timeoutMs, timedOut: deadline.timedOut, cancelled: deadline.cancelled });
       failed = classified.retriable && classified.code !== 'SHUTDOWN';
       throw classified;
     } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', cancel);
-      lifetime.signal.removeEventListener('abort', cancel);
+      deadline.dispose();
       lease.release(failed);
     }
-    return toVectors(response, { host: lease.url, model, count: texts.length, dimension });
+    const embeddings = (response as { embeddings?: unknown } | null)?.embeddings;
+    return toVectors(embeddings, { source: `ollama ${lease.url} (model ${model})`, count: texts.length, dimension });
   }
 
-  return {
-    model,
-    dimension: dimension === 'any' ? Number.NaN : dimension,
-    kind: 'semantic',
-    embed,
-    close: async () => {
-      lifetime.abort(new DOMException('embedder closed', 'AbortError'));
-    },
-  };
+  return { model, dimension: dimension === 'any' ? Number.NaN : dimension, kind: 'semantic', embed, close: lifetime.close };
 }

@@ -9,7 +9,7 @@ export function createLogger(level: string = 'info', bindings: Record<string, un
       level,
       base: { service: 'era-ingest', ...bindings },
       timestamp: stdTimeFunctions.isoTime,
-      redact: { paths: ['password', '*.password', 'sasl.password', '*.sasl.password', 'kafkaSaslPassword', '*.kafkaSaslPassword', 'databaseUrl', '*.databaseUrl'], censor: '***' },
+      redact: { paths: ['password', '*.password', 'sasl.password', '*.sasl.password', 'kafkaSaslPassword', '*.kafkaSaslPassword', 'databaseUrl', '*.databaseUrl', 'openaiApiKey', '*.openaiApiKey'], censor: '***' },
       formatters: { level: (label) => ({ level: label }) },
     },
     destination ?? pinoDestination({ fd: 1, sync: false }),

@@ -13,7 +13,7 @@ import { retry, type RetryHooks } from '../engine/backoff.ts';
 /** The embedder for `model`; with EMBEDDER=hash `model` is the label of its vectors. */
 export function modelEmbedder(config: Config, model: string, dimension: number): Embedder {
   if (config.embedder === 'hash' && model === config.embedModel && model !== DEFAULT_HASH_MODEL) {
-    throw new ConfigError(`--model ${model} is EMBED_MODEL while EMBEDDER=hash: name the label of the new hash vectors (e.g. hash-v1-${dimension}), or set EMBEDDER=ollama to re-embed with the Ollama model ${model}`);
+    throw new ConfigError(`--model ${model} is EMBED_MODEL while EMBEDDER=hash: name the label of the new hash vectors (e.g. hash-v1-${dimension}), or set EMBEDDER=ollama or EMBEDDER=openai to re-embed with the model ${model}`);
   }
   const embedder = createEmbedder({ ...config, embedModel: model, embedDim: dimension });
   if (embedder.model !== model) throw new ConfigError(`--model ${model}: EMBEDDER=${config.embedder} labels its vectors ${embedder.model}; give that name or another label`);

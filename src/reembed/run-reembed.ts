@@ -52,7 +52,7 @@ const CONVERGED_AFTER_PASSES = 3;
 
 export interface ReembedOptions {
   config: Config;
-  /** Model to embed with (an Ollama model; with EMBEDDER=hash, the label of the hash vectors). */
+  /** Model to embed with (a model of the Ollama or OpenAI-compatible server; with EMBEDDER=hash, the label of the hash vectors). */
   model: string;
   /** Its vector length. @defaultValue the registered one, else EMBED_DIM */
   dimension?: number;

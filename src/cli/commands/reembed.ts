@@ -25,7 +25,7 @@ export function registerReembed(program: Command): void {
   program
     .command('reembed')
     .description('re-embed every stored chunk with another model, into a second vector set, while search keeps answering')
-    .option('--model <name>', 'model to embed with (Ollama model; with EMBEDDER=hash, a label for the hash vectors)')
+    .option('--model <name>', 'model to embed with (a model of the EMBEDDER=ollama|openai server; with EMBEDDER=hash, a label for the hash vectors)')
     .option('--dim <n>', 'vector length of that model (default: as registered, else EMBED_DIM)')
     .option('--follow', 'keep going: re-embed chunks the pipeline stores from now on, until SIGTERM')
     .option('--interval <seconds>', 'with --follow, seconds between passes', '10')

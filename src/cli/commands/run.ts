@@ -17,7 +17,7 @@ export function registerRun(program: Command): void {
     .argument('<paths...>', 'files or folders: .md, .txt, .json (raw format), .jsonl')
     .option('--db <url>', 'store into this PostgreSQL instead of PGlite (DATABASE_URL)')
     .option('--data-dir <dir>', 'PGlite data directory', '.era-data')
-    .option('--embedder <name>', 'hash (lexical, built in) or ollama (EMBEDDER)')
+    .option('--embedder <name>', 'hash (lexical, built in), ollama or openai (EMBEDDER)')
     .option('--job <id>', 'job id recorded with the documents')
     .option('--json', 'print the summary as JSON')
     .option('--no-progress', 'no progress bar')

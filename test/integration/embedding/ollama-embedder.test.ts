@@ -11,20 +11,12 @@ import { createHashEmbedder } from '../../../src/embedding/hash-embedder.ts';
 import { createOllamaEmbedder, type OllamaEmbedderOptions } from '../../../src/embedding/ollama-embedder.ts';
 import type { Embedder } from '../../../src/embedding/types.ts';
 import { startOllamaDouble, type OllamaDouble } from '../../helpers/ollama-double.ts';
+import { caught } from '../../helpers/caught.ts';
 
 const DIM = 16;
 
 const texts = (n: number, prefix = 'chunk') => Array.from({ length: n }, (_, i) => `${prefix} ${i}: the minister presented the annual budget report`);
 const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
-
-async function caught(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('Ollama embedder: happy path', () => {
   let doubles: OllamaDouble[] = [];

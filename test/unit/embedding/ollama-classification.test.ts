@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DependencyError, PipelineError } from '../../../src/errors/pipeline-error.ts';
 import { classifyOllamaError, type OllamaCallContext } from '../../../src/embedding/ollama-errors.ts';
-import { toVectors } from '../../../src/embedding/ollama-response.ts';
 
 const ctx: OllamaCallContext = { host: 'http://h:11434', model: 'all-minilm', timeoutMs: 1_000, timedOut: false, cancelled: false };
 
@@ -77,40 +76,5 @@ describe('Ollama error classification', () => {
   it('passes PipelineErrors through', () => {
     const error = new PipelineError('EMBEDDER_BAD_RESPONSE', 'x');
     expect(classifyOllamaError(error, ctx)).toBe(error);
-  });
-});
-
-describe('Ollama response validation', () => {
-  const expected = { host: 'http://h:1', model: 'm', count: 2, dimension: 3 };
-
-  it('returns one Float32Array per input', () => {
-    const vectors = toVectors({ embeddings: [[1, 0, 0], [0, 0.5, 0.5]] }, expected);
-    expect(vectors).toEqual([new Float32Array([1, 0, 0]), new Float32Array([0, 0.5, 0.5])]);
-  });
-
-  it.each([
-    ['no embeddings', {}],
-    ['null body', null],
-    ['wrong count', { embeddings: [[1, 0, 0]] }],
-    ['mixed lengths', { embeddings: [[1, 0, 0], [1, 0]] }],
-    ['null component (NaN through JSON.stringify)', { embeddings: [[1, null, 0], [1, 0, 0]] }],
-    ['Infinity', { embeddings: [[1, Number.POSITIVE_INFINITY, 0], [1, 0, 0]] }],
-    ['beyond float32 range', { embeddings: [[1, 1e39, 0], [1, 0, 0]] }],
-    ['string component', { embeddings: [[1, '0', 0], [1, 0, 0]] }],
-    ['embedding not an array', { embeddings: [[1, 0, 0], 'x'] }],
-  ])('rejects %s as EMBEDDER_BAD_RESPONSE', (_, body) => {
-    expect(() => toVectors(body, expected)).toThrow(expect.objectContaining({ code: 'EMBEDDER_BAD_RESPONSE', retriable: false }));
-  });
-
-  it('reports a model of another dimension as CONFIG_INVALID with the fix', () => {
-    const error = (() => {
-      try {
-        toVectors({ embeddings: [[1, 0], [0, 1]] }, expected);
-      } catch (e) {
-        return e as Error;
-      }
-    })();
-    expect(error).toBeInstanceOf(ConfigError);
-    expect(error?.message).toMatch(/EMBED_DIM=3 .* 2-dimensional .*Set EMBED_DIM=2/);
   });
 });

@@ -1,0 +1,55 @@
+// The deadline of one embedding request (src/embedding/request-deadline.ts), with a fake clock.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { interruptionError, startRequestDeadline } from '../../../src/embedding/request-deadline.ts';
+import { DependencyError } from '../../../src/errors/pipeline-error.ts';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('request deadline', () => {
+  it('aborts its signal when the time is up, as a timeout', async () => {
+    vi.useFakeTimers();
+    const deadline = startRequestDeadline(1_000, [undefined]);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(deadline.signal.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(deadline.signal.aborted).toBe(true);
+    expect(deadline.signal.reason).toMatchObject({ name: 'TimeoutError' });
+    expect(deadline).toMatchObject({ timedOut: true, cancelled: false });
+    const error = interruptionError(deadline, 'ollama http://h:1', '/api/embed', deadline.signal.reason);
+    expect(error).toBeInstanceOf(DependencyError);
+    expect(error).toMatchObject({ code: 'DEPENDENCY_TIMEOUT', retriable: true, message: 'ollama http://h:1: no answer to /api/embed within 1000 ms (EMBED_TIMEOUT_MS)' });
+  });
+
+  it('aborts when any caller signal aborts, as a cancellation, and the later timer changes nothing', async () => {
+    vi.useFakeTimers();
+    const caller = new AbortController();
+    const lifetime = new AbortController();
+    const deadline = startRequestDeadline(1_000, [caller.signal, lifetime.signal]);
+    lifetime.abort(new Error('closed'));
+    expect(deadline.signal.reason).toEqual(new Error('closed'));
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(deadline).toMatchObject({ timedOut: false, cancelled: true });
+    expect(interruptionError(deadline, 'd', 'op', undefined)).toMatchObject({ code: 'SHUTDOWN', retriable: true });
+  });
+
+  it('is cancelled at once when a signal has already aborted', () => {
+    const deadline = startRequestDeadline(1_000, [AbortSignal.abort('gone')]);
+    expect(deadline.signal.aborted).toBe(true);
+    expect(deadline.cancelled).toBe(true);
+    deadline.dispose();
+  });
+
+  it('after dispose() neither the timer nor the caller aborts it, and nothing is classified as interrupted', async () => {
+    vi.useFakeTimers();
+    const caller = new AbortController();
+    const deadline = startRequestDeadline(1_000, [caller.signal]);
+    deadline.dispose();
+    deadline.dispose();
+    caller.abort();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(deadline.signal.aborted).toBe(false);
+    expect(interruptionError(deadline, 'd', 'op', new Error('503'))).toBeUndefined();
+  });
+});
