@@ -6,6 +6,7 @@ import { PipelineError } from '../errors/pipeline-error.ts';
 import { registerBench } from './commands/bench.ts';
 import { registerDb } from './commands/db.ts';
 import { registerDlq } from './commands/dlq.ts';
+import { registerEval } from './commands/eval.ts';
 import { registerMinisters } from './commands/ministers.ts';
 import { registerPublish } from './commands/publish.ts';
 import { registerReembed } from './commands/reembed.ts';
@@ -57,6 +58,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerMinisters(program);
   registerBench(program);
+  registerEval(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -134,6 +134,15 @@ export async function chunkCount(client: SqlClient, ministerId?: string): Promis
   return Number(rows[0]?.n ?? 0);
 }
 
+/** Current chunks per document and minister (for scoring routing), by document id then minister. */
+export async function chunksByMinister(client: SqlClient): Promise<Array<{ docId: string; ministerId: string; chunks: number }>> {
+  const { rows } = await client.query<{ doc_id: string; minister_id: string; n: unknown }>(
+    `SELECT c.doc_id, c.minister_id, count(*) AS n
+     FROM chunks c JOIN documents d ON d.doc_id = c.doc_id AND d.content_hash = c.content_hash
+     GROUP BY c.doc_id, c.minister_id ORDER BY c.doc_id, c.minister_id`);
+  return rows.map((r) => ({ docId: r.doc_id, ministerId: r.minister_id, chunks: Number(r.n) }));
+}
+
 export interface CurrentChunk {
   chunkId: string;
   seq: number;

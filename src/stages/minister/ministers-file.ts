@@ -20,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { describePath, issueMessage } from '../../config/file-issues.ts';
 import { ConfigError } from '../../errors/pipeline-error.ts';
 import { GENERAL_MINISTER_ID, MINISTER_ID_PATTERN } from './ids.ts';
 
@@ -43,6 +44,8 @@ const ministerSchema = z.strictObject({
   keywords,
   categories: z.array(categorySchema).default([]),
 });
+
+const TOP_LEVEL = 'expected an object with a "ministers" list, or a list of ministers';
 
 const fileSchema = z.union([z.strictObject({ ministers: z.array(ministerSchema) }), z.array(ministerSchema)]);
 
@@ -91,7 +94,7 @@ export function parseMinisters(content: string, sourceName: string): Minister[] 
   const raw = decode(content, sourceName);
   const parsed = fileSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = pickIssues(parsed.error.issues).map((issue) => `${describePath(raw, issue.path)}: ${issueMessage(issue)}`);
+    const problems = pickIssues(parsed.error.issues).map((issue) => `${describePath(raw, issue.path, 'ministers')}: ${issueMessage(issue, TOP_LEVEL)}`);
     invalid(sourceName, problems.join('; '));
   }
   const ministers = Array.isArray(parsed.data) ? parsed.data : parsed.data.ministers;
@@ -138,32 +141,6 @@ function pickIssues(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
 
 function depth(issues: readonly z.core.$ZodIssue[]): number {
   return Math.max(0, ...issues.map((i) => i.path.length));
-}
-
-function issueMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return 'is required';
-  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  if (issue.code === 'invalid_type' && issue.path.length === 0) return 'expected an object with a "ministers" list, or a list of ministers';
-  return issue.message.replace(/^Invalid input: /, '');
-}
-
-/**
- * Names where an issue is: `ministers[2] (health).categories[1] (budget).keywords`. An entry is
- * named by its index and, when it has one, its id.
- */
-function describePath(raw: unknown, path: readonly PropertyKey[]): string {
-  let node: unknown = raw;
-  let out = Array.isArray(raw) ? 'ministers' : '';
-  for (const key of path) {
-    node = node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined;
-    if (typeof key === 'number') {
-      const entryId = node !== null && typeof node === 'object' ? (node as { id?: unknown }).id : undefined;
-      out += `[${key}]${typeof entryId === 'string' ? ` (${entryId})` : ''}`;
-    } else {
-      out += `${out ? '.' : ''}${String(key)}`;
-    }
-  }
-  return out || '(top level)';
 }
 
 function checkUnique(sourceName: string, ids: readonly string[], message: (dup: string, index: number) => string): void {

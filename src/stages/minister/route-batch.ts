@@ -5,15 +5,17 @@
  * words*, re-embedded here, not by its stored embedding: the function words that fill every
  * chunk dominate a hashed vector and pull its similarity to every (content-word) profile under
  * the threshold. Measured on the bundled samples (172 chunks whose folder names their minister,
- * hash-v1, 384 dimensions, threshold 0.2): 61.6 % routed to their folder's minister with the
- * stored vectors (47 sent to general), 77.3 % with content-word vectors (9 to general).
- * Content-word vectors also score off-topic text higher (a match report: 0.21 against some
- * minister, 0.10 from its stored vector), so their threshold is 0.22 (LEXICAL_THRESHOLD): on the
- * samples 75.6 % right, 20 to general, and the off-topic texts of
- * test/unit/minister/shipped-ministers.test.ts (a recipe, a match report, install notes: at most
- * 0.209) still go to general. Hashing is cheap (tens of µs per chunk). A semantic model's
- * embedding is used as it is, with the default threshold. The output keeps each chunk's stored
- * embedding.
+ * hash-v1, 384 dimensions, threshold 0.2, a minister scored by its own profile alone, as routing
+ * was then): 61.6 % routed to their folder's minister with the stored vectors (47 sent to
+ * general), 77.3 % with content-word vectors (9 to general). Content-word vectors also score
+ * off-topic text higher (a match report: 0.21 against some minister, 0.10 from its stored
+ * vector), so their threshold is 0.22 (LEXICAL_THRESHOLD): on the samples 75.6 % right, 20 to
+ * general, and the off-topic texts of test/unit/minister/shipped-ministers.test.ts (a recipe, a
+ * match report, install notes: at most 0.209) still go to general. Since a minister is scored by
+ * the best of its own and its categories' profiles (./route.ts): 77.3 % with the stored vectors
+ * (14 to general), 84.3 % with content-word vectors at 0.22 (8 to general), off-topic texts
+ * still at most 0.209. Hashing is cheap (tens of µs per chunk). A semantic model's embedding is
+ * used as it is, with the default threshold. The output keeps each chunk's stored embedding.
  */
 import type { Embedder } from '../../embedding/types.ts';
 import { toPipelineError, type PipelineError } from '../../errors/pipeline-error.ts';

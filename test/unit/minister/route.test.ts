@@ -82,6 +82,18 @@ describe('minister routing: nearest profile', () => {
     expect(routed.ministerId).toBe('general');
   });
 
+  it('scores a minister by the nearest of its own and its categories\' profiles', async () => {
+    // "vat income" shares no word with finance's own profile, only with its taxation category.
+    const text = 'vat income vat income';
+    const [embedding] = await embedder.embed([text]);
+    const [own] = await embedder.embed(['Finance. Public money and the economy. budget, deficit, taxation, treasury']);
+    expect(embedding!.reduce((s, x, i) => s + x * own![i]!, 0)).toBe(0);
+    const routed = routeChunk(await chunk(text), profiles);
+    expect(routed).toMatchObject({ ministerId: 'finance', category: 'taxation', routing: { method: 'nearest' } });
+    // cos("vat income vat income", "Taxation taxation vat income") = 4 / (√8 · √6)
+    expect(routed.routing.score).toBeCloseTo(4 / (Math.sqrt(8) * Math.sqrt(6)), 5);
+  });
+
   it('honours another fallback id', async () => {
     expect(routeChunk(await chunk('weather'), profiles, { fallbackId: 'health' }).ministerId).toBe('health');
   });

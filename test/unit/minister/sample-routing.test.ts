@@ -38,8 +38,10 @@ describe('routing the bundled samples with the hash embedder', () => {
     }
     console.info(`sample routing: ${right}/${total} chunks to their folder's minister, ${toGeneral} wrongly to general`);
     expect(total).toBeGreaterThan(150);
-    // Measured 130/172 (75.6 %), 20 to general; routing by stored vectors gave 106 (61.6 %), 47.
-    expect(right / total).toBeGreaterThanOrEqual(0.7);
-    expect(toGeneral / total).toBeLessThanOrEqual(0.15);
+    // Measured 145/172 (84.3 %), 8 to general, with a minister scored by the best of its own and
+    // its categories' profiles (130/172, 75.6 %, 20 to general by its own profile alone); routing
+    // by stored vectors gave 133 (77.3 %), 14 (before: 106, 61.6 %, 47).
+    expect(right / total).toBeGreaterThanOrEqual(0.8);
+    expect(toGeneral / total).toBeLessThanOrEqual(0.08);
   });
 });
