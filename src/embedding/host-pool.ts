@@ -4,6 +4,8 @@
  * host whose last request failed as a dependency is skipped for `penaltyMs` while a healthy host
  * exists (passive health check, like an HTTP load balancer's outlier ejection).
  */
+import { AnswerClock } from './request-deadline.ts';
+
 export interface HostPoolOptions {
   /** How long a failed host is avoided, ms. @defaultValue 2_000 */
   penaltyMs?: number;
@@ -15,11 +17,14 @@ interface HostState {
   readonly url: string;
   inFlight: number;
   failedUntil: number;
+  readonly answers: AnswerClock;
 }
 
 /** A host lease; `release` is idempotent. */
 export interface HostLease {
   readonly url: string;
+  /** When the host last answered this process: a request waits on as long as it answers (./request-deadline.ts). */
+  readonly answers: AnswerClock;
   /** Returns the host to the pool; `failed` marks it unhealthy for `penaltyMs`. */
   release(failed?: boolean): void;
 }
@@ -32,7 +37,7 @@ export class HostPool {
 
   constructor(urls: readonly string[], { penaltyMs = 2_000, now = Date.now }: HostPoolOptions = {}) {
     if (urls.length === 0) throw new RangeError('HostPool needs at least one host');
-    this.#hosts = urls.map((url) => ({ url, inFlight: 0, failedUntil: 0 }));
+    this.#hosts = urls.map((url) => ({ url, inFlight: 0, failedUntil: 0, answers: new AnswerClock(now) }));
     this.#penaltyMs = penaltyMs;
     this.#now = now;
   }
@@ -61,6 +66,7 @@ export class HostPool {
     let released = false;
     return {
       url: chosen.url,
+      answers: chosen.answers,
       release: (failed = false) => {
         if (released) return;
         released = true;

@@ -92,14 +92,16 @@ export function createOllamaEmbedder(options: OllamaEmbedderOptions): Embedder {
     throwIfAborted(signal, lifetime.signal);
     if (texts.length === 0) return [];
 
-    const deadline = startRequestDeadline(timeoutMs, [signal, lifetime.signal]);
     const lease = pool.acquire();
+    const deadline = startRequestDeadline(timeoutMs, [signal, lifetime.signal], lease.answers);
     const client = new Ollama({ host: lease.url, fetch: (input, init) => baseFetch(input, { ...init, signal: deadline.signal }) });
     let failed = false;
     let response: unknown;
     try {
       response = await client.embed({ model, input: [...texts], truncate, keep_alive: keepAlive });
+      lease.answers.answered();
     } catch (error) {
+      if (typeof (error as { status_code?: unknown }).status_code === 'number') lease.answers.answered(); // an HTTP answer, if an error
       const classified = classifyOllamaError(error, { host: lease.url, model, timeoutMs, timedOut: deadline.timedOut, cancelled: deadline.cancelled });
       failed = classified.retriable && classified.code !== 'SHUTDOWN';
       throw classified;

@@ -26,7 +26,7 @@ import { PipelineError } from '../errors/pipeline-error.ts';
 import { embedderLifetime, throwIfAborted } from './aborted.ts';
 import { checkHttpUrl, checkModelOptions, MAX_TIMER_MS } from './embedder-options.ts';
 import { classifyOpenAIError } from './openai-errors.ts';
-import { startRequestDeadline } from './request-deadline.ts';
+import { AnswerClock, startRequestDeadline } from './request-deadline.ts';
 import type { Embedder } from './types.ts';
 import { toVectors } from './vectors.ts';
 
@@ -129,6 +129,8 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const lifetime = embedderLifetime();
+  /** The server's answers: queued requests wait on while it answers (./request-deadline.ts). */
+  const answers = new AnswerClock();
   const request = (texts: readonly string[]): EmbeddingCreateParams => ({
     model,
     input: [...texts],
@@ -140,11 +142,13 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
     throwIfAborted(signal, lifetime.signal);
     if (texts.length === 0) return [];
 
-    const deadline = startRequestDeadline(timeoutMs, [signal, lifetime.signal]);
+    const deadline = startRequestDeadline(timeoutMs, [signal, lifetime.signal], answers);
     let response: unknown;
     try {
       response = await client.embeddings.create(request(texts), { signal: deadline.signal });
+      answers.answered();
     } catch (error) {
+      if (typeof (error as { status?: unknown }).status === 'number') answers.answered(); // an HTTP answer, if an error
       throw classifyOpenAIError(error, {
         baseUrl, model, dimension, apiKey, sentDimensions: sendDimensions, timeoutMs, timedOut: deadline.timedOut, cancelled: deadline.cancelled,
       });

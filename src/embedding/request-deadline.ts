@@ -3,12 +3,19 @@
  * signal and the embedder's lifetime meet, shared by every HTTP embedder (Ollama, OpenAI-
  * compatible). How a request times out is decided here and nowhere else.
  *
+ * A request times out on lack of progress, not on queueing: one Ollama answers one batch at a
+ * time, so a request sent while others run waits its turn inside the server. It is given up
+ * only when `timeoutMs` passed since it was sent *and* since the server last answered anything
+ * to this process (`AnswerClock`, one per server), so a long queue that moves never times out
+ * and a server that stops answering is noticed within `timeoutMs`.
+ *
  * Contract: call {@link startRequestDeadline} just before sending and give the HTTP client its
  * `signal`, which covers connecting, waiting for headers and reading the body. The signal aborts
- * when `timeoutMs` pass before `dispose()` (reason: a `TimeoutError` DOMException) or when one of
- * the given signals aborts (its reason). Whichever comes first decides: `timedOut` or
- * `cancelled`, never both. Call `dispose()` once the request settled (in `finally`): it stops the
- * timer and unhooks the listeners; idempotent. Nothing here blocks or throws.
+ * on the deadline above (reason: a `TimeoutError` DOMException) or when one of the given signals
+ * aborts (its reason). Whichever comes first decides: `timedOut` or `cancelled`, never both.
+ * Call `answered()` on the clock when the server sent a response (any status), and `dispose()`
+ * once the request settled (in `finally`): it stops the timer and unhooks the listeners;
+ * idempotent. Nothing here blocks or throws.
  */
 import { DependencyError, type PipelineError } from '../errors/pipeline-error.ts';
 import { shutdownError } from './aborted.ts';
@@ -29,21 +36,47 @@ export interface RequestDeadline extends Interruption {
   dispose(): void;
 }
 
+/** When a server last answered this process (any response): the progress requests wait on. */
+export class AnswerClock {
+  #last = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** The server sent a response (success or an HTTP error: it is alive and working). */
+  answered(): void {
+    this.#last = this.now();
+  }
+
+  /** ms epoch of the last answer; -Infinity before the first. */
+  get lastAnswerAt(): number {
+    return this.#last;
+  }
+}
+
 /**
  * Starts the deadline of one request.
  *
- * @param timeoutMs time from now until the request is given up (EMBED_TIMEOUT_MS).
+ * @param timeoutMs how long the request may go without progress (EMBED_TIMEOUT_MS): from now,
+ *   or from the server's last answer (`clock`), whichever is later.
  * @param signals the caller's signal and the embedder's lifetime signal (undefined ones are
  *   skipped). Callers check them first with `throwIfAborted`: one already aborted here aborts
  *   the request at once as `cancelled`.
+ * @param clock the server's answers; without it the deadline is `timeoutMs` from now.
  */
-export function startRequestDeadline(timeoutMs: number, signals: readonly (AbortSignal | undefined)[]): RequestDeadline {
+export function startRequestDeadline(timeoutMs: number, signals: readonly (AbortSignal | undefined)[], clock?: AnswerClock, now: () => number = Date.now): RequestDeadline {
   const request = new AbortController();
   let why: 'timeout' | 'cancelled' | undefined;
-  const timer = setTimeout(() => {
+  const sent = now();
+  const check = (): void => {
+    const idle = now() - Math.max(sent, clock?.lastAnswerAt ?? Number.NEGATIVE_INFINITY);
+    if (idle < timeoutMs) {
+      timer = setTimeout(check, timeoutMs - idle); // the server answered meanwhile: wait on
+      return;
+    }
     why ??= 'timeout';
     request.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError'));
-  }, timeoutMs);
+  };
+  let timer = setTimeout(check, timeoutMs);
   const cancel = (event: Event) => {
     why ??= 'cancelled';
     request.abort((event.target as AbortSignal).reason);

@@ -7,11 +7,10 @@
  */
 import type { Config } from '../config/schema.ts';
 import { PipelineError } from '../errors/pipeline-error.ts';
-import { AimdLimiter } from '../flow-control/aimd-limiter.ts';
 import { retryPolicyFor } from '../config/presets.ts';
 import { retry } from '../engine/backoff.ts';
 import { settleDimension } from '../embedding/dimension.ts';
-import { chunkEmbedder } from '../stages/embed/embed-chunks.ts';
+import { chunkEmbedder, embedLimiter } from '../stages/embed/embed-chunks.ts';
 import { chunksToEmbed, copyStoredVectors, getModel, registerModel, writeModelVectors } from '../storage/model-vectors.ts';
 import { chunkCount } from '../storage/search.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
@@ -49,7 +48,7 @@ export async function runReembedLocal({ client, config, model, signal, onProgres
     await probeModel(embedder, dimension, policy, { signal: abort });
     summary.state = (await registerModel(client, model, dimension, IN_PROCESS)).state;
     summary.chunks = await chunkCount(client);
-    const embedChunks = chunkEmbedder({ embedder, limiter: new AimdLimiter({ min: 1, max: config.embedConcurrency, initial: config.embedConcurrency }), batchSize: config.embedBatchSize });
+    const embedChunks = chunkEmbedder({ embedder, limiter: embedLimiter(config.embedConcurrency), batchSize: config.embedBatchSize });
     const progress = (): void => onProgress?.({ pass: summary.passes, total: summary.chunks, published: summary.published, written: summary.embedded + summary.copied, failed: rejected.size });
     // A second pass finds what was stored while the first ran (nothing, unless another process writes).
     for (;;) {

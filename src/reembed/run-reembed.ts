@@ -20,7 +20,6 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/schema.ts';
 import { ConfigError, PipelineError } from '../errors/pipeline-error.ts';
-import { AimdLimiter } from '../flow-control/aimd-limiter.ts';
 import { retryPolicyFor } from '../config/presets.ts';
 import type { Logger } from '../log/logger.ts';
 import { startServiceServer } from '../metrics/http-server.ts';
@@ -32,7 +31,7 @@ import { asKafkaDependencyError, createKafka } from '../kafka/client.ts';
 import { checkKafkaTls } from '../kafka/preflight.ts';
 import { connectPublisher } from '../kafka/publisher.ts';
 import { StageRunner, type StageOutcome } from '../kafka/stage-runner.ts';
-import { chunkEmbedder } from '../stages/embed/embed-chunks.ts';
+import { chunkEmbedder, embedLimiter } from '../stages/embed/embed-chunks.ts';
 import { prepareStore } from '../storage/prepare-store.ts';
 import { settleDimension } from '../embedding/dimension.ts';
 import { copyStoredVectors, getModel, registerModel, type ModelState } from '../storage/model-vectors.ts';
@@ -172,7 +171,7 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
     const progress = (): void => onProgress?.({ pass: summary.passes, total: summary.chunks, published: summary.published, written: summary.embedded + summary.copied, failed: summary.failed.length });
     const failed = new Set<string>();
     const codec = await codecFor('chunks', topics.reembed, config);
-    const limiter = new AimdLimiter({ min: 1, max: config.embedConcurrency, initial: config.embedConcurrency });
+    const limiter = embedLimiter(config.embedConcurrency);
     const metrics = createMetrics();
     const label = { stage: 'reembed' };
     const transform = reembedTransform({

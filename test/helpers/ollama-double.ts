@@ -47,6 +47,12 @@ export interface OllamaDoubleOptions {
   apiKey?: string;
   /** What /v1/embeddings does with `dimensions`. @defaultValue 'ignore' (Ollama 0.11.4) */
   openaiDimensions?: 'ignore' | 'honour' | 'refuse';
+  /**
+   * Serve one request at a time, the others waiting in arrival order, as one Ollama runner does
+   * with an embedding model (parallel 1): a request's latency is its wait plus its own delay.
+   * @defaultValue false (requests are served concurrently)
+   */
+  serial?: boolean;
 }
 
 export interface OllamaDouble {
@@ -124,7 +130,9 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /** Starts the double on 127.0.0.1; see the file header. */
-export async function startOllamaDouble({ dimension, port = 0, models, maxConcurrent, apiKey, openaiDimensions = 'ignore' }: OllamaDoubleOptions): Promise<OllamaDouble> {
+export async function startOllamaDouble({ dimension, port = 0, models, maxConcurrent, apiKey, openaiDimensions = 'ignore', serial = false }: OllamaDoubleOptions): Promise<OllamaDouble> {
+  /** The end of the last queued request's turn (serial mode). */
+  let turn: Promise<void> = Promise.resolve();
   const hash = createHashEmbedder({ dimension });
   const known = models?.map(withTag);
   const hung = new Set<ServerResponse>();
@@ -199,7 +207,14 @@ export async function startOllamaDouble({ dimension, port = 0, models, maxConcur
     try {
       const started = process.hrtime.bigint();
       const delay = state.latencyMs + state.itemLatencyMs * (input as string[]).length;
-      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      const wait = (): Promise<void> => (delay > 0 ? new Promise((resolve) => setTimeout(resolve, delay)) : Promise.resolve());
+      if (serial) {
+        const mine = turn.then(wait);
+        turn = mine;
+        await mine;
+      } else {
+        await wait();
+      }
       if (res.destroyed) return; // the client gave up (timeout/abort)
       const texts = input as string[];
       if (state.rejectMarkers.some((m) => texts.some((t) => t.includes(m)))) return fail(400, TOO_LONG);

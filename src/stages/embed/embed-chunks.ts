@@ -1,13 +1,26 @@
 /**
  * Embeds chunk texts the way every embedding consumer does (the embed stage, reembed): in
- * requests of `batchSize`, at most `limiter.limit` at once (AIMD: halved on 503s and timeouts,
- * grown while healthy), a failing request bisected down to the one bad text, which alone fails.
+ * requests of `batchSize`, at most `limiter.limit` at once (AIMD: halved on 503s, timeouts and
+ * queueing inside a server that answers one request at a time, grown while healthy), a failing
+ * request bisected down to the one bad text, which alone fails.
  * An outage (retriable error) rejects the whole call, for the runtime to retry with backoff.
  */
 import { PipelineError } from '../../errors/pipeline-error.ts';
 import { embedWithBisect, type EmbedOutcome } from '../../embedding/embed-batch.ts';
 import type { Embedder } from '../../embedding/types.ts';
-import type { AimdLimiter } from '../../flow-control/aimd-limiter.ts';
+import { AimdLimiter } from '../../flow-control/aimd-limiter.ts';
+
+/**
+ * How much slower per item than the server's own time a full request may be before it counts
+ * as queued: on one Ollama (one request at a time) the limit settles near 2, one request served
+ * while the next waits, so the server never idles between them (aimd-limiter.ts).
+ */
+const QUEUE_TOLERANCE = 2.5;
+
+/** The concurrency limit of embedding requests: at most `max` (EMBED_CONCURRENCY), starting there. */
+export function embedLimiter(max: number): AimdLimiter {
+  return new AimdLimiter({ min: 1, max, initial: max, queueTolerance: QUEUE_TOLERANCE });
+}
 
 export interface ChunkEmbedderOptions {
   embedder: Embedder;
@@ -37,7 +50,7 @@ export function chunkEmbedder({ embedder, limiter, batchSize, onRequest, now = D
     const started = now();
     try {
       const outcomes = await embedWithBisect(embedder, chunks.map((c) => c.text), signal);
-      limiter.onSuccess(now() - started, now(), started);
+      limiter.onSuccess(now() - started, now(), started, chunks.length);
       onRequest?.('ok', (now() - started) / 1000);
       return outcomes;
     } catch (error) {

@@ -11,11 +11,11 @@
  */
 import { isRetriable, type PipelineError } from '../../errors/pipeline-error.ts';
 import type { Embedder } from '../../embedding/types.ts';
-import { AimdLimiter } from '../../flow-control/aimd-limiter.ts';
 import type { StageContext, StageObserver, Transform } from '../transform.ts';
 import { lookupEmbeddings } from '../../storage/embedding-cache.ts';
 import type { ChunkRecord, ChunksValue, EmbeddedChunk, EmbeddingsValue } from '../../topics/messages.ts';
-import { chunkEmbedder } from './embed-chunks.ts';
+import type { AimdLimiter } from '../../flow-control/aimd-limiter.ts';
+import { chunkEmbedder, embedLimiter } from './embed-chunks.ts';
 import { RecentVectors } from './recent-vectors.ts';
 
 /** Stored vectors of `model` and `dimension` by chunk id. */
@@ -87,7 +87,7 @@ export async function createEmbedTransform({ config, resources, observer, now }:
   const db = await resources.optionalDatabase();
   return embedTransform({
     embedder: resources.embedder(),
-    limiter: new AimdLimiter({ min: 1, max: config.embedConcurrency, initial: config.embedConcurrency }),
+    limiter: embedLimiter(config.embedConcurrency),
     batchSize: config.embedBatchSize,
     ...(db ? { lookup: (ids: string[], model: string, dimension: number) => lookupEmbeddings(db, ids, model, dimension) } : {}),
     observer,

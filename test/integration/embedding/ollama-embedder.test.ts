@@ -82,6 +82,23 @@ describe('Ollama embedder: faults (test double)', () => {
     expect(await caught(make().embed(texts(2)))).toMatchObject({ code: 'EMBEDDER_BAD_RESPONSE', retriable: false });
   });
 
+  it('does not time out requests that queue behind each other in one busy server, as long as it answers', async () => {
+    // One Ollama answers one batch at a time: six requests sent at once take 6 × 150 ms, far
+    // past the 300 ms timeout for the last ones, yet the server answers every 150 ms.
+    const serial = await startOllamaDouble({ dimension: DIM, serial: true });
+    try {
+      serial.setLatency(150);
+      const embedder = createOllamaEmbedder({ hosts: [serial.url], model: 'all-minilm', dimension: DIM, timeoutMs: 300, keepAlive: '5m' });
+      const results = await Promise.all(Array.from({ length: 6 }, (_, i) => embedder.embed(texts(2, `queued ${i}`))));
+      expect(results.map((r) => r.length)).toEqual([2, 2, 2, 2, 2, 2]);
+      // A server that stops answering is still noticed within the timeout.
+      serial.hangNext(1);
+      expect(await caught(embedder.embed(texts(1, 'hung')))).toMatchObject({ code: 'DEPENDENCY_TIMEOUT' });
+    } finally {
+      await serial.close();
+    }
+  });
+
   it('reports a model of another dimension as CONFIG_INVALID naming EMBED_DIM', async () => {
     const error = await caught(make({ dimension: DIM * 2 }).embed(texts(2)));
     expect(error).toBeInstanceOf(ConfigError);

@@ -153,4 +153,44 @@ describe('AIMD limiter', () => {
       await expect(limiter.acquire(controller.signal)).rejects.toThrow('shutting down');
     });
   });
+
+  describe('queueing in a server that answers one request at a time', () => {
+    /**
+     * Rounds of `limit` requests of 16 items sent together: a serial server answers the k-th after
+     * k × 160 ms, a parallel one all after 160 ms. Returns the limits seen in the last 20 rounds.
+     */
+    function settle(serial: boolean): number[] {
+      const limiter = new AimdLimiter({ min: 1, max: 8, initial: 8, queueTolerance: 2.5, cooldownMs: 0 });
+      const seen: number[] = [];
+      let now = 0;
+      for (let round = 0; round < 200; round++) {
+        const started = now;
+        const n = limiter.limit;
+        for (let k = 1; k <= n; k++) limiter.onSuccess((serial ? k : 1) * 160, started + (serial ? k : 1) * 160, started, 16);
+        now += (serial ? n : 1) * 160 + 1;
+        if (round >= 180) seen.push(limiter.limit);
+      }
+      return seen;
+    }
+
+    it('keeps about two requests at a serial server: one served, one waiting', () => {
+      const limits = settle(true);
+      expect(Math.max(...limits)).toBeLessThanOrEqual(3);
+      expect(Math.min(...limits)).toBeGreaterThanOrEqual(1);
+      expect(limits.some((l) => l >= 2)).toBe(true);
+    });
+
+    it('grows to the maximum at a server that answers in parallel', () => {
+      expect(settle(false).every((l) => l === 8)).toBe(true);
+    });
+
+    it('does not take a small request\'s overhead for queueing', () => {
+      const limiter = new AimdLimiter({ min: 1, max: 4, initial: 2, queueTolerance: 2.5, cooldownMs: 0 });
+      limiter.onSuccess(160, 160, 0, 16); // 10 ms per item
+      limiter.onSuccess(60, 300, 240, 1); // 60 ms for one item: fixed overhead, not a queue
+      expect(limiter.limit).toBe(3); // two successes: 2 + 1/2 + 1/2
+      limiter.onSuccess(600, 1_000, 400, 16); // 37.5 ms per item in a full request: queued
+      expect(limiter.limit).toBe(1);
+    });
+  });
 });

@@ -1,6 +1,6 @@
 // The deadline of one embedding request (src/embedding/request-deadline.ts), with a fake clock.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { interruptionError, startRequestDeadline } from '../../../src/embedding/request-deadline.ts';
+import { AnswerClock, interruptionError, startRequestDeadline } from '../../../src/embedding/request-deadline.ts';
 import { DependencyError } from '../../../src/errors/pipeline-error.ts';
 
 afterEach(() => {
@@ -51,5 +51,30 @@ describe('request deadline', () => {
     await vi.advanceTimersByTimeAsync(5_000);
     expect(deadline.signal.aborted).toBe(false);
     expect(interruptionError(deadline, 'd', 'op', new Error('503'))).toBeUndefined();
+  });
+
+  it('waits on while the server answers other requests, and times out once it answered nothing for the whole time', async () => {
+    vi.useFakeTimers();
+    const clock = new AnswerClock();
+    const deadline = startRequestDeadline(1_000, [undefined], clock);
+    await vi.advanceTimersByTimeAsync(900);
+    clock.answered(); // another request of this process got its answer: the queue moves
+    await vi.advanceTimersByTimeAsync(999);
+    expect(deadline.signal.aborted).toBe(false);
+    clock.answered();
+    await vi.advanceTimersByTimeAsync(999);
+    expect(deadline.signal.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(deadline).toMatchObject({ timedOut: true, cancelled: false });
+  });
+
+  it('counts only answers after it was sent: an old answer does not extend it', async () => {
+    vi.useFakeTimers();
+    const clock = new AnswerClock();
+    clock.answered();
+    await vi.advanceTimersByTimeAsync(500);
+    const deadline = startRequestDeadline(1_000, [undefined], clock);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(deadline.timedOut).toBe(true);
   });
 });
