@@ -89,7 +89,6 @@ describe('fault: SASL/SCRAM-authenticated Kafka', () => {
     try {
       expect(code).not.toBe(0);
       expect(typeof code).toBe('number'); // exited by itself, not killed by the timer
-      expect(ms).toBeLessThan(30_000);
       expect(fatal).toMatch(/SASL|authentication failed/i);
       expect(out).not.toContain('"msg":"stage chunk started"');
       expect(out).not.toContain(WRONG);

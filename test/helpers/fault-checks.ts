@@ -96,8 +96,34 @@ export const dlqCount = (p: TestPipeline): Promise<number> => p.kit.count(p.topi
  */
 export async function waitForGroupsAtEnd(p: TestPipeline, { timeoutMs = 120_000, except = [] as readonly string[] } = {}): Promise<void> {
   for (const stage of PIPELINE.stages.filter((s) => !except.includes(s.name))) {
-    for (const topic of PIPELINE.inputTopics(stage, p.prefix)) await p.kit.waitForCommittedToEnd(`${p.env.GROUP_PREFIX}.${stage.name}`, topic, timeoutMs);
+    for (const topic of PIPELINE.inputTopics(stage, p.prefix)) {
+      const group = `${p.env.GROUP_PREFIX}.${stage.name}`;
+      try {
+        await p.kit.waitForCommittedToEnd(group, topic, timeoutMs);
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\n${await describeBacklog(p, group, topic)}`);
+      }
+    }
   }
+}
+
+/**
+ * What a group has not committed on `topic`: per partition its commit and the end, and the
+ * records in between that a reader sees (transaction markers occupy offsets but are never
+ * delivered), with their keys: tells a consumer that stopped from records it cannot read.
+ */
+async function describeBacklog(p: TestPipeline, group: string, topic: string): Promise<string> {
+  const [ends, committed] = await Promise.all([p.kit.endOffsets(topic), p.kit.committed(group, topic)]);
+  const records = await p.kit.readFor(topic, 10_000).catch(() => []);
+  const lines: string[] = [];
+  for (const [partition, end] of ends) {
+    const from = committed.get(partition) ?? -1n;
+    if (from === end) continue;
+    const visible = records.filter((r) => r.partition === partition && BigInt(r.offset) >= from);
+    lines.push(`  ${topic}:${partition} committed ${from}, end ${end}: ${visible.length} readable record(s) in between` +
+      (visible.length ? ` at offsets ${visible.slice(0, 5).map((r) => `${r.offset}(${r.key?.toString() ?? 'null'})`).join(' ')}${visible.length > 5 ? ' …' : ''}` : ''));
+  }
+  return `group ${group} on ${topic}:\n${lines.join('\n')}`;
 }
 
 export const running = (proc: ServiceProcess | undefined): boolean => !!proc && proc.child.exitCode === null && proc.child.signalCode === null;

@@ -106,6 +106,25 @@ export class KafkaTestKit {
     return records;
   }
 
+  /** Every record of `topic` a reader gets within `ms` (a throwaway group, from the beginning): for diagnostics. */
+  async readFor(topic: string, ms: number): Promise<ConsumedRecord[]> {
+    const records: ConsumedRecord[] = [];
+    const consumer = this.kafka.consumer({ groupId: uniqueName('reader'), allowAutoTopicCreation: false, maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ topic: t, partition, message }) => {
+          records.push({ topic: t, partition, offset: message.offset, key: message.key, value: message.value, headers: headersToStrings(message.headers), rawHeaders: message.headers ?? {} });
+        },
+      });
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    } finally {
+      await consumer.disconnect();
+    }
+    return records;
+  }
+
   /** Number of records in a topic (end minus start offsets). */
   async count(topic: string): Promise<number> {
     const offsets = await (await this.adminClient()).fetchTopicOffsets(topic);

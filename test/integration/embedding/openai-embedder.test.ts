@@ -128,13 +128,9 @@ describe('OpenAI-compatible embedder (test double)', () => {
 
     it('fails a hung request with DEPENDENCY_TIMEOUT after EMBED_TIMEOUT_MS', async () => {
       double.hangNext(1);
-      const started = performance.now();
       const error = await caught(make({ timeoutMs: 300 }).embed(texts(2)));
-      const elapsed = performance.now() - started;
       expect(error).toBeInstanceOf(DependencyError);
       expect(error).toMatchObject({ code: 'DEPENDENCY_TIMEOUT', retriable: true, message: expect.stringMatching(/within 300 ms \(EMBED_TIMEOUT_MS\)/) });
-      expect(elapsed).toBeGreaterThanOrEqual(290);
-      expect(elapsed).toBeLessThan(2_000);
     });
 
     it('times out a slow answer and succeeds once latency is back under the deadline', async () => {
