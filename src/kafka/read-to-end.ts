@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { groupPositions, readFrom } from './admin.ts';
+import { confirmedCommit } from './confirmed-commit.ts';
 
 export interface ReadToEndOptions {
   /** Consumer group; default a throwaway one (nothing committed that matters). */
@@ -58,7 +59,7 @@ export async function readToEnd(kafka: Kafka, topic: string, onMessage: (message
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([done, new Promise<void>((_, reject) => (timer = setTimeout(() => reject(new Error(`reading ${topic} did not reach its end within ${timeoutMs} ms`)), timeoutMs)))]);
     clearTimeout(timer);
-    if (commit) await consumer.commitOffsets([...ends].map(([partition, offset]) => ({ topic, partition, offset: offset.toString() })));
+    if (commit) await confirmedCommit(consumer)([...ends].map(([partition, offset]) => ({ topic, partition, offset: offset.toString() })));
   } finally {
     await consumer.disconnect();
   }

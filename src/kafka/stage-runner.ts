@@ -40,6 +40,7 @@ import { kafkaResultSink } from './sink.ts';
 import { PriorityForwarder } from './priority-forwarder.ts';
 import { KafkaSource } from './source.ts';
 import type { KafkaStageBinding } from './stage-binding.ts';
+import { confirmedCommit } from './confirmed-commit.ts';
 
 /** How long an input may be in flight before the runner says so (log line; era_oldest_in_flight_seconds always). */
 export const LONG_IN_FLIGHT_MS = 60_000;
@@ -112,7 +113,7 @@ export class StageRunner<In, Out> {
     this.groupId = options.groupId ?? stageGroupId(config.groupPrefix, binding.name);
     this.committer = new OffsetCommitter(this.tracker, async (offsets) => {
       const sentAt = Date.now();
-      await this.consumer!.commitOffsets(offsets);
+      await confirmedCommit(this.consumer!)(offsets);
       // When the commit was sent, and what: lets a test check that no member commits a partition it lost.
       options.logger.debug({ offsets: offsets.map((o) => `${o.topic}:${o.partition}@${o.offset}`), sentAt }, 'offsets committed');
     });

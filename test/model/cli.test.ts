@@ -105,5 +105,5 @@ describe('switching a hash-embedded store to the real model', () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 600_000); // four commands that embed on a shared 2-core machine
 });
