@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'DEPENDENCY_UNAVAILABLE'
   | 'DEPENDENCY_TIMEOUT'
   | 'CONFIG_INVALID'
+  | 'CONFLICT'
   | 'DLQ_LIMIT_EXCEEDED'
   | 'SHUTDOWN'
   | 'INTERNAL';
@@ -67,6 +68,17 @@ export class DependencyError extends PipelineError {
 export class ConfigError extends PipelineError {
   constructor(message: string) {
     super('CONFIG_INVALID', message);
+  }
+}
+
+/**
+ * An operation refused in the current state, not for its configuration: a group that still has
+ * members, a run of the same work already in progress. Exit code 1 (a failure to retry once the
+ * other party is gone), where CONFIG_INVALID is a usage error (2).
+ */
+export class ConflictError extends PipelineError {
+  constructor(message: string) {
+    super('CONFLICT', message);
   }
 }
 

@@ -3,7 +3,7 @@
  * while the group has members (kafkajs, like Kafka's own tool, can only reset an empty group).
  */
 import type { Kafka } from 'kafkajs';
-import { ConfigError } from '../errors/pipeline-error.ts';
+import { ConflictError } from '../errors/pipeline-error.ts';
 import { groupMembers, groupPositions, setGroupOffsets } from './admin.ts';
 import { stageGroupId } from './groups.ts';
 
@@ -35,7 +35,7 @@ export async function replayGroup(kafka: Kafka, { stage, groupPrefix, topics, ta
   await admin.connect();
   try {
     const { members, state } = await groupMembers(admin, groupId);
-    if (members > 0) throw new ConfigError(`group ${groupId} has ${members} active member(s) (state ${state}): stop the ${stage} stage's services, then replay`);
+    if (members > 0) throw new ConflictError(`group ${groupId} has ${members} active member(s) (state ${state}): stop the ${stage} stage's services, then replay`);
     const result: ReplayResult = { groupId, topics: [] };
     for (const topic of topics) {
       const positions = await groupPositions(admin, groupId, topic);

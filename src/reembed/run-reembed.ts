@@ -19,7 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/schema.ts';
-import { ConfigError, PipelineError } from '../errors/pipeline-error.ts';
+import { ConfigError, ConflictError, PipelineError } from '../errors/pipeline-error.ts';
 import { retryPolicyFor } from '../config/presets.ts';
 import type { Logger } from '../log/logger.ts';
 import { startServiceServer } from '../metrics/http-server.ts';
@@ -141,7 +141,7 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
     // Fails early on a wrong dimension or an unknown model; waits out an embedder that is starting.
     await probeModel(embedder, dimension, startRetry, { onRetry, signal: stop.signal });
     const lock = await retry(() => tryLockModel(config.databaseUrl!, model), startRetry, { onRetry, signal: stop.signal });
-    if (!lock.value) throw new ConfigError(`a reembed of ${model} is already running (another process holds its lock in PostgreSQL); stop it first (one process per model)`);
+    if (!lock.value) throw new ConflictError(`a reembed of ${model} is already running (another process holds its lock in PostgreSQL); stop it first (one process per model)`);
     cleanups.push(() => lock.value!.release());
     await checkKafkaTls(config);
     const kafka = createKafka(config, undefined, 'reembed');
@@ -157,7 +157,7 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
     await withKafka(() => ensureTopics(admin, topicSpecs(config.topicPrefix), topicSettings(config)));
     const { members } = await withKafka(() => groupMembers(admin, groupId));
     if (members > 0) {
-      throw new ConfigError(`group ${groupId} has ${members} active member(s): a reembed of ${model} is already running; stop it first (one process per model). A killed run stays a member until its session times out (30 s)`);
+      throw new ConflictError(`group ${groupId} has ${members} active member(s): a reembed of ${model} is already running; stop it first (one process per model). A killed run stays a member until its session times out (30 s)`);
     }
     const positions = await withKafka(() => groupPositions(admin, groupId, topics.reembed));
     if (positions.every((p) => p.committed === undefined)) {

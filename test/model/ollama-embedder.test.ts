@@ -93,5 +93,6 @@ describe('the model server stopped in the middle of era-ingest run', () => {
       rmSync(state, { recursive: true, force: true });
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+    // The whole sample folder through the real model, twice started: minutes on a loaded 2-core machine.
+  }, 600_000);
 });

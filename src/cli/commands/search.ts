@@ -43,7 +43,8 @@ export function registerSearch(program: Command): void {
       const [{ createEmbedder }, { openStore }, { search }, { getModel }] = await Promise.all([
         import('../../embedding/create-embedder.ts'), import('../open-store.ts'), import('../../storage/search.ts'), import('../../storage/model-vectors.ts'),
       ]);
-      const { client, config: settled } = await openStore({ url: config.databaseUrl, dataDir: options.dataDir }, config);
+      // With --model the pipeline's own model is not used: it is not probed either.
+      const { client, config: settled } = await openStore({ url: config.databaseUrl, dataDir: options.dataDir }, config, { verify: !options.model });
       let embedder: ReturnType<typeof createEmbedder> | undefined;
       try {
         const registered = options.model ? await getModel(client, options.model) : undefined;

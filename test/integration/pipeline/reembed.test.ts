@@ -85,10 +85,10 @@ describe('era-ingest reembed: a second vector set built through Kafka while sear
       expect(r.output).toMatch(message);
     }
     expect((await p.cli(['reembed', '--help'])).code).toBe(0);
-    // A model whose vectors have another length than --dim (default EMBED_DIM) is refused
-    // before anything is registered.
-    const wrongDim = await p.cli(['reembed', '--model', 'wrong-dim'], { OLLAMA_HOST: wide.url });
-    expect(wrongDim.code).toBe(1);
+    // A model whose vectors have another length than --dim is refused before anything is
+    // registered (a configuration error). Without --dim the model is asked for its length.
+    const wrongDim = await p.cli(['reembed', '--model', 'wrong-dim', '--dim', '64'], { OLLAMA_HOST: wide.url });
+    expect(wrongDim.code).toBe(2);
     expect(wrongDim.output).toMatch(/wrong-dim returns 96-dimensional vectors, not 64: give --dim 96/);
     expect((await p.sql.query(`SELECT 1 FROM embedding_models WHERE model = 'wrong-dim'`)).rowCount).toBe(0);
   }, 120_000);
@@ -175,7 +175,7 @@ describe('era-ingest reembed: a second vector set built through Kafka while sear
     const old = await p.cli(['search', query, '-k', '1', '--json']);
     expect(json<Array<{ docId: string }>>(old.output)[0]!.docId).toBe(corpusDocument(3).id);
     const unknown = await p.cli(['search', query, '--model', 'never-embedded', '--json']);
-    expect(unknown.code).toBe(1);
+    expect(unknown.code, unknown.output).toBe(2);
     expect(unknown.output).toMatch(/no stored chunk has a vector of model never-embedded.*embedded with all-minilm.*reembed --model never-embedded/s);
   }, 240_000);
 
