@@ -2,9 +2,10 @@
  * `era-ingest bench`: runs the selected scenarios one after the other on this machine, then
  * evaluates the targets, writes the JSON export and the SVG chart, and prints the report.
  *
- * Order: embedded runs (no services needed), then the Kafka runs — the HNSW index cost, the
- * scaling runs, the naive baseline, the Ollama-double ceiling, the sustained rate (half of
- * the largest scaling run's rate unless --rate) and the backlog drain.
+ * Order: the real model's ceiling (`model`, with OLLAMA_HOST), embedded runs (no services
+ * needed), then the Kafka runs — the HNSW index cost, the scaling runs, the naive baseline, the
+ * Ollama-double ceiling, the real model's run, the sustained rate (half of the largest scaling
+ * run's rate unless --rate) and the backlog drain.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -15,9 +16,11 @@ import { ROOT } from './lib/child.ts';
 import { benchDocument } from './lib/corpus.ts';
 import { describeMachine, waitForQuiet } from './lib/machine.ts';
 import { warmupFor, type BenchOptions } from './lib/options.ts';
-import { formatReport } from './lib/report.ts';
+import { formatReport, modelLines } from './lib/report.ts';
 import { describeDouble, evaluateTargets, NOISY_CORES } from './lib/targets.ts';
-import type { BenchReport, ReembedFigures, ScenarioResult } from './lib/types.ts';
+import type { BenchReport, EmbedderChoice, ReembedFigures, ScenarioResult } from './lib/types.ts';
+import { describeModel, modelRunDocs, saturationNotes } from './lib/model.ts';
+import { prepareModel } from './model/scenario.ts';
 import { codecLines, measureCodecs } from './codecs.ts';
 import { runEmbeddedScenario } from './embedded/scenario.ts';
 import { measureIndexCost } from './kafka/index-cost.ts';
@@ -34,6 +37,10 @@ export interface BenchEnvironment {
   databaseUrl?: string;
   embedDim: number;
   chunker: { maxTokens: number; overlapTokens: number };
+  /** OLLAMA_HOST as the environment gives it (unset: the `model` scenario is skipped). */
+  modelHost?: string;
+  /** EMBED_MODEL for the `model` scenario. */
+  modelName: string;
   command: string;
 }
 
@@ -78,19 +85,40 @@ export async function runBench(options: BenchOptions, env: BenchEnvironment, log
     return best!;
   };
   const push = (result: ScenarioResult): void => void scenarios.push(result);
+  const perDoc = chunkDocument(benchDocument(0), { version: 1 }, env.chunker).length;
+
+  let model: BenchReport['model'];
+  if (wants('model')) {
+    model = await prepareModel({
+      host: env.modelHost, model: env.modelName, batchSize: double.batchSize, chunker: env.chunker, tag: `${runId}-model`,
+      ...(options.modelBatches !== undefined ? { batches: options.modelBatches } : {}), retries: options.retries, quiet, log,
+    });
+    if ('skipped' in model) log(`model: skipped: ${model.skipped}`);
+  }
+  const ceiling = model && 'best' in model ? model : undefined;
+  const modelDocs = ceiling ? options.modelDocs ?? modelRunDocs(ceiling.best.chunksPerSec, perDoc) : 0;
+  const label = (e: EmbedderChoice): string => (e === 'double' ? describeDouble(double) : e === 'model' ? `REAL MODEL ${describeModel(ceiling!.server)}` : 'hash embedder');
+  /** A run with the real model gets the notes that hold it against the ceiling. */
+  const held = (result: ScenarioResult): ScenarioResult => {
+    if (result.embedder === 'model' && ceiling && !result.error) result.notes.push(...saturationNotes(result, ceiling));
+    return result;
+  };
 
   if (options.modes.includes('embedded')) {
-    const runs: Array<{ kind: 'scaling' | 'ceiling'; docs: number; embedder: 'hash' | 'double' }> = [
+    const runs: Array<{ kind: 'scaling' | 'ceiling'; docs: number; embedder: EmbedderChoice }> = [
       ...(wants('scaling') ? options.docs.map((docs) => ({ kind: 'scaling' as const, docs, embedder: options.embedder })) : []),
       ...(wants('ceiling') ? [{ kind: 'ceiling' as const, docs: options.ceilingDocs, embedder: 'double' as const }] : []),
+      ...(ceiling ? [{ kind: 'ceiling' as const, docs: modelDocs, embedder: 'model' as const }] : []),
     ];
     for (const r of runs) {
       const id = `${runId}-${++seq}-embedded-${r.embedder}-${r.kind}-${r.docs}`;
-      push(await measure(() => runEmbeddedScenario({
-        id, title: `embedded (PGlite), ${r.embedder === 'double' ? describeDouble(double) : 'hash embedder'}, ${r.kind}, ${r.docs} documents`,
-        embedder: r.embedder, kind: r.kind, docs: r.docs, warmupDocs: warmupFor(r.docs, options), cooldownS: options.cooldownS, embedDim: env.embedDim,
-        env: { ...batchEnv, ...options.stageEnv }, ...(r.embedder === 'double' ? { double } : {}), chunker: env.chunker, logDir, ...(cpuProfDir ? { cpuProfDir } : {}),
-      }, log)));
+      push(held(await measure(() => runEmbeddedScenario({
+        id, title: `embedded (PGlite), ${label(r.embedder)}, ${r.kind}, ${r.docs} documents`,
+        embedder: r.embedder, kind: r.kind, docs: r.docs, warmupDocs: warmupFor(r.docs, options), cooldownS: options.cooldownS,
+        embedDim: r.embedder === 'model' ? ceiling!.server.dimension : env.embedDim,
+        env: { ...batchEnv, ...options.stageEnv }, ...(r.embedder === 'double' ? { double } : {}), ...(r.embedder === 'model' ? { model: ceiling!.server } : {}),
+        chunker: env.chunker, logDir, ...(cpuProfDir ? { cpuProfDir } : {}),
+      }, log))));
     }
   }
 
@@ -98,16 +126,16 @@ export async function runBench(options: BenchOptions, env: BenchEnvironment, log
     if (!env.databaseUrl) throw new Error('Kafka mode needs DATABASE_URL (a PostgreSQL with pgvector where the benchmark may CREATE DATABASE); run `eval "$(infra/services.sh up)"` first, or use --mode embedded');
     const bundle = options.build ? buildStageBundle(`${base}.build`) : undefined;
     if (bundle) log(`stages run from the bundle ${bundle} with plain node (--build)`);
-    const settings = (embedder: 'hash' | 'double'): PipelineSettings => ({
-      brokers: env.brokers, adminDatabaseUrl: env.databaseUrl!, partitions: options.partitions, embedDim: env.embedDim,
+    const settings = (embedder: EmbedderChoice): PipelineSettings => ({
+      brokers: env.brokers, adminDatabaseUrl: env.databaseUrl!, partitions: options.partitions, embedDim: embedder === 'model' ? ceiling!.server.dimension : env.embedDim,
       stageEnv: { PROFILE: options.profile, FLOW_RATE: options.flowRate, ...batchEnv, ...options.stageEnv },
-      ...(embedder === 'double' ? { double } : {}), logDir, ...(cpuProfDir ? { cpuProfDir } : {}),
+      ...(embedder === 'double' ? { double } : {}), ...(embedder === 'model' ? { model: ceiling!.server } : {}), logDir, ...(cpuProfDir ? { cpuProfDir } : {}),
       replicas: options.replicas, vectorIndex: options.vectorIndex, ...(bundle ? { bundle } : {}),
     });
-    const ctx = (embedder: 'hash' | 'double') => ({ settings: settings(embedder), keep: options.keep, job: options.job, log });
-    const spec = (kind: KafkaScenarioSpec['kind'], implementation: KafkaScenarioSpec['implementation'], embedder: 'hash' | 'double', docs: number, extra: Partial<KafkaScenarioSpec> = {}): KafkaScenarioSpec => ({
+    const ctx = (embedder: EmbedderChoice) => ({ settings: settings(embedder), keep: options.keep, job: options.job, log });
+    const spec = (kind: KafkaScenarioSpec['kind'], implementation: KafkaScenarioSpec['implementation'], embedder: EmbedderChoice, docs: number, extra: Partial<KafkaScenarioSpec> = {}): KafkaScenarioSpec => ({
       id: `${runId}-${++seq}-kafka-${implementation === 'naive' ? 'naive-' : ''}${embedder}-${kind}-${docs}`,
-      title: `Kafka, ${implementation === 'naive' ? 'NAIVE BASELINE' : 'era-ingest'}, ${embedder === 'double' ? describeDouble(double) : 'hash embedder'}, ${kind}, ${docs} documents`,
+      title: `Kafka, ${implementation === 'naive' ? 'NAIVE BASELINE' : 'era-ingest'}, ${label(embedder)}, ${kind}, ${docs} documents`,
       implementation, embedder, kind, docs, warmupDocs: warmupFor(docs, options), cooldownS: options.cooldownS, stallMs: options.stallS * 1000, chunker: env.chunker, ...extra,
     });
 
@@ -120,6 +148,7 @@ export async function runBench(options: BenchOptions, env: BenchEnvironment, log
     }
     if (wants('baseline')) push(await measure(() => runKafkaScenario(spec('scaling', 'naive', options.embedder, options.baselineDocs), ctx(options.embedder))));
     if (wants('ceiling')) push(await measure(() => runKafkaScenario(spec('ceiling', 'era-ingest', 'double', options.ceilingDocs), ctx('double'))));
+    if (ceiling) push(held(await measure(() => runKafkaScenario(spec('ceiling', 'era-ingest', 'model', modelDocs), ctx('model')))));
     if (wants('rate')) {
       const max = scenarios.filter((s) => s.mode === 'kafka' && s.kind === 'scaling' && s.implementation === 'era-ingest' && !s.error).sort((a, b) => b.docs - a.docs)[0];
       const perSecond = options.rate ?? (max ? max.docsPerSec / 2 : 50);
@@ -137,7 +166,6 @@ export async function runBench(options: BenchOptions, env: BenchEnvironment, log
       });
     }
     if (wants('backlog')) {
-      const perDoc = chunkDocument(benchDocument(0), { version: 1 }, env.chunker).length;
       const docs = Math.max(1, Math.ceil(options.backlogChunks / perDoc));
       push(await measure(() => runKafkaScenario(spec('backlog', 'era-ingest', options.embedder, docs), ctx(options.embedder))));
     }
@@ -153,7 +181,7 @@ export async function runBench(options: BenchOptions, env: BenchEnvironment, log
     }
   }
 
-  const targets = evaluateTargets({ scenarios, ...(indexCost ? { indexCost } : {}), double });
+  const targets = evaluateTargets({ scenarios, ...(indexCost ? { indexCost } : {}), double, ...(model ? { model } : {}) });
   const report: BenchReport = {
     version: 1,
     startedAt: startedAt.toISOString(),
@@ -165,6 +193,7 @@ export async function runBench(options: BenchOptions, env: BenchEnvironment, log
     ...(indexCost ? { indexCost } : {}),
     ...(codecs ? { codecs } : {}),
     ...(reembed ? { reembed } : {}),
+    ...(model ? { model } : {}),
     targets,
   };
   const files = { json: jsonPath, svg: `${base}.svg` };
@@ -172,5 +201,6 @@ export async function runBench(options: BenchOptions, env: BenchEnvironment, log
   writeFileSync(files.svg, renderChart(scenarios.map((s) => ({ id: s.id, title: `${s.title}: ${Math.round(s.chunksPerSec)} chunks/s${s.latency ? `, p95 ${Math.round(s.latency.p95)} ms` : ''}`, series: s.series })), { title: `era-ingest benchmark ${report.startedAt} (${report.machine.cpus} CPUs)` }));
   const codecText = codecs ? `\n\n${'skipped' in codecs ? `Codecs: skipped: ${codecs.skipped}` : codecLines(codecs).join('\n')}` : '';
   const reembedText = reembed ? `\n\n${reembedLines(reembed).join('\n')}` : '';
-  return { report, text: formatReport(report, files) + codecText + reembedText, files };
+  const modelText = model ? `\n\n${modelLines(model).join('\n')}` : '';
+  return { report, text: formatReport(report, files) + codecText + reembedText + modelText, files };
 }

@@ -1,14 +1,17 @@
 /**
  * An embedded-mode scenario: the worker (./worker.ts) in a child process, its /proc figures
  * sampled from here, its progress lines turned into the time series. With the Ollama test
- * double, the double runs in this process and the worker calls it over HTTP.
+ * double, the double runs in this process and the worker calls it over HTTP; with a real model
+ * (`model`), the worker calls that server, whose CPU is counted as a service when it runs here.
  */
 import { cpus } from 'node:os';
 import { startOllamaDouble, type OllamaDouble } from '../../test/helpers/ollama-double.ts';
 import { spawnChild } from '../lib/child.ts';
 import { clockTicksPerSecond, kbToMb, ProcessSampler, readMachineCpu } from '../lib/proc.ts';
 import { bucketSeries, counterRates, peakWindow, ratio, summarize } from '../lib/stats.ts';
-import type { EmbedderChoice, ScenarioKind, ScenarioResult } from '../lib/types.ts';
+import type { EmbedderChoice, ModelServer, ScenarioKind, ScenarioResult } from '../lib/types.ts';
+import { describeModel, embedderEnv, serverServiceName } from '../lib/model.ts';
+import { ModelServerCpu } from '../model/server.ts';
 import { benchDocument } from '../lib/corpus.ts';
 import { chunkDocument } from '../../src/stages/chunk/transform.ts';
 import { describeDouble, doubleBatchMs, type DoubleSettings } from '../lib/targets.ts';
@@ -25,6 +28,8 @@ export interface EmbeddedScenarioSpec {
   /** EMBED_BATCH_SIZE, EMBED_CONCURRENCY, CHUNK_TOKENS, … for the worker. */
   env: Record<string, string>;
   double?: DoubleSettings;
+  /** A real model server instead of the hash embedder; not with `double`. */
+  model?: ModelServer;
   chunker: { maxTokens: number; overlapTokens: number };
   logDir: string;
   cpuProfDir?: string;
@@ -46,6 +51,7 @@ export async function runEmbeddedScenario(spec: EmbeddedScenarioSpec, log: (m: s
   for (let i = 0; i < spec.docs; i++) result.chunks += chunkDocument(benchDocument(i, { tag: `${spec.id}-m` }), { version: 1 }, spec.chunker).length;
   let double: OllamaDouble | undefined;
   const sampler = new ProcessSampler(250);
+  const serverCpu = spec.model ? new ModelServerCpu(spec.model.host) : undefined;
   try {
     if (spec.double) {
       double = await startOllamaDouble({ dimension: spec.embedDim, maxConcurrent: spec.double.concurrency });
@@ -53,10 +59,10 @@ export async function runEmbeddedScenario(spec: EmbeddedScenarioSpec, log: (m: s
     }
     const env: Record<string, string> = {
       EMBED_DIM: String(spec.embedDim), LOG_LEVEL: 'warn',
-      ...(double ? { EMBEDDER: 'ollama', OLLAMA_HOST: double.url, EMBED_MODEL: 'all-minilm' } : { EMBEDDER: 'hash' }),
+      ...embedderEnv({ doubleUrl: double?.url, model: spec.model }),
       ...spec.env,
     };
-    result.settings = { ...env, store: 'PGlite (fresh, temporary data directory)', ...(double ? { OLLAMA_HOST: `${double.url} (TEST DOUBLE: ${describeDouble(spec.double!)})` } : {}) };
+    result.settings = { ...env, store: 'PGlite (fresh, temporary data directory)', ...(double ? { OLLAMA_HOST: `${double.url} (TEST DOUBLE: ${describeDouble(spec.double!)})` } : {}), ...(spec.model ? { OLLAMA_HOST: `${spec.model.host} (REAL MODEL: ${describeModel(spec.model)})` } : {}) };
     const progress: Progress[] = [];
     let final: Record<string, unknown> | undefined;
     let measuringAt = 0;
@@ -80,8 +86,10 @@ export async function runEmbeddedScenario(spec: EmbeddedScenarioSpec, log: (m: s
     log(`${spec.id}: embedded worker started (warm-up ${spec.warmupDocs} documents, then ${spec.docs} documents, ${result.chunks} chunks)`);
     await child.waitFor(/"type":"measuring"/, 600_000);
     const before = { cpu: sampler.sampleNow().get('embedded'), machine: readMachineCpu(), self: process.cpuUsage() };
+    serverCpu?.open();
     await child.waitFor(/"type":"result"/, 3_600_000);
     const after = { cpu: sampler.sampleNow().get('embedded'), machine: readMachineCpu(), self: process.cpuUsage() };
+    const serverSeconds = serverCpu?.close();
     log(`${spec.id}: cool-down ${spec.cooldownS} s`);
     await new Promise((r) => setTimeout(r, spec.cooldownS * 1000));
     sampler.sampleNow();
@@ -113,7 +121,9 @@ export async function runEmbeddedScenario(spec: EmbeddedScenarioSpec, log: (m: s
     });
     const selfSeconds = (after.self.user + after.self.system - before.self.user - before.self.system) / 1e6;
     result.services = [{ name: `bench harness${double ? ' (incl. the Ollama test double)' : ''}`, cpuSeconds: selfSeconds, cpuShare: selfSeconds / result.seconds }];
-    if (result.machineCpuBusy !== undefined) result.otherCpuCores = Math.max(0, result.machineCpuBusy * cpus().length - cpuSeconds / result.seconds - selfSeconds / result.seconds);
+    if (serverSeconds !== undefined) result.services.push({ name: serverServiceName(spec.model!.host), cpuSeconds: serverSeconds, cpuShare: serverSeconds / result.seconds });
+    const ours = cpuSeconds / result.seconds + result.services.reduce((sum, v) => sum + v.cpuShare, 0);
+    if (result.machineCpuBusy !== undefined) result.otherCpuCores = Math.max(0, result.machineCpuBusy * cpus().length - ours);
     // Per-document completion times from the progress lines (documents complete in order).
     const stored: Array<{ at: number; chunks: number; latencyMs: number }> = [];
     let prevDocs = 0;
@@ -131,6 +141,16 @@ export async function runEmbeddedScenario(spec: EmbeddedScenarioSpec, log: (m: s
     const chunkCounter = progress.map((p) => ({ at: p.at, value: p.chunksStored }));
     result.stages = [{ name: 'embedded pipeline', records: result.storedChunks, perSecond: result.chunksPerSec, peakPerSecond: peakWindow(counterRates([{ at: t0, value: 0 }, ...chunkCounter], t0, tEnd), 2), maxInputLag: 0 }];
     const phases = final.phases as NonNullable<ScenarioResult['phases']> | undefined;
+    if (double || spec.model) {
+      result.embeddedChunks = Math.max(0, result.storedChunks - Number(final.reused ?? 0));
+      if (phases && phases.embedCalls > 0) {
+        const limitShares = final.limits as Record<string, number> | undefined;
+        result.embed = {
+          requests: phases.embedCalls, meanRequestMs: phases.embedMeanMs, inputsPerRequest: Number(final.embedded) / phases.embedCalls, inFlightS: phases.embedWallS,
+          ...(limitShares ? { limitShares } : {}), ...(serverSeconds !== undefined ? { serverCores: serverSeconds / result.seconds } : {}),
+        };
+      }
+    }
     if (phases) {
       result.phases = phases;
       notes.push(`of the ${result.seconds.toFixed(1)} s: ≥ 1 embedding request in flight ${phases.embedWallS.toFixed(1)} s, store transactions ${phases.storeTransactionsS.toFixed(1)} s, other queries (stored-vector lookups) ${phases.otherQueriesS.toFixed(1)} s${phases.storeTransactionsS + phases.embedWallS + phases.otherQueriesS > result.seconds * 0.9 ? ' — they add up to the wall time: embedding and storing do not overlap' : ''}`);

@@ -28,6 +28,7 @@ import type { SqlClient } from '../../src/storage/sql-client.ts';
 import type { Embedder } from '../../src/embedding/types.ts';
 import { benchDocument } from '../lib/corpus.ts';
 import { settleConfig } from '../../src/embedding/dimension.ts';
+import { shares } from '../lib/model.ts';
 
 export interface WorkerInput {
   tag: string;
@@ -114,10 +115,12 @@ try {
     ministers: async () => profiles,
   };
   const counts = { documents: 0, chunks: 0, embedded: 0, reused: 0, failures: 0 };
+  /** The embed stage's concurrency limit after each embedding request. */
+  const limits: number[] = [];
   const last = PIPELINE.stages.at(-1)!;
   const run = (source: AsyncIterable<Envelope<Messages['raw']>>, onStored?: () => void): Promise<void> => runInProcess(source, {
     flow: PIPELINE,
-    context: { config, resources, now: Date.now, observer: { embedded: (fresh, reused) => { counts.embedded += fresh; counts.reused += reused; } } },
+    context: { config, resources, now: Date.now, observer: { embedded: (fresh, reused) => { counts.embedded += fresh; counts.reused += reused; }, embedConcurrency: (limit) => void limits.push(limit) } },
     retryPolicy: retryPolicyFor(config),
     deadLetters: async (letters) => { counts.failures += letters.length; },
     dlqLimit: { maxRatio: config.dlqMaxRatio, window: config.dlqWindow },
@@ -134,6 +137,7 @@ try {
   emit({ type: 'measuring', at: Date.now() });
   timed.reset();
   Object.assign(counts, { documents: 0, chunks: 0, embedded: 0, reused: 0, failures: 0 });
+  limits.length = 0;
   const readAt: number[] = [];
   const storedAt: number[] = [];
   const started = Date.now();
@@ -152,6 +156,7 @@ try {
     latencies: storedAt.map((at, i) => at - (readAt[i] ?? at)),
     memory: process.memoryUsage(), resources: process.resourceUsage(),
     phases: timed.phases(),
+    limits: shares(limits),
   });
 } finally {
   await client.close();

@@ -2,7 +2,8 @@
  * One Kafka-mode pipeline under test: its own topics (unique TOPIC_PREFIX), consumer groups
  * (unique GROUP_PREFIX) and database (CREATE DATABASE bench_<id>, migrated, HNSW index in
  * place), the four stage processes (era-ingest or the naive baseline), and the Ollama test
- * double when asked. `teardown()` stops everything and drops what it created.
+ * double when asked (or the stages embed with a real model server it does not own, `model`).
+ * `teardown()` stops everything it started and drops what it created.
  */
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import pg from 'pg';
@@ -14,7 +15,8 @@ import { ensureTopics } from '../../src/kafka/admin.ts';
 import { stageGroupId } from '../../src/kafka/groups.ts';
 import { startOllamaDouble, type OllamaDouble } from '../../test/helpers/ollama-double.ts';
 import { spawnChild, type BenchChild } from '../lib/child.ts';
-import type { Implementation } from '../lib/types.ts';
+import { embedderEnv } from '../lib/model.ts';
+import type { Implementation, ModelServer } from '../lib/types.ts';
 import type { DoubleSettings } from '../lib/targets.ts';
 
 /** The pipeline's stages, in dataflow order. */
@@ -31,6 +33,8 @@ export interface PipelineSettings {
   stageEnv: Record<string, string>;
   /** Ollama double (a TEST DOUBLE, not a model server) instead of the hash embedder. */
   double?: DoubleSettings;
+  /** A real model server (the `model` scenario) instead of the hash embedder; not with `double`. */
+  model?: ModelServer;
   logDir: string;
   cpuProfDir?: string;
   /** Processes per stage (same consumer group: partitions are shared out). @defaultValue 1 each */
@@ -125,7 +129,7 @@ export class BenchPipeline {
       EMBED_DIM: String(this.settings.embedDim),
       METRICS_PORT: '0',
       LOG_LEVEL: 'info',
-      ...(this.double ? { EMBEDDER: 'ollama', OLLAMA_HOST: this.double.url, EMBED_MODEL: 'all-minilm' } : { EMBEDDER: 'hash' }),
+      ...embedderEnv({ doubleUrl: this.double?.url, model: this.settings.model }),
       ...this.settings.stageEnv,
     };
   }

@@ -15,15 +15,19 @@ import { cpus } from 'node:os';
 import { PIPELINE } from '../../src/dataflow/pipeline.ts';
 import { chunkDocument } from '../../src/stages/chunk/transform.ts';
 import type { RawDocument } from '../../src/topics/messages.ts';
-import { metricSum, scrapeMetrics } from '../lib/child.ts';
+import { scrapeMetrics } from '../lib/child.ts';
 import { benchDocument } from '../lib/corpus.ts';
-import { clockTicksPerSecond, kbToMb, ProcessSampler, readMachineCpu, type ProcSnapshot } from '../lib/proc.ts';
+import { clockTicksPerSecond, kbToMb, ProcessSampler } from '../lib/proc.ts';
 import { bucketSeries, counterRates, peakWindow, ratio, summarize } from '../lib/stats.ts';
 import type { EmbedderChoice, Implementation, ScenarioKind, ScenarioResult, StageThroughput } from '../lib/types.ts';
+import type { DoubleSettings } from '../lib/targets.ts';
 import { OffsetSampler, Publisher, StoredReader, type OffsetSample } from './kafka-io.ts';
 import { BenchPipeline, STAGES, type PipelineSettings, type Stage } from './pipeline.ts';
 import { findBrokerPid, ServiceCpu } from './services.ts';
 import { describeDouble, doubleBatchMs } from '../lib/targets.ts';
+import { describeModel, serverServiceName, shares } from '../lib/model.ts';
+import { ModelServerCpu } from '../model/server.ts';
+import { embedWindow, snapshot, StageMetricsSampler, type Snapshot } from './stage-metrics.ts';
 
 export interface KafkaScenarioSpec {
   id: string;
@@ -69,11 +73,13 @@ export async function runKafkaScenario(spec: KafkaScenarioSpec, ctx: KafkaContex
   let offsets: OffsetSampler | undefined;
   let publisher: Publisher | undefined;
   let services: ServiceCpu | undefined;
-  const heaps = new HeapSampler(pipeline);
+  const heaps = new StageMetricsSampler(pipeline);
+  const model = ctx.settings.model;
+  const serverCpu = model ? new ModelServerCpu(model.host) : undefined;
   try {
-    ctx.log(`${spec.id}: setting up (database, topics${ctx.settings.double ? ', Ollama test double' : ''})`);
+    ctx.log(`${spec.id}: setting up (database, topics${ctx.settings.double ? ', Ollama test double' : ''}${model ? `, real model ${describeModel(model)}` : ''})`);
     await pipeline.setup();
-    result.settings = { ...pipeline.env(), VECTOR_INDEX: ctx.settings.vectorIndex ?? 'hnsw', REPLICAS: STAGES.map((n) => `${n}=${ctx.settings.replicas?.[n] ?? 1}`).join(','), JOB_HEADER: jobId ? 'yes' : 'no', RUNTIME: ctx.settings.bundle ? 'esbuild bundle, plain node' : 'node --import tsx', DATABASE_URL: `(fresh database ${spec.id})`, ...(pipeline.double ? { OLLAMA_HOST: `${pipeline.double.url} (TEST DOUBLE: ${describeDouble(ctx.settings.double!)})` } : {}) };
+    result.settings = { ...pipeline.env(), VECTOR_INDEX: ctx.settings.vectorIndex ?? 'hnsw', REPLICAS: STAGES.map((n) => `${n}=${ctx.settings.replicas?.[n] ?? 1}`).join(','), JOB_HEADER: jobId ? 'yes' : 'no', RUNTIME: ctx.settings.bundle ? 'esbuild bundle, plain node' : 'node --import tsx', DATABASE_URL: `(fresh database ${spec.id})`, ...(pipeline.double ? { OLLAMA_HOST: `${pipeline.double.url} (TEST DOUBLE: ${describeDouble(ctx.settings.double!)})` } : {}), ...(model ? { OLLAMA_HOST: `${model.host} (REAL MODEL: ${describeModel(model)})` } : {}) };
     const measured = docsOf(`${spec.id}-m`, spec.docs, jobId);
     const chunkCounts = new Map(measured.map((d) => [d.id, chunkDocument(d, { version: 1 }, spec.chunker).length]));
     result.chunks = [...chunkCounts.values()].reduce((s, n) => s + n, 0);
@@ -101,6 +107,7 @@ export async function runKafkaScenario(spec: KafkaScenarioSpec, ctx: KafkaContex
       sampler.start();
       heaps.start();
       before = await snapshot(pipeline, sampler);
+      serverCpu?.open();
       await services.open();
     } else {
       ctx.log(`${spec.id}: starting the ${spec.implementation} stages`);
@@ -117,6 +124,7 @@ export async function runKafkaScenario(spec: KafkaScenarioSpec, ctx: KafkaContex
       }
       t0 = Date.now();
       before = await snapshot(pipeline, sampler);
+      serverCpu?.open();
       await services.open();
       if (spec.kind === 'rate' && spec.rate) {
         ctx.log(`${spec.id}: measuring, ${spec.rate.perSecond.toFixed(1)} documents/s for ${spec.rate.seconds} s`);
@@ -137,6 +145,7 @@ export async function runKafkaScenario(spec: KafkaScenarioSpec, ctx: KafkaContex
     const seen = [...reader.events.values()].filter((e) => e.id.startsWith(prefix));
     const tEnd = seen.length ? Math.max(...seen.map((e) => e.receivedAt)) : Date.now();
     const after = await snapshot(pipeline, sampler);
+    const serverSeconds = serverCpu?.close();
     const serviceCpu = await services.close();
     await offsets.sample();
     ctx.log(`${spec.id}: cool-down ${spec.cooldownS} s`);
@@ -144,27 +153,11 @@ export async function runKafkaScenario(spec: KafkaScenarioSpec, ctx: KafkaContex
     sampler.sampleNow();
     const dlqSample = await offsets.sample();
     // Every stage's final /metrics next to its log, for digging into a result afterwards.
-    const finalMetrics = new Map<string, string>();
     await Promise.all([...pipeline.stages.values()].map(async (s) => {
       const text = s.metricsPort === undefined ? undefined : await scrapeMetrics(s.metricsPort);
       if (!text) return;
-      finalMetrics.set(s.name, text);
       writeFileSync(`${ctx.settings.logDir}/${spec.id}-${s.name}.metrics.txt`, text);
     }));
-    const embedMetrics = finalMetrics.get('embed');
-    if (pipeline.double && embedMetrics) {
-      // era_embed_request_seconds also observes the stored-vector lookup (0 s, one per batch):
-      // take those out to get the mean time of a real request as the stage saw it.
-      const sum = metricSum(embedMetrics, 'era_embed_request_seconds_sum', { outcome: 'ok' });
-      const requests = metricSum(embedMetrics, 'era_embed_request_seconds_count', { outcome: 'ok' }) - metricSum(embedMetrics, 'era_processing_seconds_count', { stage: 'embed' });
-      if (requests > 0) {
-        const meanMs = (sum / requests) * 1000;
-        const c = ctx.settings.double!;
-        const batch = Number(pipeline.env().EMBED_BATCH_SIZE ?? 16);
-        notes.push(`embed requests took ${meanMs.toFixed(1)} ms on average as the stage saw them (double set to ${doubleBatchMs(c)} ms per full batch): the effective ceiling is ${c.concurrency} × ${batch} / ${meanMs.toFixed(1)} ms = ${((c.concurrency * batch * 1000) / meanMs).toFixed(0)} chunks/s`);
-      }
-    }
-
     // Figures.
     result.seconds = Math.max(0.001, (tEnd - t0) / 1000);
     result.storedDocs = seen.length;
@@ -184,6 +177,7 @@ export async function runKafkaScenario(spec: KafkaScenarioSpec, ctx: KafkaContex
     if (serviceCpu.brokerCpuSeconds !== undefined) result.services.push({ name: 'kafka broker (whole process)', cpuSeconds: serviceCpu.brokerCpuSeconds, cpuShare: serviceCpu.brokerCpuSeconds / result.seconds });
     const selfSeconds = (after.self.user + after.self.system - before.self.user - before.self.system) / 1e6;
     result.services.push({ name: 'bench harness (publisher, era.stored reader, samplers)', cpuSeconds: selfSeconds, cpuShare: selfSeconds / result.seconds });
+    if (serverSeconds !== undefined) result.services.push({ name: serverServiceName(model!.host), cpuSeconds: serverSeconds, cpuShare: serverSeconds / result.seconds });
     const hz = clockTicksPerSecond();
     const heap = heaps.stop();
     const cores = cpus().length;
@@ -232,6 +226,7 @@ export async function runKafkaScenario(spec: KafkaScenarioSpec, ctx: KafkaContex
     }
     const store = result.stages.find((s) => s.name === last);
     if (store?.processingSeconds !== undefined) result.storeProcessingSeconds = store.processingSeconds;
+    if (pipeline.double || model) embedFigures(result, before, after, heaps.limits.filter((x) => x.at >= t0 && x.at <= tEnd).map((x) => x.limit), serverSeconds, ctx.settings.double ? { double: ctx.settings.double, batch: Number(pipeline.env().EMBED_BATCH_SIZE ?? 16) } : undefined);
 
     const series = bucketSeries(seen.map((e) => ({ at: e.receivedAt, chunks: e.chunks, latencyMs: e.receivedAt - e.publishedAt })), t0, tEnd);
     const stageRates = Object.fromEntries(STAGES.filter((n) => n !== last).map((n) => [n, counterRates(counters[n], t0, tEnd)]));
@@ -262,60 +257,21 @@ export async function runKafkaScenario(spec: KafkaScenarioSpec, ctx: KafkaContex
   return result;
 }
 
-/** Largest heap figures per era-ingest stage from /metrics, sampled every second. */
-class HeapSampler {
-  private readonly max = new Map<string, { heapUsedMb: number; heapTotalMb: number; externalMb: number }>();
-  private timer?: NodeJS.Timeout;
-
-  constructor(private readonly pipeline: BenchPipeline) {}
-
-  start(): void {
-    this.timer ??= setInterval(() => void this.sample(), 1_000);
+/**
+ * The embedding requests of the window (runs with the double or a real model): the chunks the
+ * model embedded (stored minus reused), requests, their mean time and fill, the concurrency
+ * limit seen, the model server's cores; with the double, its effective ceiling as a note.
+ */
+function embedFigures(result: ScenarioResult, before: Snapshot, after: Snapshot, limits: number[], serverSeconds: number | undefined, double?: { double: DoubleSettings; batch: number }): void {
+  result.embeddedChunks = Math.max(0, result.storedChunks - (after.embed.cacheHits - before.embed.cacheHits));
+  const e = embedWindow(before.embed, after.embed, result.embeddedChunks);
+  if (!e) return;
+  const limitShares = shares(limits);
+  result.embed = { ...e, ...(limitShares ? { limitShares } : {}), ...(serverSeconds !== undefined ? { serverCores: serverSeconds / result.seconds } : {}) };
+  if (double) {
+    const c = double.double;
+    result.notes.push(`embed requests took ${e.meanRequestMs.toFixed(1)} ms on average as the stage saw them (double set to ${doubleBatchMs(c)} ms per full batch): the effective ceiling is ${c.concurrency} × ${double.batch} / ${e.meanRequestMs.toFixed(1)} ms = ${((c.concurrency * double.batch * 1000) / e.meanRequestMs).toFixed(0)} chunks/s`);
   }
-
-  private async sample(): Promise<void> {
-    await Promise.all([...this.pipeline.stages.values()].map(async (s) => {
-      if (s.metricsPort === undefined) return;
-      const text = await scrapeMetrics(s.metricsPort, 900);
-      if (!text) return;
-      const mb = (name: string): number => metricSum(text, name) / 1024 / 1024;
-      const m = this.max.get(s.name) ?? { heapUsedMb: 0, heapTotalMb: 0, externalMb: 0 };
-      this.max.set(s.name, {
-        heapUsedMb: Math.max(m.heapUsedMb, mb('era_nodejs_heap_size_used_bytes')),
-        heapTotalMb: Math.max(m.heapTotalMb, mb('era_nodejs_heap_size_total_bytes')),
-        externalMb: Math.max(m.externalMb, mb('era_nodejs_external_memory_bytes')),
-      });
-    }));
-  }
-
-  stop(): Map<string, { heapUsedMb: number; heapTotalMb: number; externalMb: number }> {
-    clearInterval(this.timer);
-    return this.max;
-  }
-}
-
-interface Snapshot {
-  cpu: Map<string, ProcSnapshot>;
-  machine: { busy: number; total: number };
-  /** By process name. */
-  processing: Record<string, number>;
-  /** This process (publisher, era.stored reader, samplers): user + system µs. */
-  self: NodeJS.CpuUsage;
-}
-
-async function snapshot(pipeline: BenchPipeline, sampler: ProcessSampler): Promise<Snapshot> {
-  return { cpu: sampler.sampleNow(), machine: readMachineCpu(), processing: await processingSeconds(pipeline), self: process.cpuUsage() };
-}
-
-/** Seconds each era-ingest stage spent in `process` so far (era_processing_seconds_sum). */
-async function processingSeconds(pipeline: BenchPipeline): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  await Promise.all([...pipeline.stages.values()].map(async (s) => {
-    if (s.metricsPort === undefined) return;
-    const text = await scrapeMetrics(s.metricsPort);
-    if (text) out[s.name] = metricSum(text, 'era_processing_seconds_sum', { stage: s.stage });
-  }));
-  return out;
 }
 
 function counterOf(samples: readonly OffsetSample[], topic: string): Array<{ at: number; value: number }> {

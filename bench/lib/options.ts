@@ -5,7 +5,12 @@
 import { PIPELINE, type StageName } from '../../src/dataflow/pipeline.ts';
 import type { DoubleSettings } from './targets.ts';
 
-export const SCENARIOS = ['scaling', 'baseline', 'ceiling', 'rate', 'backlog', 'index', 'codecs', 'reembed'] as const;
+/**
+ * Every scenario runs unless --scenarios names a subset. `codecs` and `model` need a service
+ * the bench does not start (SCHEMA_REGISTRY_URL, OLLAMA_HOST): without it they are skipped with
+ * a note saying how to provide one, and the other scenarios run as usual.
+ */
+export const SCENARIOS = ['scaling', 'baseline', 'ceiling', 'rate', 'backlog', 'index', 'codecs', 'reembed', 'model'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export class UsageError extends Error {}
@@ -29,6 +34,10 @@ export interface BenchOptions {
   indexChunks: number;
   /** Chunks stored before the re-embedding run. */
   reembedChunks: number;
+  /** `model`: documents of each pipeline run with the real model; undefined = 40 s of embedding at the measured ceiling, at least 50. */
+  modelDocs?: number;
+  /** `model`: batches per concurrency level of the ceiling; undefined = calibrated for ≥ 15 s a level. */
+  modelBatches?: number;
   /** Warm-up documents; undefined = 10 % of the run, between 20 and 500. */
   warmup?: number;
   cooldownS: number;
@@ -73,6 +82,8 @@ export interface RawBenchFlags {
   baselineDocs?: string;
   indexChunks?: string;
   reembedChunks?: string;
+  modelDocs?: string;
+  modelBatches?: string;
   warmup?: string;
   cooldown?: string;
   partitions?: string;
@@ -151,6 +162,8 @@ export function parseBenchOptions(flags: RawBenchFlags, now = new Date()): Bench
   if (!['hnsw', 'none', 'hnsw-m8'].includes(vectorIndex)) throw new UsageError(`--vector-index ${vectorIndex} is invalid: use hnsw (as migrated), none or hnsw-m8`);
   const rate = positive('rate', flags.rate);
   const warmup = flags.warmup === undefined ? undefined : int('warmup', flags.warmup, 0, 0);
+  const modelDocs = flags.modelDocs === undefined ? undefined : int('model-docs', flags.modelDocs, 0, 1, 100_000);
+  const modelBatches = flags.modelBatches === undefined ? undefined : int('model-batches', flags.modelBatches, 0, 1, 100_000);
   return {
     modes: mode === 'all' ? ['embedded', 'kafka'] : [mode as 'embedded' | 'kafka'],
     scenarios: flags.scenarios ? list('scenarios', flags.scenarios, SCENARIOS) : [...SCENARIOS],
@@ -169,6 +182,8 @@ export function parseBenchOptions(flags: RawBenchFlags, now = new Date()): Bench
     baselineDocs: int('baseline-docs', flags.baselineDocs, d.baselineDocs, 1),
     indexChunks: int('index-chunks', flags.indexChunks, d.indexChunks, 1),
     reembedChunks: int('reembed-chunks', flags.reembedChunks, d.reembedChunks, 1),
+    ...(modelDocs !== undefined ? { modelDocs } : {}),
+    ...(modelBatches !== undefined ? { modelBatches } : {}),
     ...(warmup !== undefined ? { warmup } : {}),
     cooldownS: int('cooldown', flags.cooldown, d.cooldownS, 0, 3_600),
     partitions: int('partitions', flags.partitions, 6, 1, 1_000),

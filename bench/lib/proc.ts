@@ -4,7 +4,7 @@
  * /proc/stat. The parsers are pure; the sampler polls on a timer.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 export interface ProcSnapshot {
   at: number;
@@ -31,6 +31,23 @@ export function parseStatCpuTicks(text: string): number {
   const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
   // rest[0] is field 3 (state); utime is field 14, stime field 15.
   return Number(rest[11]) + Number(rest[12]);
+}
+
+/** Parent pid (field 4) from the text of /proc/<pid>/stat. */
+export function parseStatPpid(text: string): number {
+  return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/** Socket inodes listening on TCP `port` (any address) from the text of /proc/net/tcp or tcp6. */
+export function parseListeningInodes(text: string, port: number): string[] {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const out: string[] = [];
+  for (const line of text.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    // f[1] local address:port, f[3] state (0A = LISTEN), f[9] inode
+    if (f.length > 9 && f[1]!.endsWith(`:${hexPort}`) && f[3] === '0A') out.push(f[9]!);
+  }
+  return out;
 }
 
 /** Busy and total jiffies of all CPUs from the text of /proc/stat. */
@@ -73,6 +90,66 @@ export function readMachineCpu(): { busy: number; total: number } {
   } catch {
     return { busy: 0, total: 0 };
   }
+}
+
+const pids = (): number[] => readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number);
+const readOr = (path: string): string => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+};
+
+/**
+ * The process listening on TCP `port` on this machine and its descendants (e.g. `ollama serve`
+ * and the runners it starts); [] when none is found or /proc hides it (another user's process).
+ */
+export function processTreeOnPort(port: number): number[] {
+  try {
+    const inodes = new Set([...parseListeningInodes(readOr('/proc/net/tcp'), port), ...parseListeningInodes(readOr('/proc/net/tcp6'), port)]);
+    if (inodes.size === 0) return [];
+    const all = pids();
+    const owner = all.find((pid) => {
+      try {
+        return readdirSync(`/proc/${pid}/fd`).some((fd) => inodes.has(/^socket:\[(\d+)\]$/.exec(safeReadlink(`/proc/${pid}/fd/${fd}`))?.[1] ?? ''));
+      } catch {
+        return false;
+      }
+    });
+    if (owner === undefined) return [];
+    const parent = new Map(all.map((pid) => [pid, parseStatPpid(readOr(`/proc/${pid}/stat`))]));
+    const tree = [owner];
+    for (let i = 0; i < tree.length; i++) for (const [pid, ppid] of parent) if (ppid === tree[i]) tree.push(pid);
+    return tree;
+  } catch {
+    return [];
+  }
+}
+
+function safeReadlink(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return '';
+  }
+}
+
+/** utime + stime of `pids` that are alive, clock ticks by pid. */
+export function cpuTicksOf(list: readonly number[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const pid of list) {
+    const s = readProc(pid);
+    if (s) out.set(pid, s.cpuTicks);
+  }
+  return out;
+}
+
+/** CPU seconds between two `cpuTicksOf` readings (processes alive at both). */
+export function cpuSecondsBetween(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+  let ticks = 0;
+  for (const [pid, t] of after) if (before.has(pid)) ticks += Math.max(0, t - before.get(pid)!);
+  return ticks / clockTicksPerSecond();
 }
 
 export interface Tracked {

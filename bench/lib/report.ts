@@ -3,6 +3,7 @@
  * PASS / FALL SHORT beside the measured values. Pure text formatting.
  */
 import type { BenchReport, IndexCost, LatencySummary, ScenarioResult, TargetResult } from './types.ts';
+import { describeModel } from './model.ts';
 
 /** Fixed-width table; numbers right-aligned, text left-aligned. */
 export function table(header: string[], rows: Array<Array<string | number>>): string {
@@ -67,6 +68,20 @@ export function targetTable(targets: readonly TargetResult[]): string {
 export function indexLine(cost: IndexCost | undefined): string {
   if (!cost) return '';
   return `HNSW index (store micro-benchmark, ${cost.chunks} chunks, batches of ${cost.batchSize}): ${fmtNum(cost.withIndexRowsPerSec)} rows/s with the index, ${fmtNum(cost.withoutIndexRowsPerSec)} rows/s without; the index is ${(cost.indexShare * 100).toFixed(0)} % of the store's write time.`;
+}
+
+/** The `model` scenario's ceiling: one row per concurrency level, the best, the notes; or why it is missing. */
+export function modelLines(model: NonNullable<BenchReport['model']>): string[] {
+  if ('skipped' in model) return [`Model: skipped: ${model.skipped}`];
+  if ('failed' in model) return [`Model: FAILED: ${model.failed}`];
+  const cores = (n: number | undefined): string | number => (n === undefined ? '-' : n);
+  return [
+    `Model ceiling: ${describeModel(model.server)}, straight at /api/embed, batches of ${model.batchSize} chunk texts (${model.meanChunkTokens.toFixed(0)} tokens on average)`,
+    table(['concurrency', 'batches', 'seconds', 'chunks/s', 'ms/request', 'server cores', 'other load'],
+      model.levels.map((l) => [l.concurrency, l.batches, l.seconds, l.chunksPerSec, l.meanRequestMs, cores(l.serverCores), cores(l.otherCpuCores)])),
+    `ceiling: ${model.best.chunksPerSec.toFixed(1)} chunks/s at concurrency ${model.best.concurrency}`,
+    ...model.notes.map((n) => `  ${n}`),
+  ];
 }
 
 export function formatReport(report: BenchReport, files: { json: string; svg: string }): string {

@@ -4,7 +4,7 @@
  * printed beside the results, not timed tests.
  */
 import { ratio } from './stats.ts';
-import type { IndexCost, ScenarioResult, TargetResult, TargetStatus } from './types.ts';
+import type { BenchReport, IndexCost, ScenarioResult, TargetResult, TargetStatus } from './types.ts';
 
 export const TARGETS = {
   kafkaChunksPerSec: 2_000,
@@ -21,6 +21,8 @@ export interface TargetInputs {
   indexCost?: IndexCost;
   /** The Ollama double's settings of the ceiling runs. */
   double: DoubleSettings;
+  /** The real model's ceiling (the `model` scenario), or why it was not measured. */
+  model?: BenchReport['model'];
 }
 
 /**
@@ -85,7 +87,7 @@ function row(base: Omit<TargetResult, 'status' | 'source' | 'caveat'>, source: S
   };
 }
 
-export function evaluateTargets({ scenarios, indexCost, double }: TargetInputs): TargetResult[] {
+export function evaluateTargets({ scenarios, indexCost, double, model }: TargetInputs): TargetResult[] {
   const rows: TargetResult[] = [];
   const isScaling = (mode: ScenarioResult['mode'], impl: ScenarioResult['implementation']) => (s: ScenarioResult) =>
     s.mode === mode && s.implementation === impl && s.embedder === 'hash' && s.kind === 'scaling';
@@ -115,6 +117,8 @@ export function evaluateTargets({ scenarios, indexCost, double }: TargetInputs):
     }, s, `no ${mode} run with the Ollama double`, s?.chunksPerSec, s ? [`${((s.chunksPerSec / ceiling) * 100).toFixed(0)} % of the ceiling`, incomplete(s)] : []));
   }
 
+  rows.push(...modelRows(scenarios, model));
+
   const rate = largest(scenarios, (s) => s.mode === 'kafka' && s.implementation === 'era-ingest' && s.embedder === 'hash' && s.kind === 'rate');
   const rateCaveats: Array<string | undefined> = [];
   if (rate?.publishRate) {
@@ -143,4 +147,29 @@ export function evaluateTargets({ scenarios, indexCost, double }: TargetInputs):
     ...(indexCost ? { caveat: `${indexCost.withIndexRowsPerSec.toFixed(0)} rows/s with, ${indexCost.withoutIndexRowsPerSec.toFixed(0)} rows/s without` } : {}),
   });
   return rows;
+}
+
+/**
+ * The real model (the `model` scenario), per mode: chunks the model embedded in the pipeline
+ * per second ≥ TARGETS.ceilingShare × the model's own best throughput straight at /api/embed.
+ */
+function modelRows(scenarios: readonly ScenarioResult[], model: TargetInputs['model']): TargetResult[] {
+  const ceiling = model && 'best' in model ? model : undefined;
+  const missing = !model ? 'no model scenario' : 'skipped' in model ? `skipped: ${model.skipped}` : 'failed' in model ? `failed: ${model.failed}` : '';
+  return (['kafka', 'embedded'] as const).map((mode) => {
+    const s = ceiling ? largest(scenarios, (x) => x.mode === mode && x.implementation === 'era-ingest' && x.embedder === 'model' && x.kind === 'ceiling') : undefined;
+    const best = ceiling?.best;
+    const measured = s ? (s.embeddedChunks ?? s.storedChunks) / s.seconds : undefined;
+    const noisy = ceiling?.levels.filter((l) => (l.otherCpuCores ?? 0) > NOISY_CORES).map((l) => `concurrency ${l.concurrency}`) ?? [];
+    return row({
+      id: `model-${mode}`,
+      description: `${mode === 'kafka' ? 'Kafka' : 'Embedded'} mode, real model${ceiling ? ` ${ceiling.server.model}` : ''}: embedded chunks/s ≥ ${TARGETS.ceilingShare * 100} % of the model's own${best ? ` ${best.chunksPerSec.toFixed(1)} chunks/s (concurrency ${best.concurrency})` : ' throughput'}`,
+      unit: 'chunks/s', comparator: '>=', ...(best ? { threshold: TARGETS.ceilingShare * best.chunksPerSec } : {}),
+    }, s, ceiling ? `no ${mode} run with the model` : missing, measured, s && best && measured !== undefined ? [
+      `${((measured / best.chunksPerSec) * 100).toFixed(0)} % of the ceiling`,
+      `EMBED_CONCURRENCY=${s.settings.EMBED_CONCURRENCY ?? '?'}, EMBED_BATCH_SIZE=${s.settings.EMBED_BATCH_SIZE ?? '?'}`,
+      incomplete(s),
+      noisy.length ? `ceiling measured with other work at ${noisy.join(', ')}` : undefined,
+    ] : []);
+  });
 }

@@ -5,7 +5,8 @@
 
 export type Mode = 'embedded' | 'kafka';
 export type Implementation = 'era-ingest' | 'naive';
-export type EmbedderChoice = 'hash' | 'double';
+/** hash: built in; double: the Ollama TEST DOUBLE; model: a real model server (the `model` scenario). */
+export type EmbedderChoice = 'hash' | 'double' | 'model';
 export type ScenarioKind = 'scaling' | 'rate' | 'backlog' | 'ceiling';
 
 /** Latency distribution, ms. */
@@ -118,8 +119,71 @@ export interface ScenarioResult {
   notes: string[];
   /** Embedded mode: where the wall time went (embedding in flight, store transactions, other queries), s. */
   phases?: { embedWallS: number; storeTransactionsS: number; otherQueriesS: number; embedCalls: number; embedMeanMs: number };
+  /** Runs with a model (double or real): the embedding requests during the measured window. */
+  embed?: EmbedFigures;
+  /**
+   * Chunks stored in the window whose vectors the model made (stored chunks minus vectors
+   * reused from the store or the stage's cache): what the model's ceiling is compared with.
+   */
+  embeddedChunks?: number;
   /** Set when the scenario failed to run; the figures are then partial. */
   error?: string;
+}
+
+/** The embedding requests of a run's measured window, as the embedding stage saw them. */
+export interface EmbedFigures {
+  /** Requests answered. */
+  requests: number;
+  /** Their mean time (queueing in the server included), ms. */
+  meanRequestMs: number;
+  /** Chunks embedded per request (batch fill: EMBED_BATCH_SIZE when every request is full). */
+  inputsPerRequest: number;
+  /** The adaptive concurrency limit: share of the samples at each value ({"2": 0.9, "1": 0.1}). */
+  limitShares?: Record<string, number>;
+  /** Embedded mode: seconds with at least one request in flight (the model had work from us). */
+  inFlightS?: number;
+  /** Cores the model server's processes used during the window (a server on this machine). */
+  serverCores?: number;
+}
+
+/** A real model server of the `model` scenario, as probed before measuring. */
+export interface ModelServer {
+  /** OLLAMA_HOST as given (comma-separated base URLs). */
+  host: string;
+  model: string;
+  /** Ollama's /api/version answer. */
+  version: string;
+  /** Length of the model's vectors. */
+  dimension: number;
+}
+
+/** The model's own throughput at one concurrency level (straight at /api/embed, no pipeline). */
+export interface ModelCeilingLevel {
+  concurrency: number;
+  batches: number;
+  chunks: number;
+  seconds: number;
+  chunksPerSec: number;
+  /** Mean time of one request as the client saw it (waiting inside the server included), ms. */
+  meanRequestMs: number;
+  /** Cores the model server's processes used (a server on this machine). */
+  serverCores?: number;
+  /** Cores used by anything but the server and the bench meanwhile. */
+  otherCpuCores?: number;
+  machineCpuBusy?: number;
+}
+
+/** The `model` scenario's ceiling: the best of its concurrency levels. */
+export interface ModelCeiling {
+  server: ModelServer;
+  /** Texts per request (= EMBED_BATCH_SIZE of the pipeline runs). */
+  batchSize: number;
+  /** Mean length of the chunk texts, tokens as the chunker counts them. */
+  meanChunkTokens: number;
+  levels: ModelCeilingLevel[];
+  /** The level with the most chunks/s. */
+  best: ModelCeilingLevel;
+  notes: string[];
 }
 
 /** The store stage's cost of the HNSW index: the same batches written with and without it. */
@@ -174,6 +238,8 @@ export interface BenchReport {
   codecs?: import('../codecs.ts').CodecFigures | { skipped: string };
   /** `era-ingest reembed` rate and search latency meanwhile (the `reembed` scenario, Kafka mode). */
   reembed?: ReembedFigures;
+  /** The real model's own throughput (the `model` scenario), or why it was not measured. */
+  model?: ModelCeiling | { skipped: string } | { failed: string };
   targets: TargetResult[];
 }
 

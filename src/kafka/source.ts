@@ -117,17 +117,17 @@ export class KafkaSource extends Readable {
 
   private async onGroupJoin(memberAssignment: Record<string, number[]>): Promise<void> {
     const assignment: TopicPartition[] = Object.entries(memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
-    const revoked = await this.options.committer.assign(assignment);
+    // Synchronously, inside kafkajs' GROUP_JOIN emit and so before its first fetch of the new
+    // generation: rebuild the paused set. kafkajs keeps every pause across rebalances, and
+    // forgets them all when it restarts a crashed consumer with a new group. Keep ours for
+    // partitions we still own, release the rest (a partition we get back later is live), and
+    // make kafkajs' set equal to ours.
     const owned = new Set(assignment.map((tp) => tpKey(tp.topic, tp.partition)));
-    // Rebuild the paused set: kafkajs keeps every pause across rebalances, and forgets them all
-    // when it restarts a crashed consumer with a new group. Keep ours for partitions we still
-    // own, release the rest (a partition we get back later is live), and make kafkajs' set
-    // equal to ours.
     for (const key of [...this.paused.keys()]) if (!owned.has(key)) this.paused.delete(key);
     if (this.stopped) {
       // Shutting down: nothing more is fetched, whatever was assigned.
       this.toKafka('pause', assignment.map((tp) => ({ topic: tp.topic, partitions: [tp.partition] })));
-      this.options.onAssign?.(assignment, revoked);
+      this.options.onAssign?.(assignment, await this.options.committer.assign(assignment));
       return;
     }
     const inKafka = this.options.consumer.paused().flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition })));
@@ -135,6 +135,7 @@ export class KafkaSource extends Readable {
     const missing = [...this.paused.values()].filter((tp) => !inKafka.some((k) => k.topic === tp.topic && k.partition === tp.partition));
     this.toKafka('resume', stale.map((tp) => ({ topic: tp.topic, partitions: [tp.partition] })));
     this.toKafka('pause', missing.map((tp) => ({ topic: tp.topic, partitions: [tp.partition] })));
+    const revoked = await this.options.committer.assign(assignment);
     this.options.onAssign?.(assignment, revoked);
     this.options.onPauseChange?.(this.paused.size);
     this.maybeResume();

@@ -95,8 +95,9 @@ describe('fault: the embedder stops during `era-ingest run`', () => {
     expect(rejected).toHaveLength(1);
     expect(rejected[0]!.origin).toMatch(/corpus\.jsonl:8$/);
     expect(rejected[0]!.reason).toMatch(/EMBEDDER_REJECTED_INPUT/);
-    const listed = startProcess('src/cli/main.ts', ['dlq', 'list', '--data-dir', dataDir, '--json'], ENV);
-    expect(await listed.exited).toBe(0);
+    // Listing reads the store only: it needs no model server (none answers at this address).
+    const listed = startProcess('src/cli/main.ts', ['dlq', 'list', '--data-dir', dataDir, '--json'], { ...ENV, OLLAMA_HOST: 'http://127.0.0.1:9' });
+    expect(await listed.exited, listed.output()).toBe(0);
     const letters = JSON.parse(listed.output().slice(listed.output().indexOf('['))) as Array<{ stage: string; errorCode: string; docId: string; origin: string }>;
     expect(letters).toHaveLength(summary.deadLetters);
     expect(letters.every((l) => l.stage === 'embed' && l.errorCode === 'EMBEDDER_REJECTED_INPUT' && l.docId === 'doc-7')).toBe(true);

@@ -76,7 +76,7 @@ describe('the model server stopped in the middle of era-ingest run', () => {
       const served = () => (readFileSync(join(state, 'ollama-11591', 'ollama.log'), 'utf8').match(/POST\s+"\/api\/embed"/g) ?? []).length;
       const before = served(); // the script's own check
       const r = startProcess('src/cli/main.ts', ['run', SAMPLES, '--data-dir', dataDir, '--json'], {
-        DATABASE_URL: '', EMBEDDER: 'ollama', OLLAMA_HOST: url, EMBED_DIM: '', LOG_LEVEL: 'warn', EMBED_TIMEOUT_MS: '10000',
+        DATABASE_URL: '', EMBEDDER: 'ollama', OLLAMA_HOST: url, EMBED_DIM: '', LOG_LEVEL: 'warn',
       });
       await waitFor(() => served() >= before + 4, { timeoutMs: 180_000, intervalMs: 200, what: 'the run to send its first embedding requests' });
       await ollama('stop');

@@ -32,7 +32,12 @@ describe('the Kafka pipeline with the real model', () => {
   it('stores every sample document with the model\'s vectors, and finds documents by meaning', async () => {
     const published = await p.cli(['publish', SAMPLES, '--job', 'job-model-samples'], {}, 120_000);
     expect(published.code, published.output).toBe(0);
-    await waitFor(() => ids.every((id) => p.stored.some((e) => e.id === id)), { timeoutMs: 600_000, intervalMs: 500, what: `all ${ids.length} sample documents stored` });
+    await waitFor(() => ids.every((id) => p.stored.some((e) => e.id === id)), { timeoutMs: 600_000, intervalMs: 500, what: `all ${ids.length} sample documents stored` })
+      .catch((error: Error) => {
+        // What the stages said is what explains a stall (retries, timeouts, a halted stage).
+        const tails = [...p.stages].map(([name, s]) => `--- ${name} stage, last output:\n${s.output().slice(-2000)}`).join('\n');
+        throw new Error(`${error.message}; ${new Set(p.stored.map((e) => e.id)).size} stored\n${tails}`);
+      });
 
     const { rows } = await p.sql.query<{ model: string; dims: number; n: number }>(
       'SELECT model, vector_dims(embedding) AS dims, count(*)::int AS n FROM chunks GROUP BY 1, 2');

@@ -9,7 +9,7 @@ export function registerBench(program: Command): void {
     .command('bench')
     .description('benchmark: throughput, publish→stored latency, memory and CPU per stage, in embedded and Kafka mode, against a naive baseline and the targets')
     .option('--mode <mode>', 'embedded (PGlite), kafka (real broker + PostgreSQL, four stage processes) or all', 'all')
-    .option('--scenarios <list>', 'comma list of scaling, baseline, ceiling, rate, backlog, index, codecs (JSON vs Avro; needs SCHEMA_REGISTRY_URL), reembed (era-ingest reembed while searching)', 'scaling,baseline,ceiling,rate,backlog,index,codecs,reembed')
+    .option('--scenarios <list>', 'comma list of scaling, baseline, ceiling, rate, backlog, index, codecs (JSON vs Avro; needs SCHEMA_REGISTRY_URL), reembed (era-ingest reembed while searching), model (the real model at OLLAMA_HOST: its own throughput, then the pipeline with it; skipped without OLLAMA_HOST)', 'scaling,baseline,ceiling,rate,backlog,index,codecs,reembed,model')
     .option('--docs <list>', 'documents per scaling run (default 100,1000,10000; --quick 100,1000)')
     .option('--embedder <name>', 'hash (built in) or double (the Ollama TEST DOUBLE) for the scaling, baseline, rate and backlog runs', 'hash')
     .option('--latency <ms>', 'Ollama double: delay per /api/embed request', '20')
@@ -23,6 +23,8 @@ export function registerBench(program: Command): void {
     .option('--baseline-docs <n>', 'documents of the naive baseline run (and of the era-ingest run it is compared with)', '1000')
     .option('--index-chunks <n>', 'HNSW cost: chunks written with and without the index (default 20000; --quick 5000)')
     .option('--reembed-chunks <n>', 'reembed: chunks stored, then re-embedded with another model while a searcher runs (default 20000; --quick 5000)')
+    .option('--model-docs <n>', 'model: documents of each pipeline run with the real model (default: 40 s of embedding at the measured ceiling, at least 50)')
+    .option('--model-batches <n>', 'model: batches per concurrency level of the ceiling (default: calibrated for at least 15 s a level)')
     .option('--warmup <n>', 'warm-up documents before each measurement (default 10 % of the run, 20–500)')
     .option('--cooldown <s>', 'seconds of sampling after each measurement (default 5; --quick 2)')
     .option('--partitions <n>', 'partitions of each run\'s topics', '6')
@@ -46,7 +48,9 @@ export function registerBench(program: Command): void {
       'Kafka mode uses KAFKA_BROKERS and DATABASE_URL (eval "$(infra/services.sh up)"): every run gets its own topics',
       '(TOPIC_PREFIX), consumer groups and database (CREATE DATABASE, dropped afterwards). Targets are printed beside',
       'the figures as PASS / FALL SHORT; they are benchmark targets, not tests: the exit code is 1 only when a run failed.',
+      'The model scenario measures the server at OLLAMA_HOST (OLLAMA_HOST=$(infra/ollama/ollama.sh start)); without it, it is skipped.',
       'Examples:  era-ingest bench --quick            era-ingest bench --mode kafka --scenarios scaling --docs 10000',
+      '           OLLAMA_HOST=http://127.0.0.1:11535 era-ingest bench --scenarios model',
     ].join('\n'))
     .action(async (flags: Record<string, unknown>) => {
       const [{ parseBenchOptions, UsageError }, { runBench }] = await Promise.all([import('../../../bench/lib/options.ts'), import('../../../bench/run.ts')]);
@@ -69,10 +73,14 @@ export function registerBench(program: Command): void {
         // The benchmark embeds with the hash embedder or the Ollama double, both of any size.
         embedDim: config.embedDim ?? HASH_DEFAULT_DIMENSION,
         chunker: { maxTokens: config.chunkTokens, overlapTokens: config.chunkOverlap },
+        // The model scenario measures the server the environment names, never a default one.
+        ...(process.env.OLLAMA_HOST ? { modelHost: process.env.OLLAMA_HOST } : {}),
+        modelName: config.embedModel,
         command: `era-ingest ${process.argv.slice(process.argv.indexOf('bench')).join(' ')}`,
       }, log);
       if (options.json) printJson(run.report);
       else process.stdout.write(`${run.text}\n`);
-      process.exitCode = run.report.scenarios.some((s) => s.error) ? EXIT.failure : EXIT.ok;
+      const modelFailed = run.report.model !== undefined && 'failed' in run.report.model;
+      process.exitCode = run.report.scenarios.some((s) => s.error) || modelFailed ? EXIT.failure : EXIT.ok;
     });
 }

@@ -70,6 +70,7 @@ describe('pipeline end to end: four stage processes, real Kafka, real PostgreSQL
     const violations: string[] = [];
     let reading = true;
     let reads = 0;
+    const hashesRead: Array<Map<string, string>> = [];
     const reader = (async () => {
       const client = new pg.Client({ connectionString: p.dbUrl });
       await client.connect();
@@ -81,6 +82,7 @@ describe('pipeline end to end: four stage processes, real Kafka, real PostgreSQL
         const { rows: chunks } = await client.query('SELECT doc_id, content_hash, doc_version, count(*)::int AS n FROM chunks WHERE doc_id = ANY($1) GROUP BY 1, 2, 3', [docIds]);
         await client.query('COMMIT');
         reads += 1;
+        hashesRead.push(new Map(docs.map((d) => [d.doc_id as string, d.content_hash as string])));
         if (docs.length !== ids.length) violations.push(`only ${docs.length} documents visible`);
         for (const d of docs) {
           const mine = chunks.filter((c) => c.doc_id === d.doc_id);
@@ -93,13 +95,22 @@ describe('pipeline end to end: four stage processes, real Kafka, real PostgreSQL
       }
       await client.end();
     })();
+    // The reader spans the flip: it has read before anything is published, and reads again
+    // after every new version is stored (signals, not a count of reads that a loaded machine
+    // may not reach while the flip happens).
+    await waitFor(() => reads >= 1, { timeoutMs: 30_000, intervalMs: 10, what: 'the reader\'s first snapshot' });
     const seen = p.stored.length;
     await publish(ids.map((i) => rawRecord(corpusDocument(i, 1, 'job-e2e-3'), { nowMs: Date.now() })));
     await waitFor(() => p.stored.slice(seen).filter((e) => e.jobId === 'job-e2e-3').length >= ids.length, { timeoutMs: 120_000, intervalMs: 100, what: 'the new versions to be stored' });
+    const readsAtStored = reads;
+    await waitFor(() => reads > readsAtStored, { timeoutMs: 30_000, intervalMs: 10, what: 'a snapshot after the flip' });
     reading = false;
     await reader;
     expect(violations).toEqual([]);
-    expect(reads).toBeGreaterThan(3); // the reader really ran while the versions flipped
+    for (const id of docIds) {
+      expect(hashesRead[0]!.get(id), `${id} before the flip`).toBe(old.get(id)!.hash);
+      expect(hashesRead.at(-1)!.get(id), `${id} after the flip`).not.toBe(old.get(id)!.hash);
+    }
     for (const i of ids) {
       const doc = corpusDocument(i, 1);
       const expected = chunkDocument(doc, { version: 0 }, CHUNKER);

@@ -7,7 +7,9 @@ describe('bench options', () => {
   it('defaults to every mode and scenario at the issue\'s sizes', () => {
     const o = parseBenchOptions({}, now);
     expect(o.modes).toEqual(['embedded', 'kafka']);
-    expect(o.scenarios).toEqual(['scaling', 'baseline', 'ceiling', 'rate', 'backlog', 'index', 'codecs', 'reembed']);
+    expect(o.scenarios).toEqual(['scaling', 'baseline', 'ceiling', 'rate', 'backlog', 'index', 'codecs', 'reembed', 'model']);
+    expect(o.modelDocs).toBeUndefined();
+    expect(o.modelBatches).toBeUndefined();
     expect(o.docs).toEqual([100, 1000, 10000]);
     expect(o).toMatchObject({ embedder: 'hash', double: { latencyMs: 20, itemLatencyMs: 2, concurrency: 2, batchSize: 16 }, backlogChunks: 100_000, durationS: 60, flowRate: 'unlimited', profile: 'standard', reembedChunks: 20_000 });
     expect(o.rate).toBeUndefined();
@@ -45,6 +47,13 @@ describe('bench options', () => {
     expect(() => parseBenchOptions({ rate: '-1' })).toThrow(/--rate -1 is invalid/);
     expect(() => parseBenchOptions({ stageEnv: ['lower=1'] })).toThrow(/--stage-env lower=1 is invalid/);
     expect(() => parseBenchOptions({ concurrency: '0' })).toThrow(/--concurrency 0 is invalid/);
+  });
+
+  it('takes the model scenario alone, with its run sizes, and names a bad size', () => {
+    const o = parseBenchOptions({ scenarios: 'model', modelDocs: '120', modelBatches: '1_000' }, now);
+    expect(o).toMatchObject({ scenarios: ['model'], modelDocs: 120, modelBatches: 1000 });
+    expect(() => parseBenchOptions({ modelDocs: '0' })).toThrow(/--model-docs 0 is invalid: give a whole number from 1 to 100000/);
+    expect(() => parseBenchOptions({ modelBatches: 'many' })).toThrow(/--model-batches many is invalid/);
   });
 
   it('warms up with 10 % of a run, between 20 and 500 documents', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { metricSum } from '../../../bench/lib/child.ts';
-import { parseMachineCpu, parseStatCpuTicks, parseStatus } from '../../../bench/lib/proc.ts';
+import { parseListeningInodes, parseMachineCpu, parseStatCpuTicks, parseStatPpid, parseStatus } from '../../../bench/lib/proc.ts';
 import { fmtNum, table } from '../../../bench/lib/report.ts';
 
 describe('benchmark /proc parsers', () => {
@@ -13,6 +13,22 @@ describe('benchmark /proc parsers', () => {
     const fields = ['S', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '1200', '34', '0', '0'];
     expect(parseStatCpuTicks(`4242 (node) ${fields.join(' ')}`)).toBe(1234);
     expect(parseStatCpuTicks(`4242 (we (ird) name) ${fields.join(' ')}`)).toBe(1234);
+  });
+
+  it('reads the parent pid from /proc/<pid>/stat', () => {
+    expect(parseStatPpid('4242 (ollama runner) S 4367 4242 1 0 -1')).toBe(4367);
+  });
+
+  it('finds the sockets listening on a port in /proc/net/tcp, not connections to it', () => {
+    const text = [
+      '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+      '   0: 0100007F:2D50 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 218082 2 0000000013acee88 100 0 0 10 0',
+      '   1: 0100007F:9C41 0100007F:2D50 01 00000000:00000000 00:00000000 00000000     0        0 300001 1 0000000000000000 20 4 30 10 -1',
+      '   2: 0100007F:2D5 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 999 2 0 100 0 0 10 0',
+    ].join('\n');
+    expect(parseListeningInodes(text, 11600)).toEqual(['218082']);
+    expect(parseListeningInodes(text, 40001)).toEqual([]);
+    expect(parseListeningInodes('', 11600)).toEqual([]);
   });
 
   it('reads busy and total time of all CPUs from /proc/stat', () => {

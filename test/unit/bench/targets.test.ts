@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { embeddingCeiling, evaluateTargets, statusOf, TARGETS } from '../../../bench/lib/targets.ts';
-import type { ScenarioResult } from '../../../bench/lib/types.ts';
+import type { ModelCeiling, ModelCeilingLevel, ScenarioResult } from '../../../bench/lib/types.ts';
 
 function scenario(over: Partial<ScenarioResult>): ScenarioResult {
   return {
@@ -33,7 +33,7 @@ describe('benchmark targets', () => {
   it('reports every target as not measured when nothing ran', () => {
     const rows = evaluateTargets({ scenarios: [], double });
     expect(rows.map((r) => r.status)).toEqual(rows.map(() => 'NOT MEASURED'));
-    expect(rows.map((r) => r.id)).toEqual(['kafka-throughput', 'naive-ratio', 'embedded-throughput', 'ceiling-kafka', 'ceiling-embedded', 'latency-p95', 'backlog-rss', 'index-share']);
+    expect(rows.map((r) => r.id)).toEqual(['kafka-throughput', 'naive-ratio', 'embedded-throughput', 'ceiling-kafka', 'ceiling-embedded', 'model-kafka', 'model-embedded', 'latency-p95', 'backlog-rss', 'index-share']);
   });
 
   it('takes the largest scaling run and the naive ratio at the same document count', () => {
@@ -79,5 +79,43 @@ describe('benchmark targets', () => {
     expect(rows.get('embedded-throughput')!.caveat).toBe('only 50.0 % of the documents were stored; other work used 0.60 cores during the run');
     const quiet = byId(evaluateTargets({ scenarios: [scenario({ mode: 'embedded', otherCpuCores: 0.1 })], double }));
     expect(quiet.get('embedded-throughput')!.caveat).toBeUndefined();
+  });
+
+  describe('with the real model', () => {
+    const server = { host: 'http://127.0.0.1:11600', model: 'all-minilm', version: '0.11.4', dimension: 384 };
+    const level = (concurrency: number, chunksPerSec: number, otherCpuCores = 0): ModelCeilingLevel => ({ concurrency, batches: 40, chunks: 640, seconds: 640 / chunksPerSec, chunksPerSec, meanRequestMs: 500 * concurrency, otherCpuCores });
+    const ceiling: ModelCeiling = { server, batchSize: 16, meanChunkTokens: 190, levels: [level(1, 28), level(2, 40), level(3, 39.5, 0.6)], best: level(2, 40), notes: [] };
+    const modelRun = (over: Partial<ScenarioResult>): ScenarioResult => scenario({ embedder: 'model', kind: 'ceiling', docs: 100, storedChunks: 400, seconds: 10, settings: { EMBED_CONCURRENCY: '2', EMBED_BATCH_SIZE: '16' }, ...over });
+
+    it('holds the chunks the model embedded per second against 90 % of its best level, per mode', () => {
+      const rows = byId(evaluateTargets({
+        scenarios: [
+          modelRun({ id: 'k', embeddedChunks: 380 }), // 38 chunks/s: 95 %
+          modelRun({ id: 'e', mode: 'embedded', embeddedChunks: 300 }), // 30 chunks/s: 75 %
+          scenario({ id: 'dbl', embedder: 'double', kind: 'ceiling' }),
+        ],
+        double,
+        model: ceiling,
+      }));
+      expect(rows.get('model-kafka')).toMatchObject({ measured: 38, threshold: 36, status: 'PASS', source: 'k' });
+      expect(rows.get('model-kafka')!.description).toContain('40.0 chunks/s (concurrency 2)');
+      expect(rows.get('model-kafka')!.caveat).toBe('95 % of the ceiling; EMBED_CONCURRENCY=2, EMBED_BATCH_SIZE=16; ceiling measured with other work at concurrency 3');
+      expect(rows.get('model-embedded')).toMatchObject({ measured: 30, status: 'FALL SHORT', source: 'e' });
+    });
+
+    it('counts stored chunks when a run did not say how many the model embedded', () => {
+      const rows = byId(evaluateTargets({ scenarios: [modelRun({ id: 'k' })], double, model: ceiling }));
+      expect(rows.get('model-kafka')).toMatchObject({ measured: 40, status: 'PASS' });
+      expect(rows.get('model-embedded')).toMatchObject({ status: 'NOT MEASURED', source: 'no embedded run with the model' });
+    });
+
+    it('says why the model was not measured: skipped without OLLAMA_HOST, or the server failed', () => {
+      const skipped = byId(evaluateTargets({ scenarios: [modelRun({})], double, model: { skipped: 'OLLAMA_HOST is not set' } }));
+      expect(skipped.get('model-kafka')).toMatchObject({ status: 'NOT MEASURED', source: 'skipped: OLLAMA_HOST is not set' });
+      expect(skipped.get('model-kafka')!.threshold).toBeUndefined();
+      const failed = byId(evaluateTargets({ scenarios: [], double, model: { failed: 'no answer' } }));
+      expect(failed.get('model-embedded')).toMatchObject({ status: 'NOT MEASURED', source: 'failed: no answer' });
+      expect(byId(evaluateTargets({ scenarios: [], double })).get('model-kafka')!.source).toBe('no model scenario');
+    });
   });
 });
