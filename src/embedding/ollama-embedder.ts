@@ -99,9 +99,9 @@ export function createOllamaEmbedder(options: OllamaEmbedderOptions): Embedder {
     let response: unknown;
     try {
       response = await client.embed({ model, input: [...texts], truncate, keep_alive: keepAlive });
-      lease.answers.answered();
+      lease.answers.answered(deadline.sentAt);
     } catch (error) {
-      if (typeof (error as { status_code?: unknown }).status_code === 'number') lease.answers.answered(); // an HTTP answer, if an error
+      if (typeof (error as { status_code?: unknown }).status_code === 'number') lease.answers.answered(deadline.sentAt); // an HTTP answer, if an error
       const classified = classifyOllamaError(error, { host: lease.url, model, timeoutMs, timedOut: deadline.timedOut, cancelled: deadline.cancelled });
       failed = classified.retriable && classified.code !== 'SHUTDOWN';
       throw classified;

@@ -146,9 +146,9 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
     let response: unknown;
     try {
       response = await client.embeddings.create(request(texts), { signal: deadline.signal });
-      answers.answered();
+      answers.answered(deadline.sentAt);
     } catch (error) {
-      if (typeof (error as { status?: unknown }).status === 'number') answers.answered(); // an HTTP answer, if an error
+      if (typeof (error as { status?: unknown }).status === 'number') answers.answered(deadline.sentAt); // an HTTP answer, if an error
       throw classifyOpenAIError(error, {
         baseUrl, model, dimension, apiKey, sentDimensions: sendDimensions, timeoutMs, timedOut: deadline.timedOut, cancelled: deadline.cancelled,
       });

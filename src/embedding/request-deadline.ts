@@ -7,13 +7,18 @@
  * time, so a request sent while others run waits its turn inside the server. It is given up
  * only when `timeoutMs` passed since it was sent *and* since the server last answered anything
  * to this process (`AnswerClock`, one per server), so a long queue that moves never times out
- * and a server that stops answering is noticed within `timeoutMs`.
+ * and a server that stops answering is noticed within `timeoutMs`. A queue that moves past a
+ * request is no excuse for it: once it is older than `timeoutMs` and a request sent after it has
+ * been answered, it is given up too (a server that answers in order has lost it; one that answers
+ * in parallel has taken longer than allowed) — noticed within one more `timeoutMs`. Without this
+ * a request the server never answers waits for as long as the others keep the server busy
+ * (seen with a real Ollama under load: one input in flight for 428 s).
  *
  * Contract: call {@link startRequestDeadline} just before sending and give the HTTP client its
  * `signal`, which covers connecting, waiting for headers and reading the body. The signal aborts
  * on the deadline above (reason: a `TimeoutError` DOMException) or when one of the given signals
  * aborts (its reason). Whichever comes first decides: `timedOut` or `cancelled`, never both.
- * Call `answered()` on the clock when the server sent a response (any status), and `dispose()`
+ * Call `answered(deadline.sentAt)` on the clock when the server sent a response (any status), and `dispose()`
  * once the request settled (in `finally`): it stops the timer and unhooks the listeners;
  * idempotent. Nothing here blocks or throws.
  */
@@ -33,18 +38,30 @@ export interface Interruption {
 export interface RequestDeadline extends Interruption {
   /** Aborts on the deadline or on any of the caller's signals; give it to the HTTP client. */
   readonly signal: AbortSignal;
+  /** When the request was sent (ms epoch): give it to `AnswerClock.answered`. */
+  readonly sentAt: number;
   dispose(): void;
 }
 
 /** When a server last answered this process (any response): the progress requests wait on. */
 export class AnswerClock {
   #last = Number.NEGATIVE_INFINITY;
+  #latestSent = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** The server sent a response (success or an HTTP error: it is alive and working). */
-  answered(): void {
+  /**
+   * The server sent a response (success or an HTTP error: it is alive and working) to the
+   * request sent at `sentAt` (its deadline's `sentAt`; unknown: it overtakes nothing).
+   */
+  answered(sentAt = Number.NEGATIVE_INFINITY): void {
     this.#last = this.now();
+    this.#latestSent = Math.max(this.#latestSent, sentAt);
+  }
+
+  /** Send time of the latest-sent request answered so far; -Infinity before the first. */
+  get latestAnsweredSentAt(): number {
+    return this.#latestSent;
   }
 
   /** ms epoch of the last answer; -Infinity before the first. */
@@ -68,9 +85,13 @@ export function startRequestDeadline(timeoutMs: number, signals: readonly (Abort
   let why: 'timeout' | 'cancelled' | undefined;
   const sent = now();
   const check = (): void => {
-    const idle = now() - Math.max(sent, clock?.lastAnswerAt ?? Number.NEGATIVE_INFINITY);
-    if (idle < timeoutMs) {
-      timer = setTimeout(check, timeoutMs - idle); // the server answered meanwhile: wait on
+    const at = now();
+    const age = at - sent;
+    const idle = at - Math.max(sent, clock?.lastAnswerAt ?? Number.NEGATIVE_INFINITY);
+    const overtaken = (clock?.latestAnsweredSentAt ?? Number.NEGATIVE_INFINITY) > sent;
+    if (idle < timeoutMs && !(overtaken && age >= timeoutMs)) {
+      // The server answered meanwhile: wait on, and look again when this request comes of age.
+      timer = setTimeout(check, age < timeoutMs ? Math.min(timeoutMs - idle, timeoutMs - age) : timeoutMs - idle);
       return;
     }
     why ??= 'timeout';
@@ -92,6 +113,7 @@ export function startRequestDeadline(timeoutMs: number, signals: readonly (Abort
   }
   return {
     signal: request.signal,
+    sentAt: sent,
     timeoutMs,
     get timedOut() { return why === 'timeout'; },
     get cancelled() { return why === 'cancelled'; },

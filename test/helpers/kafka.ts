@@ -89,25 +89,16 @@ export class KafkaTestKit {
 
   /** Reads every record of `topic` from the beginning (a throwaway group), until `count` arrived. */
   async readAll(topic: string, count: number, timeoutMs = 60_000): Promise<ConsumedRecord[]> {
-    const records: ConsumedRecord[] = [];
-    const consumer = this.kafka.consumer({ groupId: uniqueName('reader'), allowAutoTopicCreation: false, maxWaitTimeInMs: 100 });
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await consumer.run({
-        eachMessage: async ({ topic: t, partition, message }) => {
-          records.push({ topic: t, partition, offset: message.offset, key: message.key, value: message.value, headers: headersToStrings(message.headers), rawHeaders: message.headers ?? {} });
-        },
-      });
-      await waitFor(() => records.length >= count, { timeoutMs, what: `${count} records on ${topic} (have ${records.length})` });
-    } finally {
-      await consumer.disconnect();
-    }
-    return records;
+    return this.read(topic, (records) => waitFor(() => records.length >= count, { timeoutMs, what: `${count} records on ${topic} (have ${records.length})` }));
   }
 
   /** Every record of `topic` a reader gets within `ms` (a throwaway group, from the beginning): for diagnostics. */
   async readFor(topic: string, ms: number): Promise<ConsumedRecord[]> {
+    return this.read(topic, () => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  /** Reads `topic` from the beginning with a throwaway group until `until` settles. */
+  private async read(topic: string, until: (records: ConsumedRecord[]) => Promise<unknown>): Promise<ConsumedRecord[]> {
     const records: ConsumedRecord[] = [];
     const consumer = this.kafka.consumer({ groupId: uniqueName('reader'), allowAutoTopicCreation: false, maxWaitTimeInMs: 100 });
     await consumer.connect();
@@ -118,7 +109,7 @@ export class KafkaTestKit {
           records.push({ topic: t, partition, offset: message.offset, key: message.key, value: message.value, headers: headersToStrings(message.headers), rawHeaders: message.headers ?? {} });
         },
       });
-      await new Promise((resolve) => setTimeout(resolve, ms));
+      await until(records);
     } finally {
       await consumer.disconnect();
     }

@@ -19,7 +19,7 @@ describe('the Kafka pipeline with the real model', () => {
 
   beforeAll(async () => {
     // The Ollama-API double the helper starts stays idle: every stage talks to the real Ollama.
-    p = await startPipeline({ chunkTokens: 256, chunkOverlap: 32, extraEnv: { OLLAMA_HOST: ollamaHost(), EMBED_DIM: '', EMBED_TIMEOUT_MS: '120000' } });
+    p = await startPipeline({ chunkTokens: 256, chunkOverlap: 32, extraEnv: { OLLAMA_HOST: ollamaHost(), EMBED_DIM: '' } });
     ids = [];
     for await (const item of readDocuments([SAMPLES])) if (item.kind === 'document') ids.push(item.doc.id);
   }, 240_000);

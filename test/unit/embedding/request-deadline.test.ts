@@ -77,4 +77,28 @@ describe('request deadline', () => {
     await vi.advanceTimersByTimeAsync(1_000);
     expect(deadline.timedOut).toBe(true);
   });
+
+  it('gives up a request that requests sent after it overtook, once it is older than the timeout: a server answering in order has lost it', async () => {
+    vi.useFakeTimers();
+    const clock = new AnswerClock();
+    const lost = startRequestDeadline(1_000, [undefined], clock); // sent at 0, never answered
+    await vi.advanceTimersByTimeAsync(100);
+    const later = startRequestDeadline(1_000, [undefined], clock); // sent at 100
+    await vi.advanceTimersByTimeAsync(100);
+    clock.answered(later.sentAt);
+    later.dispose();
+    // The server goes on answering this process's other requests every 300 ms.
+    const others = async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) {
+        const other = startRequestDeadline(1_000, [undefined], clock);
+        await vi.advanceTimersByTimeAsync(300);
+        clock.answered(other.sentAt);
+        other.dispose();
+      }
+    };
+    await others(2); // t = 800: overtaken, but younger than the timeout
+    expect(lost.signal.aborted).toBe(false);
+    await others(5); // t = 2,300: noticed within one more timeout
+    expect(lost).toMatchObject({ timedOut: true, cancelled: false });
+  });
 });
