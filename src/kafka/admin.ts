@@ -59,10 +59,13 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[], se
 const SETTLING = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'NOT_LEADER_OR_FOLLOWER']);
 
 /**
- * Waits until every partition of `topics` has a leader. By hand rather than kafkajs'
- * `createTopics({ waitForLeaders: true })`: that retries only LEADER_NOT_AVAILABLE, while a
- * loaded broker also answers UNKNOWN_TOPIC_OR_PARTITION for a topic it is still creating
- * (tulios/kafkajs#815), and a producer or consumer that starts then fails.
+ * Waits until every partition of `topics` has a leader that serves it. By hand rather than
+ * kafkajs' `createTopics({ waitForLeaders: true })`: that retries only LEADER_NOT_AVAILABLE,
+ * while a loaded broker also answers UNKNOWN_TOPIC_OR_PARTITION for a topic it is still creating
+ * (tulios/kafkajs#815), and names a partition's leader in its metadata before that leader serves
+ * it (ListOffsets and Produce answer NOT_LEADER_FOR_PARTITION meanwhile; kafkajs'
+ * `admin.fetchTopicOffsets` gives up on that at once). So a topic is ready when its end offsets
+ * can be read.
  */
 export async function waitForLeaders(admin: Admin, topics: readonly string[], { timeoutMs = 60_000, intervalMs = 100 } = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -71,7 +74,10 @@ export async function waitForLeaders(admin: Admin, topics: readonly string[], { 
     try {
       const { topics: metadata } = await admin.fetchTopicMetadata({ topics: [...topics] });
       const leaderless = metadata.flatMap((t) => t.partitions.filter((p) => p.leader < 0).map((p) => `${t.name}:${p.partitionId}`));
-      if (leaderless.length === 0 && metadata.length === topics.length) return;
+      if (leaderless.length === 0 && metadata.length === topics.length) {
+        await Promise.all(topics.map((topic) => admin.fetchTopicOffsets(topic)));
+        return;
+      }
       waitingFor = `partitions without a leader: ${leaderless.join(', ') || 'topics missing from the metadata'}`;
     } catch (error) {
       const type = (error as { type?: string }).type;
