@@ -89,6 +89,9 @@ export async function main(argv: string[] = process.argv): Promise<number> {
  * listener) is logged as one JSON line and ends the process with exit code 1. Nothing is
  * committed for work in flight, so a stage's records are redelivered after the restart.
  */
+/** How long a finished command waits for leftover handles to close by themselves. */
+const LINGER_MS = 2_000;
+
 function exitOnUncaught(kind: string, error: unknown): void {
   const e = error as Error;
   process.stderr.write(`${JSON.stringify({ level: 'fatal', time: Date.now(), msg: `${kind}: exiting`, err: e?.message ?? String(error), stack: e?.stack?.split('\n').slice(0, 8).join('\n') })}\n`);
@@ -99,3 +102,11 @@ process.on('unhandledRejection', (error) => exitOnUncaught('unhandled rejection'
 
 const code = await main();
 process.exitCode = code;
+// The command is done: the process ends when nothing is left open, as usual. A library may
+// leave a handle behind (kafkajs can keep a broker socket after disconnect, tulios/kafkajs#1074;
+// seen here after a stage's clean stop), which would keep a stopped stage alive until SIGKILL.
+// An unref'd timer fires only in that case: say what was left open, then exit with the code.
+setTimeout(() => {
+  process.stderr.write(`${JSON.stringify({ level: 'warn', time: Date.now(), msg: `handles still open after the command finished (${process.getActiveResourcesInfo().join(', ')}); exiting` })}\n`);
+  process.exit(code);
+}, LINGER_MS).unref();

@@ -96,7 +96,11 @@ export async function startPipeline({ dimension = 64, chunkTokens = 64, chunkOve
     const p = stages.get(name);
     if (!p) return -1;
     p.kill('SIGTERM');
+    // A stage that has not stopped by its drain deadline (SHUTDOWN_TIMEOUT_MS, 20 s) plus a margin
+    // prints what it last said, so a hang in its shutdown is diagnosable from the test output.
+    const slow = setTimeout(() => console.log(`[pipeline] stage ${name} still running 40 s after SIGTERM; its output:\n${p.output().slice(-4000)}`), 40_000);
     const code = await p.exited;
+    clearTimeout(slow);
     stages.delete(name);
     return code;
   };
@@ -110,13 +114,22 @@ export async function startPipeline({ dimension = 64, chunkTokens = 64, chunkOve
       return { code, output: p.output() };
     },
     stop: async () => {
-      await storedConsumer.disconnect();
+      // Each step says so when it takes long, so a hang is diagnosable from the test output.
+      const step = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
+        const slow = setTimeout(() => console.log(`[pipeline] stop: ${what} still running after 30 s`), 30_000);
+        try {
+          return await run();
+        } finally {
+          clearTimeout(slow);
+        }
+      };
+      await step('disconnect the era.stored reader', () => storedConsumer.disconnect());
       const codes: Record<string, number | string> = {};
       await Promise.all([...stages.keys()].map(async (name) => (codes[name] = await stopStage(name))));
-      await sql.end();
-      await db.drop();
-      await double.close();
-      await kit.cleanup();
+      await step('close the SQL pool', () => sql.end());
+      await step('drop the database', () => db.drop());
+      await step('close the Ollama double', () => double.close());
+      await step('delete the topics', () => kit.cleanup());
       return codes;
     },
   };
