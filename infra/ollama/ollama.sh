@@ -13,6 +13,11 @@
 # (model name, default all-minilm), ERA_CACHE_DIR (default ${XDG_CACHE_HOME:-~/.cache}/era-ingest:
 # binary and weights, per user and outside the checkout so that every clone reuses one build),
 # ERA_STATE_DIR (default <repo>/.cache/state: models, HOME, log and pid under ollama-<port>/).
+# MODEL_THREADS (CPU threads of the model, Ollama's num_thread; default: Ollama's, one per
+# physical core): on a machine shared with other CPU-heavy work, 1. llama.cpp's threads spin-wait
+# on each other, so one descheduled thread stalls the rest: here, a batch of 16 long chunks took
+# 4.3-4.7 s idle and 16-22 s beside two CPU burners with 2 threads, 8.2-8.9 s in both with 1.
+# A model created with another value is re-created on start (cheap: the blobs stay).
 # Other OLLAMA_* variables (OLLAMA_DEBUG, OLLAMA_MAX_QUEUE, …) pass through to the server.
 # start is idempotent: when the server already runs it prints its URL and does nothing.
 # stdout carries only the URL; all logs go to stderr.
@@ -27,6 +32,7 @@ WEIGHTS_VERSION=0.1.2
 WEIGHTS_SHA256=040bc662922426320e7f7751908834925d59a21115e1711bd40620be4408d65e
 PORT=${OLLAMA_PORT:-11535}
 MODEL=${EMBED_MODEL:-all-minilm}
+THREADS=${MODEL_THREADS:-}
 DIMS=384
 CACHE=$ERA_CACHE
 # Also where lock() puts its lock file.
@@ -52,6 +58,7 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 answers() { curl -sf -o /dev/null --max-time 2 "$URL/api/version"; }
 
 case "$PORT" in ''|*[!0-9]*) die "OLLAMA_PORT=$PORT is not a port number" ;; esac
+case "$THREADS" in ''|[1-9]|[1-9][0-9]) ;; *) die "MODEL_THREADS=$THREADS is not a thread count (1-99, or unset for Ollama's default)" ;; esac
 [[ "$MODEL" =~ ^[A-Za-z0-9][A-Za-z0-9._:-]*$ ]] \
   || die "EMBED_MODEL=$MODEL is not a valid model name (letters, digits, . _ : -)"
 
@@ -151,8 +158,9 @@ http() { curl -s -o "$STATE/response" -w '%{http_code}' "$@" || true; }
 # their digests keyed by relative path. (`ollama create -f Modelfile` fails on this folder: the CLI
 # uploads files by bare name, so 1_Pooling/config.json collides with config.json.)
 create_model() {
-  local f rel sha code files=""
-  log "creating model $MODEL from $WEIGHTS"
+  local f rel sha code files="" params=""
+  [ -z "$THREADS" ] || params=",\"parameters\":{\"num_thread\":$THREADS}"
+  log "creating model $MODEL from $WEIGHTS${THREADS:+ with $THREADS thread(s)}"
   while IFS= read -r -d '' f; do
     rel=${f#"$WEIGHTS"/}
     sha=$(sha256sum "$f" | cut -d' ' -f1)
@@ -166,8 +174,13 @@ create_model() {
     files+="${files:+,}\"$rel\":\"sha256:$sha\""
   done < <(find "$WEIGHTS" -type f \( -name '*.json' -o -name '*.safetensors' \) -print0 | sort -z)
   code=$(http --max-time 600 -H 'Content-Type: application/json' \
-    -d "{\"model\":\"$MODEL\",\"files\":{$files},\"stream\":false}" "$URL/api/create")
+    -d "{\"model\":\"$MODEL\",\"files\":{$files}$params,\"stream\":false}" "$URL/api/create")
   [ "$code" = 200 ] || fail "POST /api/create for $MODEL failed: HTTP $code $(head -c 500 "$STATE/response")"
+}
+
+# The num_thread the model was created with (empty: Ollama's default), from the /api/show answer.
+model_threads() {
+  python3 -c 'import json, re, sys; m = re.search(r"^num_thread\s+(\d+)", json.load(open(sys.argv[1])).get("parameters", ""), re.M); print(m.group(1) if m else "")' "$STATE/response"
 }
 
 start() {
@@ -205,7 +218,7 @@ start() {
   local code
   code=$(http --max-time 30 -H 'Content-Type: application/json' -d "{\"model\":\"$MODEL\"}" "$URL/api/show")
   case "$code" in
-    200) ;;
+    200) [ "$(model_threads)" = "$THREADS" ] || create_model ;;
     404) create_model ;;
     *) fail "POST /api/show for $MODEL answered HTTP $code $(head -c 300 "$STATE/response")" ;;
   esac

@@ -16,9 +16,10 @@ export interface StoreChoice {
 }
 
 /**
- * Opens the store a command works on, settles the embedding dimension with it (a model is
- * probed before anything is written: src/embedding/dimension.ts) and applies the migrations.
- * Returns the configuration with that dimension.
+ * Opens the store a command works on, settles the embedding dimension with it and applies the
+ * migrations. Returns the configuration with that dimension. The model is probed only for a
+ * command that embeds and asks for it (`verify: true`: `run`, `search`), before anything is
+ * written (src/embedding/dimension.ts); a command that only reads the store never needs it up.
  */
 export async function openStore(choice: StoreChoice, config: Config, settle: Omit<SettleOptions, 'stored'> = {}): Promise<{ client: SqlClient; where: string; config: SettledConfig }> {
   let client: SqlClient;
@@ -33,7 +34,7 @@ export async function openStore(choice: StoreChoice, config: Config, settle: Omi
     where = `PGlite in ${dir}`;
   }
   try {
-    return { client, where, config: await prepareStore(client, config, settle) };
+    return { client, where, config: await prepareStore(client, config, { verify: false, ...settle }) };
   } catch (error) {
     await client.close();
     throw error;

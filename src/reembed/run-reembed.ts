@@ -132,14 +132,6 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
   try {
     const retrying = async <T>(attempt: () => Promise<T>): Promise<T> => (await retry(attempt, startRetry, { onRetry, signal: stop.signal })).value;
     await retrying(() => prepareStore(client, config, { verify: false }));
-    // A model without a set and without --dim is asked for its dimension.
-    const dimension = options.dimension ?? (await getModel(client, model))?.dimension ??
-      (await settleDimension({ ...config, embedModel: model, embedDim: undefined }, { retry: retrying, signal: stop.signal }));
-    summary.dimension = dimension;
-    const embedder = modelEmbedder(config, model, dimension);
-    cleanups.push(() => embedder.close?.());
-    // Fails early on a wrong dimension or an unknown model; waits out an embedder that is starting.
-    await probeModel(embedder, dimension, startRetry, { onRetry, signal: stop.signal });
     const lock = await retry(() => tryLockModel(config.databaseUrl!, model), startRetry, { onRetry, signal: stop.signal });
     if (!lock.value) throw new ConflictError(`a reembed of ${model} is already running (another process holds its lock in PostgreSQL); stop it first (one process per model)`);
     cleanups.push(() => lock.value!.release());
@@ -159,6 +151,15 @@ export async function runReembed(options: ReembedOptions): Promise<ReembedSummar
     if (members > 0) {
       throw new ConflictError(`group ${groupId} has ${members} active member(s): a reembed of ${model} is already running; stop it first (one process per model). A killed run stays a member until its session times out (30 s)`);
     }
+    // Only a run that may go ahead asks the model: a refused one never loads it.
+    // A model without a set and without --dim is asked for its dimension.
+    const dimension = options.dimension ?? (await getModel(client, model))?.dimension ??
+      (await settleDimension({ ...config, embedModel: model, embedDim: undefined }, { retry: retrying, signal: stop.signal }));
+    summary.dimension = dimension;
+    const embedder = modelEmbedder(config, model, dimension);
+    cleanups.push(() => embedder.close?.());
+    // Fails early on a wrong dimension or an unknown model; waits out an embedder that is starting.
+    await probeModel(embedder, dimension, startRetry, { onRetry, signal: stop.signal });
     const positions = await withKafka(() => groupPositions(admin, groupId, topics.reembed));
     if (positions.every((p) => p.committed === undefined)) {
       // A fresh group starts at the end: records of earlier runs are not this run's work.

@@ -11,7 +11,10 @@ import type { TestProject } from 'vitest/node';
 import { ensureService, serviceScript } from './service-script.ts';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const ollama = await ensureService('OLLAMA_HOST', 'ollama/ollama.sh');
+  // One model thread: the suite shares two cores with Kafka, PostgreSQL, the stage processes (and,
+  // on a shared machine, whatever else runs); with a thread per core a descheduled thread stalls
+  // the other, and batches that take 4 s idle took 16-22 s, past EMBED_TIMEOUT_MS under load.
+  const ollama = await ensureService('OLLAMA_HOST', 'ollama/ollama.sh', { MODEL_THREADS: '1' });
   project.provide('ollamaHost', ollama.address.split(',')[0]!.trim());
   return async () => {
     if (ollama.started) await serviceScript('ollama/ollama.sh', 'stop');

@@ -12,10 +12,10 @@ const run = promisify(execFile);
 const infra = fileURLToPath(new URL('../../infra/', import.meta.url));
 
 /** Runs `infra/<path> <command>`; returns its last line of stdout (status: undefined when not running). */
-export async function serviceScript(path: string, command: 'start' | 'stop' | 'status'): Promise<string | undefined> {
+export async function serviceScript(path: string, command: 'start' | 'stop' | 'status', env: Record<string, string> = {}): Promise<string | undefined> {
   try {
     // A first start may build or download the service (Ollama: about 9 minutes on 2 cores).
-    const { stdout } = await run(`${infra}${path}`, [command], { timeout: 20 * 60_000, maxBuffer: 16 << 20 });
+    const { stdout } = await run(`${infra}${path}`, [command], { timeout: 20 * 60_000, maxBuffer: 16 << 20, env: { ...process.env, ...env } });
     return stdout.trim().split('\n').at(-1) || undefined;
   } catch (error) {
     if (command === 'status') return undefined;
@@ -24,13 +24,13 @@ export async function serviceScript(path: string, command: 'start' | 'stop' | 's
   }
 }
 
-/** The address of the service: from `envName`, a running instance, or a new one (`started`). */
-export async function ensureService(envName: string, path: string): Promise<{ address: string; started: boolean }> {
+/** The address of the service: from `envName`, a running instance, or a new one (`started`, with `env` for its script). */
+export async function ensureService(envName: string, path: string, env: Record<string, string> = {}): Promise<{ address: string; started: boolean }> {
   const fromEnv = process.env[envName];
   if (fromEnv) return { address: fromEnv, started: false };
   const running = await serviceScript(path, 'status');
   if (running) return { address: running, started: false };
-  const address = await serviceScript(path, 'start');
+  const address = await serviceScript(path, 'start', env);
   if (!address) throw new Error(`infra/${path} start printed no address`);
   return { address, started: true };
 }

@@ -56,7 +56,7 @@ export function registerDlq(program: Command): void {
 async function listStoreDeadLetters(options: DlqOptions, filter: { stage?: string; code?: string }, limit: number): Promise<void> {
   const config = configFrom({ databaseUrl: options.db });
   const [{ openStore }, { listDeadLetterRows }] = await Promise.all([import('../open-store.ts'), import('../../storage/dead-letters.ts')]);
-  const { client } = await openStore({ ...(options.db ? { url: config.databaseUrl } : {}), ...(options.dataDir ? { dataDir: options.dataDir } : {}) }, config, { verify: false });
+  const { client } = await openStore({ ...(options.db ? { url: config.databaseUrl } : {}), ...(options.dataDir ? { dataDir: options.dataDir } : {}) }, config);
   try {
     const letters = await listDeadLetterRows(client, filter, limit);
     if (options.json) return printJson(letters.map((l) => ({ ...l, value: l.value?.toString('utf8') ?? null })));

@@ -32,7 +32,7 @@ export function registerMinisters(program: Command): void {
       }
       const config = configFrom({ databaseUrl: options.db });
       const [{ openStore }, { exportMinisters }] = await Promise.all([import('../open-store.ts'), import('../ministers-export.ts')]);
-      const { client } = await openStore({ url: config.databaseUrl, dataDir: options.dataDir }, config, { verify: false });
+      const { client } = await openStore({ url: config.databaseUrl, dataDir: options.dataDir }, config);
       try {
         const summary = await exportMinisters(client, dir, { pageSize });
         if (options.json) return printJson(summary);

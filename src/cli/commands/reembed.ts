@@ -99,7 +99,7 @@ type StoreChoice = { url: string | undefined; dataDir: string };
 
 async function withStore<T>(store: StoreChoice, fn: (client: import('../../storage/sql-client.ts').SqlClient) => Promise<T>): Promise<T> {
   const { openStore } = await import('../open-store.ts');
-  const { client } = await openStore(store, configFrom(), { verify: false });
+  const { client } = await openStore(store, configFrom());
   try {
     return await fn(client);
   } finally {

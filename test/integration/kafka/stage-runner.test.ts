@@ -45,8 +45,16 @@ describe('stage runtime on the real broker', () => {
     await runner.start();
     await kit.produce(input, [json({ id: 'doc-1', n: 50 })]);
     await waitFor(() => writes > 0, { what: 'the sink to receive the outputs' });
-    // Held before the producer: several commit intervals pass, nothing may be committed.
-    await new Promise((r) => setTimeout(r, 500));
+    // Held before the producer: five commit rounds run (counted, not slept for), nothing may be committed.
+    const committer = (runner as unknown as { committer: { commit(): Promise<unknown> } }).committer;
+    const commit = committer.commit.bind(committer);
+    let rounds = 0;
+    committer.commit = async () => {
+      const offsets = await commit();
+      rounds++;
+      return offsets;
+    };
+    await waitFor(() => rounds >= 5, { what: 'five commit rounds while the outputs are held' });
     expect((await kit.committed(runner.groupId, input)).get(0)).toBe(-1n);
     expect(await kit.count(output)).toBe(0);
     release();
