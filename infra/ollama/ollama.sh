@@ -185,7 +185,7 @@ model_threads() {
 
 start() {
   if running; then
-    log "already running (pid $(cat "$PIDFILE")) at $URL"
+    log "already running (pid $(cat "$PIDFILE")) at $URL${THREADS:+ (MODEL_THREADS applies at the next start: stop it first)}"
     echo "$URL"
     return 0
   fi

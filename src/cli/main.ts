@@ -84,14 +84,14 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   }
 }
 
+/** How long a finished command waits for leftover handles to close by themselves. */
+const LINGER_MS = 2_000;
+
 /**
  * Last resort: anything thrown outside a promise chain the commands await (a timer, an event
  * listener) is logged as one JSON line and ends the process with exit code 1. Nothing is
  * committed for work in flight, so a stage's records are redelivered after the restart.
  */
-/** How long a finished command waits for leftover handles to close by themselves. */
-const LINGER_MS = 2_000;
-
 function exitOnUncaught(kind: string, error: unknown): void {
   const e = error as Error;
   process.stderr.write(`${JSON.stringify({ level: 'fatal', time: Date.now(), msg: `${kind}: exiting`, err: e?.message ?? String(error), stack: e?.stack?.split('\n').slice(0, 8).join('\n') })}\n`);
@@ -106,7 +106,13 @@ process.exitCode = code;
 // leave a handle behind (kafkajs can keep a broker socket after disconnect, tulios/kafkajs#1074;
 // seen here after a stage's clean stop), which would keep a stopped stage alive until SIGKILL.
 // An unref'd timer fires only in that case: say what was left open, then exit with the code.
-setTimeout(() => {
+// Output a reader has not taken yet (stdout into a pipe is asynchronous) is waited for, not cut.
+const exitWhenWritten = (): void => {
+  if (process.stdout.writableLength > 0 || process.stderr.writableLength > 0) {
+    setTimeout(exitWhenWritten, LINGER_MS).unref();
+    return;
+  }
   process.stderr.write(`${JSON.stringify({ level: 'warn', time: Date.now(), msg: `handles still open after the command finished (${process.getActiveResourcesInfo().join(', ')}); exiting` })}\n`);
   process.exit(code);
-}, LINGER_MS).unref();
+};
+setTimeout(exitWhenWritten, LINGER_MS).unref();

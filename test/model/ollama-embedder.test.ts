@@ -68,7 +68,7 @@ describe('the model server stopped in the middle of era-ingest run', () => {
   it('waits and retries while it is down, dead-letters nothing, and finishes once it is back', async () => {
     // A private Ollama: its own port and state directory, the shared per-user build and weights.
     const state = mkdtempSync(join(tmpdir(), 'era-ollama-'));
-    const env = { ...process.env, OLLAMA_PORT: '11591', ERA_STATE_DIR: state };
+    const env = { ...process.env, OLLAMA_PORT: '11591', ERA_STATE_DIR: state, MODEL_THREADS: '1' };
     const ollama = (command: 'start' | 'stop') => run(OLLAMA_SH, [command], { env, timeout: 20 * 60_000 });
     const dataDir = mkdtempSync(join(tmpdir(), 'era-run-outage-'));
     try {
