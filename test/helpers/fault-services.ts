@@ -38,6 +38,12 @@ async function portFree(port: number): Promise<boolean> {
   });
 }
 
+/** A free port at or above `from` (randomly placed: parallel or leftover instances do not collide). */
+export async function freePort(from: number): Promise<number> {
+  for (let port = from + Math.floor(Math.random() * 500); port < 65_000; port++) if (await portFree(port)) return port;
+  throw new Error('no free port');
+}
+
 /** A free port whose neighbour (port + 1: the KRaft controller) is free too. */
 async function freePortPair(from: number): Promise<number> {
   for (let port = from + Math.floor(Math.random() * 500) * 2; port < 65_000; port += 2) {

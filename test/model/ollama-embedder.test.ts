@@ -17,6 +17,7 @@ import { embedWithBisect } from '../../src/embedding/embed-batch.ts';
 import { createOllamaEmbedder } from '../../src/embedding/ollama-embedder.ts';
 import type { Embedder } from '../../src/embedding/types.ts';
 import { caught } from '../helpers/caught.ts';
+import { freePort } from '../helpers/fault-services.ts';
 import { startProcess } from '../helpers/processes.ts';
 import { ollamaHost } from '../helpers/services.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -68,12 +69,13 @@ describe('the model server stopped in the middle of era-ingest run', () => {
   it('waits and retries while it is down, dead-letters nothing, and finishes once it is back', async () => {
     // A private Ollama: its own port and state directory, the shared per-user build and weights.
     const state = mkdtempSync(join(tmpdir(), 'era-ollama-'));
-    const env = { ...process.env, OLLAMA_PORT: '11591', ERA_STATE_DIR: state, MODEL_THREADS: '1' };
+    const port = String(await freePort(11_700));
+    const env = { ...process.env, OLLAMA_PORT: port, ERA_STATE_DIR: state, MODEL_THREADS: '1' };
     const ollama = (command: 'start' | 'stop') => run(OLLAMA_SH, [command], { env, timeout: 20 * 60_000 });
     const dataDir = mkdtempSync(join(tmpdir(), 'era-run-outage-'));
     try {
       const url = (await ollama('start')).stdout.trim().split('\n').at(-1)!;
-      const served = () => (readFileSync(join(state, 'ollama-11591', 'ollama.log'), 'utf8').match(/POST\s+"\/api\/embed"/g) ?? []).length;
+      const served = () => (readFileSync(join(state, `ollama-${port}`, 'ollama.log'), 'utf8').match(/POST\s+"\/api\/embed"/g) ?? []).length;
       const before = served(); // the script's own check
       const r = startProcess('src/cli/main.ts', ['run', SAMPLES, '--data-dir', dataDir, '--json'], {
         DATABASE_URL: '', EMBEDDER: 'ollama', OLLAMA_HOST: url, EMBED_DIM: '', LOG_LEVEL: 'warn',
