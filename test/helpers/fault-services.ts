@@ -145,7 +145,7 @@ export async function startFaultKafka({ scramUsers, tls }: FaultKafkaOptions = {
 export async function startFaultPostgres(): Promise<FaultService> {
   const port = await freePortPair(35_000);
   const dir = stateDir('pg');
-  const env = { PGPORT: String(port), ERA_PG_DIR: join(dir, 'pg'), ERA_STATE_DIR: dir };
+  const env = { PGPORT: String(port), ERA_STATE_DIR: dir };
   const s = service('postgres/postgres.sh', port, env, dir, `postgres://postgres@127.0.0.1:${port}/postgres`);
   try {
     await s.start();

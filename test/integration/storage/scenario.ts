@@ -41,7 +41,8 @@ export async function runCoreScenario(db: SqlClient): Promise<unknown[]> {
   await write('unchanged', makeDoc({ docId: 'doc', version: 30, count: 4, dim, minister: 'health', content: 'v20', jobId: 'j3' }));
   await write('late old', makeDoc({ docId: 'doc', version: 15, count: 2, dim }));
   await observe('after late old', 'doc');
-  // pgvector 0.6 (server) and 0.8 (PGlite) round cosine distances differently in the last bits.
+  // pgvector versions round cosine distances differently in the last bits (0.6 vs 0.8; a server
+  // may run any version from 0.7 on, PGlite 0.8).
   const rounded = (hits: SearchHit[]) => hits.map((h) => ({ ...h, score: h.score.toFixed(5) }));
   out.push(['search', rounded(await search(db, v2[1]!.embedding, { k: 3 }))]);
   out.push(['search filtered', rounded(await search(db, unitVector(dim, 3), { k: 5, minister: 'finance', category: 'c' }))]);
