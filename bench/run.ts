@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { chunkDocument } from '../src/stages/chunk/transform.ts';
 import { renderChart } from './lib/chart.ts';
-import { buildStageBundle } from './lib/build.ts';
+import { buildPackage } from './lib/build.ts';
 import { ROOT } from './lib/child.ts';
 import { benchDocument } from './lib/corpus.ts';
 import { describeMachine, waitForQuiet } from './lib/machine.ts';
@@ -124,13 +124,13 @@ export async function runBench(options: BenchOptions, env: BenchEnvironment, log
 
   if (options.modes.includes('kafka')) {
     if (!env.databaseUrl) throw new Error('Kafka mode needs DATABASE_URL (a PostgreSQL with pgvector where the benchmark may CREATE DATABASE); run `eval "$(infra/services.sh up)"` first, or use --mode embedded');
-    const bundle = options.build ? buildStageBundle(`${base}.build`) : undefined;
-    if (bundle) log(`stages run from the bundle ${bundle} with plain node (--build)`);
+    const compiledEntry = options.tsx ? undefined : buildPackage();
+    log(compiledEntry ? `stages run the compiled ${compiledEntry} with plain node` : 'stages run the TypeScript sources through tsx (--tsx)');
     const settings = (embedder: EmbedderChoice): PipelineSettings => ({
       brokers: env.brokers, adminDatabaseUrl: env.databaseUrl!, partitions: options.partitions, embedDim: embedder === 'model' ? ceiling!.server.dimension : env.embedDim,
       stageEnv: { PROFILE: options.profile, FLOW_RATE: options.flowRate, ...batchEnv, ...options.stageEnv },
       ...(embedder === 'double' ? { double } : {}), ...(embedder === 'model' ? { model: ceiling!.server } : {}), logDir, ...(cpuProfDir ? { cpuProfDir } : {}),
-      replicas: options.replicas, vectorIndex: options.vectorIndex, ...(bundle ? { bundle } : {}),
+      replicas: options.replicas, vectorIndex: options.vectorIndex, ...(compiledEntry ? { compiledEntry } : {}),
     });
     const ctx = (embedder: EmbedderChoice) => ({ settings: settings(embedder), keep: options.keep, job: options.job, log });
     const spec = (kind: KafkaScenarioSpec['kind'], implementation: KafkaScenarioSpec['implementation'], embedder: EmbedderChoice, docs: number, extra: Partial<KafkaScenarioSpec> = {}): KafkaScenarioSpec => ({

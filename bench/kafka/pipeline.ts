@@ -14,10 +14,13 @@ import { topicNames, topicSpecs, type TopicNames } from '../../src/dataflow/topi
 import { ensureTopics } from '../../src/kafka/admin.ts';
 import { stageGroupId } from '../../src/kafka/groups.ts';
 import { startOllamaDouble, type OllamaDouble } from '../../test/helpers/ollama-double.ts';
+import { imageNodeOptions } from '../lib/build.ts';
 import { spawnChild, type BenchChild } from '../lib/child.ts';
 import { embedderEnv } from '../lib/model.ts';
 import type { Implementation, ModelServer } from '../lib/types.ts';
 import type { DoubleSettings } from '../lib/targets.ts';
+
+const IMAGE_NODE_OPTIONS = imageNodeOptions();
 
 /** The pipeline's stages, in dataflow order. */
 export const STAGES: readonly StageName[] = PIPELINE.stageNames;
@@ -45,8 +48,8 @@ export interface PipelineSettings {
    * @defaultValue 'hnsw'
    */
   vectorIndex?: VectorIndex;
-  /** What-if: run the era-ingest stages from this JavaScript bundle with plain node (no tsx). */
-  bundle?: string;
+  /** The compiled CLI (dist/cli/main.js) the era-ingest stages run with plain node; unset: the sources through tsx (what-if --tsx). */
+  compiledEntry?: string;
 }
 
 export const VECTOR_INDEXES = ['hnsw', 'none', 'hnsw-m8'] as const;
@@ -129,6 +132,8 @@ export class BenchPipeline {
       EMBED_DIM: String(this.settings.embedDim),
       METRICS_PORT: '0',
       LOG_LEVEL: 'info',
+      // As the container image runs them (the Dockerfile's ENV); --stage-env can override it.
+      NODE_OPTIONS: IMAGE_NODE_OPTIONS,
       ...embedderEnv({ doubleUrl: this.double?.url, model: this.settings.model }),
       ...this.settings.stageEnv,
     };
@@ -142,8 +147,8 @@ export class BenchPipeline {
       const naive = this.implementation === 'naive';
       const child = spawnChild({
         name: processName,
-        entry: naive ? 'bench/baselines/naive-stage.ts' : this.settings.bundle ?? 'src/cli/main.ts',
-        plainNode: !naive && this.settings.bundle !== undefined,
+        entry: naive ? 'bench/baselines/naive-stage.ts' : this.settings.compiledEntry ?? 'src/cli/main.ts',
+        plainNode: !naive && this.settings.compiledEntry !== undefined,
         args: naive ? [name] : ['stage', name],
         env,
         logFile: `${this.settings.logDir}/${this.id}-${processName}.log`,

@@ -79,7 +79,7 @@ export async function runKafkaScenario(spec: KafkaScenarioSpec, ctx: KafkaContex
   try {
     ctx.log(`${spec.id}: setting up (database, topics${ctx.settings.double ? ', Ollama test double' : ''}${model ? `, real model ${describeModel(model)}` : ''})`);
     await pipeline.setup();
-    result.settings = { ...pipeline.env(), VECTOR_INDEX: ctx.settings.vectorIndex ?? 'hnsw', REPLICAS: STAGES.map((n) => `${n}=${ctx.settings.replicas?.[n] ?? 1}`).join(','), JOB_HEADER: jobId ? 'yes' : 'no', RUNTIME: ctx.settings.bundle ? 'esbuild bundle, plain node' : 'node --import tsx', DATABASE_URL: `(fresh database ${spec.id})`, ...(pipeline.double ? { OLLAMA_HOST: `${pipeline.double.url} (TEST DOUBLE: ${describeDouble(ctx.settings.double!)})` } : {}), ...(model ? { OLLAMA_HOST: `${model.host} (REAL MODEL: ${describeModel(model)})` } : {}) };
+    result.settings = { ...pipeline.env(), VECTOR_INDEX: ctx.settings.vectorIndex ?? 'hnsw', REPLICAS: STAGES.map((n) => `${n}=${ctx.settings.replicas?.[n] ?? 1}`).join(','), JOB_HEADER: jobId ? 'yes' : 'no', RUNTIME: ctx.settings.compiledEntry ? 'compiled dist/, plain node' : 'sources, node --import tsx', DATABASE_URL: `(fresh database ${spec.id})`, ...(pipeline.double ? { OLLAMA_HOST: `${pipeline.double.url} (TEST DOUBLE: ${describeDouble(ctx.settings.double!)})` } : {}), ...(model ? { OLLAMA_HOST: `${model.host} (REAL MODEL: ${describeModel(model)})` } : {}) };
     const measured = docsOf(`${spec.id}-m`, spec.docs, jobId);
     const chunkCounts = new Map(measured.map((d) => [d.id, chunkDocument(d, { version: 1 }, spec.chunker).length]));
     result.chunks = [...chunkCounts.values()].reduce((s, n) => s + n, 0);

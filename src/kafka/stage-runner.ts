@@ -45,6 +45,10 @@ import { confirmedCommit } from './confirmed-commit.ts';
 /** How long an input may be in flight before the runner says so (log line; era_oldest_in_flight_seconds always). */
 export const LONG_IN_FLIGHT_MS = 60_000;
 
+/** Bytes of one fetch response, and of one partition in it (kafkajs: 10 MiB and 1 MiB). */
+const FETCH_MAX_BYTES = 2 * 1024 * 1024;
+const FETCH_MAX_BYTES_PER_PARTITION = 256 * 1024;
+
 export type RunnerConfig = Pick<Config, 'topicPrefix' | 'topicPartitions' | 'topicReplicationFactor' | 'groupPrefix' | 'maxDocumentBytes' | 'maxInFlight' | 'maxInFlightBytes' | 'commitIntervalMs' | 'dlqMaxRatio' | 'dlqWindow' | 'shutdownTimeoutMs'>;
 
 /** An output message with the record it was encoded to. */
@@ -153,7 +157,13 @@ export class StageRunner<In, Out> {
     }
 
     this.producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
-    this.consumer = kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+    this.consumer = kafka.consumer({
+      groupId: this.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250, sessionTimeout: 30_000, heartbeatInterval: 3_000,
+      // Fetch responses are whole Buffers until every message of them is copied out; kafkajs'
+      // defaults (10 MiB, 1 MiB a partition) let a draining stage hold tens of MB of them.
+      // A message larger than the limit still arrives alone (the broker returns the first batch).
+      maxBytes: FETCH_MAX_BYTES, maxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION,
+    });
     await this.producer.connect();
     await this.consumer.connect();
 

@@ -9,17 +9,18 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { ConfigError, isRetriable } from '../errors/pipeline-error.ts';
-import type { SettledConfig } from '../config/schema.ts';
+import { SETTINGS, type SettledConfig } from '../config/schema.ts';
 import type { SqlClient } from './sql-client.ts';
 
 export interface HnswSettings {
-  /** HNSW_M. @defaultValue 16 */
+  /** HNSW_M. @defaultValue the setting's default */
   m: number;
-  /** HNSW_EF_CONSTRUCTION, at least 2m. @defaultValue 64 */
+  /** HNSW_EF_CONSTRUCTION, at least 2m. @defaultValue the setting's default */
   efConstruction: number;
 }
 
-export const DEFAULT_HNSW: HnswSettings = { m: 16, efConstruction: 64 };
+/** The defaults of HNSW_M and HNSW_EF_CONSTRUCTION (src/config/schema.ts holds the numbers and why). */
+export const DEFAULT_HNSW: HnswSettings = { m: Number(SETTINGS.hnswM.default), efConstruction: Number(SETTINGS.hnswEfConstruction.default) };
 
 export interface MigrateOptions {
   /** Embedding dimension (EMBED_DIM): the size of chunks.embedding and ministers.centroid. */

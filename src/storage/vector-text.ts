@@ -3,7 +3,15 @@
  * values are written with 9 significant digits (enough for every float32 to round-trip through
  * pgvector's strtof) and read back exactly, so an embedding read from the database equals, bit
  * for bit, the one written.
+ *
+ * Reading goes through the `pgvector` package. Writing is by hand, measured: the package's
+ * `toSql` (JSON.stringify of the float32 values as doubles, up to 17 digits) took 51-58 µs per
+ * 384-d vector and 7,592 characters against 39-48 µs and 4,843 here, and PostgreSQL parsed
+ * 8,000 of its vectors in 450-460 ms of backend CPU against 340-400 ms (`unnest($1::text[])` into
+ * an unindexed table): 0.02-0.03 ms per stored chunk more on the store's hot path. It also
+ * rejects NaN/Infinity only at the server, where this names the offending chunk first.
  */
+import pgvector from 'pgvector';
 import { ValidationError } from '../errors/pipeline-error.ts';
 
 /**
@@ -22,12 +30,13 @@ export function toVectorText(values: ArrayLike<number>, what = 'vector'): string
   return `[${parts.join(',')}]`;
 }
 
-/** Parses pgvector's text output (`'[1,2.5,-3e-05]'`) into a Float32Array. */
+/**
+ * Parses pgvector's text output (`'[1,2.5,-3e-05]'`) into a Float32Array. PostgreSQL prints
+ * each component as the shortest decimal that reads back as the same float32, so the parsed
+ * doubles round to the stored values exactly.
+ */
 export function fromVectorText(text: string): Float32Array {
-  const inner = text.trim().slice(1, -1);
-  if (inner.length === 0) return new Float32Array(0);
-  const parts = inner.split(',');
-  const out = new Float32Array(parts.length);
-  for (let i = 0; i < parts.length; i++) out[i] = Number(parts[i]);
-  return out;
+  const trimmed = text.trim();
+  // pgvector's parser reads '[]' as one NaN; no stored vector is empty, a caller's text may be.
+  return trimmed === '[]' ? new Float32Array(0) : Float32Array.from(pgvector.fromSql(trimmed) as number[]);
 }

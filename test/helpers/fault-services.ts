@@ -38,18 +38,18 @@ async function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** A free port at or above `from` (randomly placed: parallel or leftover instances do not collide). */
-export async function freePort(from: number): Promise<number> {
-  for (let port = from + Math.floor(Math.random() * 500); port < 65_000; port++) if (await portFree(port)) return port;
-  throw new Error('no free port');
-}
-
-/** A free port whose neighbour (port + 1: the KRaft controller) is free too. */
-async function freePortPair(from: number): Promise<number> {
-  for (let port = from + Math.floor(Math.random() * 500) * 2; port < 65_000; port += 2) {
-    if ((await portFree(port)) && (await portFree(port + 1))) return port;
+/**
+ * A free port at or above `from` whose next `span - 1` ports are free too (Kafka: the KRaft
+ * controller at port + 1, SASL at + 2, TLS at + 3), randomly placed so that parallel or leftover
+ * instances do not collide.
+ */
+export async function freePort(from: number, span = 1): Promise<number> {
+  for (let port = from + Math.floor(Math.random() * 500) * span; port + span <= 65_000; port += span) {
+    let free = true;
+    for (let p = port; free && p < port + span; p++) free = await portFree(p);
+    if (free) return port;
   }
-  throw new Error('no free port pair');
+  throw new Error(`no ${span} consecutive free ports at or above ${from}`);
 }
 
 async function script(path: string, command: 'start' | 'stop', env: Record<string, string>): Promise<string> {
@@ -114,9 +114,8 @@ export interface FaultKafka extends FaultService {
 
 /** A private single-node Kafka broker (KRaft) on a free port, started and ready. */
 export async function startFaultKafka({ scramUsers, tls }: FaultKafkaOptions = {}): Promise<FaultKafka> {
-  let port = await freePortPair(39_000);
-  // The SCRAM listener takes port + 2, the SSL listener port + 3 (kafka.sh's defaults).
-  while ((scramUsers && !(await portFree(port + 2))) || (tls && !(await portFree(port + 3)))) port = await freePortPair(39_000);
+  // The controller takes port + 1, the SCRAM listener port + 2, the SSL listener port + 3 (kafka.sh's defaults).
+  const port = await freePort(39_000, tls ? 4 : scramUsers ? 3 : 2);
   const dir = stateDir('kafka');
   const env: Record<string, string> = { KAFKA_PORT: String(port), ERA_STATE_DIR: dir };
   if (scramUsers) {
@@ -143,7 +142,7 @@ export async function startFaultKafka({ scramUsers, tls }: FaultKafkaOptions = {
 
 /** A private PostgreSQL + pgvector server on a free port, started and ready. */
 export async function startFaultPostgres(): Promise<FaultService> {
-  const port = await freePortPair(35_000);
+  const port = await freePort(35_000, 2);
   const dir = stateDir('pg');
   const env = { PGPORT: String(port), ERA_STATE_DIR: dir };
   const s = service('postgres/postgres.sh', port, env, dir, `postgres://postgres@127.0.0.1:${port}/postgres`);

@@ -12,7 +12,7 @@ import { createTestDatabase } from './database.ts';
 import { KafkaTestKit } from './kafka.ts';
 import { uniqueName } from './names.ts';
 import { startOllamaDouble, type OllamaDouble } from './ollama-double.ts';
-import { startProcess, type ServiceProcess } from './processes.ts';
+import { runCli, startProcess, type ServiceProcess } from './processes.ts';
 import { allTopics } from './runner.ts';
 import { kafkaBrokers } from './services.ts';
 
@@ -96,33 +96,16 @@ export async function startPipeline({ dimension = 64, chunkTokens = 64, chunkOve
     const p = stages.get(name);
     if (!p) return -1;
     p.kill('SIGTERM');
-    // A stage that has not stopped by its drain deadline (SHUTDOWN_TIMEOUT_MS, 20 s) plus a margin
-    // prints what it last said, so a hang in its shutdown is diagnosable from the test output.
-    const slow = setTimeout(() => console.log(`[pipeline] stage ${name} still running 40 s after SIGTERM; its output:\n${p.output().slice(-4000)}`), 40_000);
-    const code = await p.exited;
-    clearTimeout(slow);
+    // Past its drain deadline (SHUTDOWN_TIMEOUT_MS, 20 s) plus a margin, a stage prints what it last said.
+    const code = await slowStep(`stage ${name} after SIGTERM`, 40_000, () => p.exited, () => `; its output:\n${p.output().slice(-4000)}`);
     stages.delete(name);
     return code;
   };
   return {
     prefix, topics, env, kit, double, dbUrl: db.url, sql, stored, stages, startStage, stopStage,
-    cli: async (args, more = {}, timeoutMs = 60_000) => {
-      const p = startProcess('src/cli/main.ts', args, { ...env, LOG_LEVEL: 'warn', ...more });
-      const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-      const code = await p.exited;
-      clearTimeout(timer);
-      return { code, output: p.output() };
-    },
+    cli: (args, more = {}, timeoutMs = 60_000) => runCli(args, { ...env, LOG_LEVEL: 'warn', ...more }, timeoutMs),
     stop: async () => {
-      // Each step says so when it takes long, so a hang is diagnosable from the test output.
-      const step = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
-        const slow = setTimeout(() => console.log(`[pipeline] stop: ${what} still running after 30 s`), 30_000);
-        try {
-          return await run();
-        } finally {
-          clearTimeout(slow);
-        }
-      };
+      const step = <T>(what: string, run: () => Promise<T>): Promise<T> => slowStep(`stop: ${what}`, 30_000, run);
       await step('disconnect the era.stored reader', () => storedConsumer.disconnect());
       const codes: Record<string, number | string> = {};
       await Promise.all([...stages.keys()].map(async (name) => (codes[name] = await stopStage(name))));
@@ -133,4 +116,17 @@ export async function startPipeline({ dimension = 64, chunkTokens = 64, chunkOve
       return codes;
     },
   };
+}
+
+/**
+ * Runs one step of stopping the pipeline, saying so when it takes longer than `afterMs` (with
+ * `detail()` appended), so a hang is diagnosable from the test output.
+ */
+async function slowStep<T>(what: string, afterMs: number, run: () => Promise<T>, detail: () => string = () => ''): Promise<T> {
+  const slow = setTimeout(() => console.log(`[pipeline] ${what} still running after ${afterMs / 1000} s${detail()}`), afterMs);
+  try {
+    return await run();
+  } finally {
+    clearTimeout(slow);
+  }
 }

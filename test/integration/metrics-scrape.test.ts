@@ -9,12 +9,12 @@
  * it these tests fail, they do not skip.
  */
 import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServiceServer } from '../../src/metrics/http-server.ts';
 import { createMetrics } from '../../src/metrics/metrics.ts';
 import { topicNames } from '../../src/dataflow/topics.ts';
+import { freePort } from '../helpers/fault-services.ts';
 import { KafkaTestKit } from '../helpers/kafka.ts';
 import { uniqueName } from '../helpers/names.ts';
 import { startProcess, type ServiceProcess } from '../helpers/processes.ts';
@@ -48,14 +48,6 @@ function families(exposition: string): string[] {
   return [...exposition.matchAll(/^# TYPE (\S+) \S+$/gm)].map((m) => m[1]!);
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 const declared = createMetrics(new Registry());
 const DECLARED_FAMILIES = declared.registry.getMetricsAsArray().map((m) => (m as unknown as { name: string }).name);
 
@@ -73,7 +65,7 @@ describe('a stage\'s /metrics, as Prometheus scrapes it', () => {
     kit.track(...Object.values(topics));
     // cleanup() deletes tracked topics only through an admin client that was opened.
     await kit.adminClient();
-    const port = await freePort();
+    const port = await freePort(20_000);
     const env: Record<string, string> = {
       KAFKA_BROKERS: kafkaBrokers().join(','),
       TOPIC_PREFIX: prefix,
@@ -87,7 +79,7 @@ describe('a stage\'s /metrics, as Prometheus scrapes it', () => {
     // The chunk stage needs no database; with DATABASE_URL it would migrate the shared test
     // database and record jobs there. Node's spawn drops variables whose value is undefined.
     (env as Record<string, string | undefined>).DATABASE_URL = undefined;
-    const stage = startProcess('bin/era-ingest.js', ['stage', 'chunk'], env);
+    const stage = startProcess('src/cli/main.ts', ['stage', 'chunk'], env);
     processes.push(stage);
     const url = (path: string) => `http://127.0.0.1:${port}${path}`;
     const status = async (path: string) => (await fetch(url(path))).status;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgliteClient } from '../../src/storage/pglite-client.ts';
-import { startProcess } from '../helpers/processes.ts';
+import { runCli } from '../helpers/processes.ts';
 import { ollamaHost } from '../helpers/services.ts';
 
 const FINANCE = fileURLToPath(new URL('../../samples/finance/', import.meta.url));
@@ -19,11 +19,7 @@ describe('era-ingest with the real model', () => {
   let dataDir: string;
   let env: Record<string, string>;
 
-  async function cli(args: string[], extra: Record<string, string> = {}): Promise<{ code: number | string; output: string }> {
-    const p = startProcess('src/cli/main.ts', args, { ...env, ...extra });
-    const code = await p.exited;
-    return { code, output: p.output() };
-  }
+  const cli = (args: string[], extra: Record<string, string> = {}) => runCli(args, { ...env, ...extra }, 300_000);
 
   async function storedDimensions(): Promise<number[]> {
     const db = await createPgliteClient({ dataDir });
@@ -83,10 +79,7 @@ describe('switching a hash-embedded store to the real model', () => {
   it('says which stored vectors are of the old model, and reembed makes them searchable by meaning', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'era-model-switch-'));
     const env = { DATABASE_URL: '', OLLAMA_HOST: ollamaHost(), EMBED_MODEL: 'all-minilm', EMBED_DIM: '', LOG_LEVEL: 'warn' };
-    const cli = async (args: string[], extra: Record<string, string>) => {
-      const p = startProcess('src/cli/main.ts', args, { ...env, ...extra });
-      return { code: await p.exited, output: p.output() };
-    };
+    const cli = (args: string[], extra: Record<string, string>) => runCli(args, { ...env, ...extra }, 300_000);
     try {
       const lexical = await cli(['run', FINANCE, '--data-dir', dataDir], { EMBEDDER: 'hash', EMBED_MODEL: '' });
       expect(lexical.code, lexical.output).toBe(0);

@@ -4,6 +4,7 @@
  * the infrastructure reports health, and the stages' environment is exactly the configuration
  * the code reads (src/config/schema.ts), pointing at the services of the same file.
  */
+import { imageNodeOptions } from '../../bench/lib/build.ts';
 import { PIPELINE } from '../../src/dataflow/pipeline.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -183,14 +184,28 @@ describe('Dockerfile', () => {
   const final = stages.at(-1) ?? [];
   const instr = (stage: string[], name: string) => stage.filter((l) => l.toUpperCase().startsWith(`${name} `)).map((l) => l.slice(name.length + 1).trim());
 
-  it('builds in stages on node:20-bookworm-slim, with production dependencies only in the image', () => {
+  it('builds in stages on node:22-bookworm-slim (Node 22 LTS), with production dependencies only in the image', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const stage of stages) expect(stage[0]).toMatch(/^FROM node:20-bookworm-slim(\s|$)/);
+    for (const stage of stages) expect(stage[0]).toMatch(/^FROM node:22-bookworm-slim(\s|$)/);
     const depsStage = stages.find((s) => instr(s, 'RUN').some((r) => /npm ci\b.*--omit=dev/.test(r)));
     expect(depsStage, 'a stage runs `npm ci --omit=dev`').toBeDefined();
     const depsName = /\sAS\s+(\S+)/i.exec(depsStage![0]!)?.[1];
     expect(instr(final, 'COPY').some((c) => c.includes(`--from=${depsName}`) && c.includes('node_modules'))).toBe(true);
     expect(instr(final, 'RUN').some((r) => /npm (ci|install)\b(?!.*--omit=dev)/.test(r))).toBe(false);
+  });
+
+  it('runs the compiled JavaScript: dist/ from a stage that runs `npm run build`, no TypeScript sources in the image', () => {
+    const buildStage = stages.find((s) => instr(s, 'RUN').some((r) => /npm run build\b/.test(r)));
+    expect(buildStage, 'a stage runs `npm run build`').toBeDefined();
+    const buildName = /\sAS\s+(\S+)/i.exec(buildStage![0]!)?.[1];
+    expect(instr(final, 'COPY').some((c) => c.includes(`--from=${buildName}`) && /\bdist\b/.test(c))).toBe(true);
+    expect(instr(final, 'COPY').some((c) => /(^|\s)\.?\/?src(\s|$)/.test(c))).toBe(false);
+  });
+
+  it('gives the bench\'s stage processes the NODE_OPTIONS of the image', () => {
+    const options = /\bNODE_OPTIONS=(\S+)/.exec(instr(final, 'ENV').join(' '))?.[1];
+    expect(options).toMatch(/--max-semi-space-size=\d+/);
+    expect(imageNodeOptions()).toBe(options);
   });
 
   it('runs as a non-root user', () => {
@@ -206,7 +221,7 @@ describe('Dockerfile', () => {
     expect(instr(final, 'EXPOSE').join(' ').split(/\s+/)).toContain(env(stageService('chunk')).METRICS_PORT);
     const ignored = read('.dockerignore').split('\n').map((l) => l.trim());
     const sources = instr(final, 'COPY').filter((c) => !c.startsWith('--from')).flatMap((c) => c.split(/\s+/).slice(0, -1));
-    expect(sources).toEqual(expect.arrayContaining(['src', 'config', 'bin']));
+    expect(sources).toEqual(expect.arrayContaining(['config', 'bin']));
     for (const source of sources) {
       expect(ignored, `${source} is excluded by .dockerignore`).not.toContain(source);
       expect(existsSync(join(ROOT, source)), `COPY ${source}: missing in the repository`).toBe(true);

@@ -136,7 +136,7 @@ const helpCache = new Map<string, Promise<string>>();
 function cliHelp(command: string[]): Promise<string> {
   const key = command.join(' ');
   if (!helpCache.has(key)) {
-    helpCache.set(key, execFileAsync(process.execPath, [join(ROOT, 'bin/era-ingest.js'), ...command, '--help'], { cwd: ROOT, timeout: 30_000 }).then((r) => r.stdout));
+    helpCache.set(key, execFileAsync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...command, '--help'], { cwd: ROOT, timeout: 30_000 }).then((r) => r.stdout));
   }
   return helpCache.get(key)!;
 }
@@ -357,7 +357,7 @@ describe.each(BUILDS)('%s', (dir) => {
       if (!/^\d+/.test(dockerUser ?? '')) expect(pod?.runAsUser, r.metadata.name).toBeGreaterThan(0);
       for (const c of containersOf(r)) {
         expect(c.securityContext?.allowPrivilegeEscalation, `${r.metadata.name}/${c.name}`).toBe(false);
-        // tsx writes its compile cache to os.tmpdir().
+        // A read-only root filesystem still needs a writable /tmp (os.tmpdir()).
         if (c.securityContext?.readOnlyRootFilesystem) expect(c.volumeMounts?.map((m) => m.mountPath), `${r.metadata.name}/${c.name}`).toContain('/tmp');
       }
     }

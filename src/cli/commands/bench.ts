@@ -1,6 +1,10 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { HASH_DEFAULT_DIMENSION } from '../../embedding/hash-embedder.ts';
-import { CliError, configFrom, EXIT, printJson } from '../context.ts';
+import { CliError, EXIT } from '../context.ts';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -38,7 +42,7 @@ export function registerBench(program: Command): void {
     .option('--retries <n>', 'run a scenario again (up to n times) when other work used > 0.25 cores during it; the quietest attempt is kept', '0')
     .option('--replicas <list>', 'what-if, Kafka mode: processes per stage, e.g. store=2 (they share the stage\'s partitions)')
     .option('--vector-index <kind>', 'what-if, Kafka mode: hnsw (as migrated; the targets assume it), none, or hnsw-m8 (m=8, ef_construction=32)', 'hnsw')
-    .option('--build', 'what-if, Kafka mode: run the stages from an esbuild bundle with plain node instead of through tsx')
+    .option('--tsx', 'what-if, Kafka mode: run the stages from the TypeScript sources through tsx instead of the compiled dist/ (built at the start of a Kafka run)')
     .option('--no-job', 'publish without an era.job header (no job-status writes by the stages)')
     .option('--keep', 'keep the runs\' topics and databases (for inspection)')
     .option('--quick', 'smaller runs: 100 and 1,000 documents, 20 s sustained rate, 20,000-chunk backlog')
@@ -53,34 +57,29 @@ export function registerBench(program: Command): void {
       '           OLLAMA_HOST=http://127.0.0.1:11535 era-ingest bench --scenarios model',
     ].join('\n'))
     .action(async (flags: Record<string, unknown>) => {
-      const [{ parseBenchOptions, UsageError }, { runBench }] = await Promise.all([import('../../../bench/lib/options.ts'), import('../../../bench/run.ts')]);
-      let options;
-      try {
-        options = parseBenchOptions(flags as import('../../../bench/lib/options.ts').RawBenchFlags);
-      } catch (error) {
-        if (error instanceof UsageError) throw new CliError(error.message, EXIT.usage);
-        throw error;
-      }
-      const config = configFrom();
-      if (options.modes.includes('kafka') && !config.databaseUrl) {
-        throw new CliError('Kafka mode needs DATABASE_URL: a PostgreSQL with pgvector where the benchmark may CREATE DATABASE (eval "$(infra/services.sh up)" sets it and KAFKA_BROKERS); or run --mode embedded', EXIT.usage);
-      }
-      const log = (message: string): void => void process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-      const run = await runBench(options, {
-        brokers: config.kafkaBrokers,
-        ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
-        ...(config.schemaRegistryUrl ? { schemaRegistryUrl: config.schemaRegistryUrl } : {}),
-        // The benchmark embeds with the hash embedder or the Ollama double, both of any size.
-        embedDim: config.embedDim ?? HASH_DEFAULT_DIMENSION,
-        chunker: { maxTokens: config.chunkTokens, overlapTokens: config.chunkOverlap },
-        // The model scenario measures the server the environment names, never a default one.
-        ...(process.env.OLLAMA_HOST ? { modelHost: process.env.OLLAMA_HOST } : {}),
-        modelName: config.embedModel,
-        command: `era-ingest ${process.argv.slice(process.argv.indexOf('bench')).join(' ')}`,
-      }, log);
-      if (options.json) printJson(run.report);
-      else process.stdout.write(`${run.text}\n`);
-      const modelFailed = run.report.model !== undefined && 'failed' in run.report.model;
-      process.exitCode = run.report.scenarios.some((s) => s.error) || modelFailed ? EXIT.failure : EXIT.ok;
+      process.exitCode = await runBenchFromSources(flags);
     });
+}
+
+/** The benchmark's own entry in a source checkout (bench/ is not in the package). */
+const BENCH_COMMAND = new URL('../../../bench/command.ts', import.meta.url);
+
+/**
+ * The benchmark is a development tool: its code (bench/, test doubles) is TypeScript in the
+ * checkout, never compiled into dist/. Run from the sources (tsx), it is imported; run from
+ * dist/, the same command line is run again from the sources through tsx (a devDependency).
+ * The specifier is a variable so that `npm run build` does not compile bench/ into dist/.
+ */
+async function runBenchFromSources(flags: Record<string, unknown>): Promise<number> {
+  if (!existsSync(BENCH_COMMAND)) {
+    throw new CliError('era-ingest bench runs from a source checkout (bench/ is not part of the package): git clone the repository, npm ci, then npm run cli -- bench …', EXIT.usage);
+  }
+  if (import.meta.url.endsWith('.ts')) {
+    const { benchCommand } = (await import(BENCH_COMMAND.href)) as { benchCommand: (flags: Record<string, unknown>) => Promise<number> };
+    return benchCommand(flags);
+  }
+  const sources = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', sources, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  return code ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : EXIT.failure);
 }

@@ -5,6 +5,7 @@
  * resolved, so an event never announces a write that did not commit.
  */
 import { PRESETS } from '../../config/presets.ts';
+import { ConfigError } from '../../errors/pipeline-error.ts';
 import { loadMinistersFile } from '../minister/ministers-file.ts';
 import type { StageContext, Transform } from '../transform.ts';
 import { migrate, schemaSettings } from '../../storage/migrate.ts';
@@ -17,13 +18,19 @@ export interface StoreTransformOptions {
   client: SqlClient;
   /** Inputs per transaction. @defaultValue 256 */
   batchSize?: number;
+  /**
+   * Batches written at once (STORE_WRITERS), each a transaction on its own connection.
+   * writeBatch is safe beside itself: per-document advisory locks, minister rows in id order.
+   * @defaultValue 1
+   */
+  writers?: number;
   now: () => number;
 }
 
-export function storeTransform({ client, batchSize = 256, now }: StoreTransformOptions): Transform<MinistersValue, StoredEvent> {
+export function storeTransform({ client, batchSize = 256, writers = 1, now }: StoreTransformOptions): Transform<MinistersValue, StoredEvent> {
   return {
     batch: { size: batchSize, lingerMs: 10 },
-    concurrency: 1,
+    concurrency: writers,
     async process(batch) {
       const events = await writeBatch(client, batch, { now: now() });
       // Each document's events go with the last input of that document in the batch: all
@@ -43,8 +50,11 @@ export function storeTransform({ client, batchSize = 256, now }: StoreTransformO
 
 /** Applies the migrations and the ministers file's profiles (idempotent) before the first write. */
 export async function createStoreTransform({ config, resources, now }: StageContext): Promise<Transform<MinistersValue, StoredEvent>> {
+  if (config.databaseUrl !== undefined && config.storeWriters > config.dbPoolSize) {
+    throw new ConfigError(`STORE_WRITERS=${config.storeWriters} exceeds DB_POOL_SIZE=${config.dbPoolSize}: every writer holds a connection for its transaction; raise DB_POOL_SIZE or lower STORE_WRITERS`);
+  }
   const client = await resources.database();
   await migrate(client, schemaSettings(config));
   await upsertMinisterProfiles(client, loadMinistersFile(config.ministersFile));
-  return storeTransform({ client, now, batchSize: PRESETS[config.profile].storeBatchSize });
+  return storeTransform({ client, now, batchSize: PRESETS[config.profile].storeBatchSize, writers: config.storeWriters });
 }

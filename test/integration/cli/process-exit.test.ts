@@ -6,18 +6,12 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { startProcess } from '../../helpers/processes.ts';
+import { runCli } from '../../helpers/processes.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Runs the CLI with the leak preloaded; a process still alive after 30 s is killed (its code is then 'SIGKILL'). */
-async function run(args: string[]): Promise<{ code: number | string; output: string }> {
-  const p = startProcess('src/cli/main.ts', args, { NODE_OPTIONS: LEAK });
-  const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
-  const code = await p.exited;
-  clearTimeout(timer);
-  return { code, output: p.output() };
-}
+const run = (args: string[]) => runCli(args, { NODE_OPTIONS: LEAK }, 30_000);
 
 const LEAK = `--import=data:text/javascript,${encodeURIComponent('setInterval(() => {}, 1 << 30);')}`;
 

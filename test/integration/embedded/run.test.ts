@@ -12,18 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDocuments } from '../../../src/documents/files.ts';
 import { chunkDocument } from '../../../src/stages/chunk/transform.ts';
 import { createPgliteClient, type PgliteClient } from '../../../src/storage/pglite-client.ts';
-import { startProcess } from '../../helpers/processes.ts';
+import { runCli } from '../../helpers/processes.ts';
 
 const SAMPLES = fileURLToPath(new URL('../../../samples/', import.meta.url));
 /** The pretty-printed JSON a `--json` command wrote. */
 const json = <T>(output: string): T => JSON.parse(output.slice(output.search(/^(\{$|\[$|\[\])/m))) as T;
 const ENV = { DATABASE_URL: '', EMBEDDER: 'hash', LOG_LEVEL: 'warn' };
 
-async function cli(args: string[]): Promise<{ code: number | string; output: string }> {
-  const p = startProcess('src/cli/main.ts', args, ENV);
-  const code = await p.exited;
-  return { code, output: p.output() };
-}
+const cli = (args: string[]) => runCli(args, ENV, 120_000);
 
 interface RunSummary { documents: number; chunks: number; embedded: number; reused: number; ministers: Record<string, number>; failures: Array<{ origin: string; reason: string }> }
 

@@ -39,6 +39,10 @@ describe('era-ingest CLI against the running pipeline', () => {
     const noDb = await p.cli(['status'], { DATABASE_URL: '' });
     expect(noDb.code).toBe(2);
     expect(noDb.output).toMatch(/set DATABASE_URL/);
+    // Every store writer holds a connection for its whole transaction.
+    const writers = await p.cli(['stage', 'store'], { STORE_WRITERS: '3', DB_POOL_SIZE: '2' });
+    expect(writers.code).toBe(2);
+    expect(writers.output).toMatch(/STORE_WRITERS=3 exceeds DB_POOL_SIZE=2/);
   });
 
   it('publishes files under a job and reports the job complete by phase', async () => {

@@ -33,14 +33,18 @@ describe('benchmark targets', () => {
   it('reports every target as not measured when nothing ran', () => {
     const rows = evaluateTargets({ scenarios: [], double });
     expect(rows.map((r) => r.status)).toEqual(rows.map(() => 'NOT MEASURED'));
-    expect(rows.map((r) => r.id)).toEqual(['kafka-throughput', 'naive-ratio', 'embedded-throughput', 'ceiling-kafka', 'ceiling-embedded', 'model-kafka', 'model-embedded', 'latency-p95', 'backlog-rss', 'index-share']);
+    expect(rows.map((r) => r.id)).toEqual(['kafka-throughput', 'stage-cpu', 'naive-ratio', 'embedded-throughput', 'ceiling-kafka', 'ceiling-embedded', 'model-kafka', 'model-embedded', 'latency-p95', 'backlog-rss', 'index-share']);
   });
 
   it('takes the largest scaling run and the naive ratio at the same document count', () => {
     const rows = byId(evaluateTargets({
       scenarios: [
         scenario({ id: 'k100', docs: 100, chunksPerSec: 5000 }),
-        scenario({ id: 'k1000', docs: 1000, chunksPerSec: 1500 }),
+        scenario({ id: 'k1000', docs: 1000, chunksPerSec: 1500, processes: [
+          { name: 'chunk', pid: 1, peakRssMb: 100, maxSampledRssMb: 90, cpuSeconds: 0.4, cpuShare: 0.2, cpuSecondsTotal: 1 },
+          { name: 'store', pid: 2, peakRssMb: 100, maxSampledRssMb: 90, cpuSeconds: 1.2, cpuShare: 0.6, cpuSecondsTotal: 2 },
+          { name: 'postgres (3 backends of this run\'s database)', pid: 0, peakRssMb: 0, maxSampledRssMb: 0, cpuSeconds: 9, cpuShare: 1, cpuSecondsTotal: 9 },
+        ] }),
         scenario({ id: 'naive1000', docs: 1000, implementation: 'naive', chunksPerSec: 100 }),
         scenario({ id: 'broken', docs: 100_000, chunksPerSec: 9_999, error: 'boom' }),
       ],
@@ -48,6 +52,8 @@ describe('benchmark targets', () => {
     }));
     expect(rows.get('kafka-throughput')).toMatchObject({ measured: 1500, status: 'FALL SHORT', source: 'k1000' });
     expect(rows.get('naive-ratio')).toMatchObject({ measured: 15, status: 'PASS', source: 'naive1000' });
+    // (0.4 + 1.2) s of the stage processes over 4,000 stored chunks; PostgreSQL is not a stage.
+    expect(rows.get('stage-cpu')).toMatchObject({ measured: 0.4, status: 'PASS', source: 'k1000', caveat: 'chunk 0.10, store 0.30' });
   });
 
   it('evaluates the ceiling, latency and backlog targets with their caveats', () => {
@@ -68,7 +74,7 @@ describe('benchmark targets', () => {
     expect(rows.get('ceiling-embedded')).toMatchObject({ status: 'FALL SHORT', measured: 400 });
     expect(rows.get('ceiling-embedded')!.caveat).toContain('63 % of the ceiling');
     expect(rows.get('latency-p95')).toMatchObject({ status: 'PASS', measured: 450 });
-    expect(rows.get('backlog-rss')).toMatchObject({ status: 'FALL SHORT', measured: 260 });
+    expect(rows.get('backlog-rss')).toMatchObject({ status: 'FALL SHORT', measured: 260, threshold: 150 });
     expect(rows.get('backlog-rss')!.caveat).toMatch(/worst: store.*backlog was 20,000 chunks, not 100,000/);
     expect(rows.get('index-share')).toMatchObject({ status: 'INFO', measured: 75 });
     expect(TARGETS.kafkaChunksPerSec).toBe(2000);

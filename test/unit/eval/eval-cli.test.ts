@@ -15,7 +15,7 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 function cli(args: string[]): Promise<{ code: number; output: string }> {
   const env = { ...process.env, EMBEDDER: 'ollama', OLLAMA_HOST: 'http://127.0.0.1:9', EMBED_TIMEOUT_MS: '1000' };
   return new Promise((resolve) => {
-    execFile(process.execPath, [`${root}bin/era-ingest.js`, 'eval', ...args], { cwd: root, env, timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', `${root}src/cli/main.ts`, 'eval', ...args], { cwd: root, env, timeout: 60_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, output: `${stdout}${stderr}` });
     });
   });

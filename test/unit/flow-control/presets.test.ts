@@ -61,6 +61,7 @@ describe('flow-control presets', () => {
       EMBED_BATCH_SIZE: '64',
       EMBED_CONCURRENCY: '8',
       DB_POOL_SIZE: '16',
+      STORE_WRITERS: '8',
     });
   });
 
