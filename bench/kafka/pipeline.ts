@@ -7,7 +7,8 @@
  */
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import pg from 'pg';
-import { migrate } from '../../src/storage/migrate.ts';
+import { beginBulkLoad, finishBulkLoad, type FinishedBulkLoad } from '../../src/storage/bulk-load.ts';
+import { DEFAULT_HNSW, migrate } from '../../src/storage/migrate.ts';
 import { createPgClient } from '../../src/storage/pg-client.ts';
 import { PIPELINE, type StageName } from '../../src/dataflow/pipeline.ts';
 import { topicNames, topicSpecs, type TopicNames } from '../../src/dataflow/topics.ts';
@@ -43,8 +44,9 @@ export interface PipelineSettings {
   /** Processes per stage (same consumer group: partitions are shared out). @defaultValue 1 each */
   replicas?: Partial<Record<Stage, number>>;
   /**
-   * Vector index of the run's database: `hnsw` as migrated (the product), `none` (dropped), or
-   * `hnsw-m8` (m = 8, ef_construction = 32) — what-if runs for the store's index cost.
+   * Vector index of the run's database: `hnsw` as migrated (the product), `none` (dropped),
+   * `hnsw-m8` (m = 8, ef_construction = 32) — what-if runs for the store's index cost — or `bulk`
+   * (`era-ingest db bulk-load begin` before the run, `end` after it: {@link finishBulkLoad}).
    * @defaultValue 'hnsw'
    */
   vectorIndex?: VectorIndex;
@@ -52,10 +54,11 @@ export interface PipelineSettings {
   compiledEntry?: string;
 }
 
-export const VECTOR_INDEXES = ['hnsw', 'none', 'hnsw-m8'] as const;
+export const VECTOR_INDEXES = ['hnsw', 'none', 'hnsw-m8', 'bulk'] as const;
 export type VectorIndex = (typeof VECTOR_INDEXES)[number];
 const INDEX_SQL: Record<VectorIndex, string | undefined> = {
   hnsw: undefined,
+  bulk: undefined,
   none: 'DROP INDEX chunks_embedding_hnsw',
   'hnsw-m8': 'DROP INDEX chunks_embedding_hnsw; CREATE INDEX chunks_embedding_hnsw ON chunks USING hnsw (embedding vector_cosine_ops) WITH (m = 8, ef_construction = 32)',
 };
@@ -110,6 +113,7 @@ export class BenchPipeline {
       await migrate(client, { dimension: this.settings.embedDim });
       const indexSql = INDEX_SQL[this.settings.vectorIndex ?? 'hnsw'];
       if (indexSql) await client.query(indexSql);
+      if (this.settings.vectorIndex === 'bulk') await beginBulkLoad(client);
     } finally {
       await client.close();
     }
@@ -137,6 +141,16 @@ export class BenchPipeline {
       ...embedderEnv({ doubleUrl: this.double?.url, model: this.settings.model }),
       ...this.settings.stageEnv,
     };
+  }
+
+  /** `bulk` runs: builds the index after the load as `era-ingest db bulk-load end` does (one parallel worker: 2 cores). */
+  async finishBulkLoad(): Promise<FinishedBulkLoad> {
+    const client = createPgClient(this.dbUrl, { max: 1 });
+    try {
+      return await finishBulkLoad(client, DEFAULT_HNSW, { workers: 1, memory: '1GB' });
+    } finally {
+      await client.close();
+    }
   }
 
   /** Starts the four stage processes at once; resolves when every one reports it started. */

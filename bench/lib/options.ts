@@ -57,7 +57,7 @@ export interface BenchOptions {
   /** Kafka mode: processes per stage (what-if: scaling a stage out by partitions). */
   replicas: Partial<Record<StageName, number>>;
   /** Kafka mode: vector index of the runs' databases (what-if); the targets assume `hnsw`. */
-  vectorIndex: 'hnsw' | 'none' | 'hnsw-m8';
+  vectorIndex: 'hnsw' | 'none' | 'hnsw-m8' | 'bulk';
   /** Publish with an era.job header (job-status writes by every stage), as `era-ingest publish` does. */
   job: boolean;
   /** What-if: stage processes from the TypeScript sources through tsx instead of the compiled dist/. */
@@ -159,7 +159,7 @@ export function parseBenchOptions(flags: RawBenchFlags, now = new Date()): Bench
     replicas[m[1] as StageName] = Number(m[2]);
   }
   const vectorIndex = flags.vectorIndex ?? 'hnsw';
-  if (!['hnsw', 'none', 'hnsw-m8'].includes(vectorIndex)) throw new UsageError(`--vector-index ${vectorIndex} is invalid: use hnsw (as migrated), none or hnsw-m8`);
+  if (!['hnsw', 'none', 'hnsw-m8', 'bulk'].includes(vectorIndex)) throw new UsageError(`--vector-index ${vectorIndex} is invalid: use hnsw (as migrated), none, hnsw-m8 or bulk`);
   const rate = positive('rate', flags.rate);
   const warmup = flags.warmup === undefined ? undefined : int('warmup', flags.warmup, 0, 0);
   const modelDocs = flags.modelDocs === undefined ? undefined : int('model-docs', flags.modelDocs, 0, 1, 100_000);

@@ -143,22 +143,40 @@ export async function ensureVectorIndex(client: SqlClient, hnsw: HnswSettings = 
 }
 
 /**
+ * How to build an index: PostgreSQL's parallel maintenance workers and memory for the build, set
+ * for the session, so give rebuildVectorIndex a client with one connection when using them.
+ */
+export interface IndexBuild {
+  /** max_parallel_maintenance_workers for the build (pgvector ≥ 0.7 builds HNSW in parallel). */
+  workers?: number;
+  /** maintenance_work_mem for the build, e.g. '1GB' (the graph should fit, or the build slows down). */
+  memory?: string;
+}
+
+/**
  * Rebuilds the HNSW index on chunks.embedding with `hnsw`, online on PostgreSQL: the new index is
  * built CONCURRENTLY beside the old one (search and the store stage go on), then one short
  * transaction swaps them. Returns the index definition now in place.
  */
-export async function rebuildVectorIndex(client: SqlClient, hnsw: HnswSettings): Promise<string> {
-  const next = `${INDEX_NAME}_next`;
+export async function rebuildVectorIndex(client: SqlClient, hnsw: HnswSettings, build: IndexBuild = {}): Promise<string> {
+  const schema = await chunksSchema(client);
+  const next = `${schema}.${INDEX_NAME}_next`;
+  const current = `${schema}.${INDEX_NAME}`;
   const concurrently = client.kind === 'pg' ? 'CONCURRENTLY ' : '';
+  // Session settings of this connection (CREATE INDEX CONCURRENTLY cannot run in a transaction,
+  // so SET LOCAL is not available): the caller's client is its own, with one connection.
+  if (build.workers !== undefined) await client.query(`SET max_parallel_maintenance_workers = ${Math.trunc(build.workers)}`);
+  if (build.memory !== undefined) await client.query(`SELECT set_config('maintenance_work_mem', $1::text, false)`, [build.memory]);
   await client.query(`DROP INDEX ${concurrently}IF EXISTS ${next}`);
-  await client.query(`CREATE INDEX ${concurrently}${next} ON chunks USING hnsw (embedding vector_cosine_ops) ${hnswWith(hnsw)}`);
+  // CREATE INDEX takes no schema: the index goes into its table's.
+  await client.query(`CREATE INDEX ${concurrently}${INDEX_NAME}_next ON chunks USING hnsw (embedding vector_cosine_ops) ${hnswWith(hnsw)}`);
   // The swap takes an exclusive lock on chunks for an instant; it waits at most 5 s for it (so
   // search and the store stage never queue behind a long query for longer), then tries again.
   for (let attempt = 1; ; attempt++) {
     try {
       await client.transaction(async (tx) => {
         if (client.kind === 'pg') await tx.query(`SET LOCAL lock_timeout = '5s'`);
-        await tx.query(`DROP INDEX IF EXISTS ${INDEX_NAME}`);
+        await tx.query(`DROP INDEX IF EXISTS ${current}`);
         await tx.query(`ALTER INDEX ${next} RENAME TO ${INDEX_NAME}`);
       });
       break;
@@ -167,12 +185,27 @@ export async function rebuildVectorIndex(client: SqlClient, hnsw: HnswSettings):
       if (!(isRetriable(error) && attempt < 10)) throw error;
     }
   }
-  const { rows } = await client.query<{ def: string }>('SELECT pg_get_indexdef(to_regclass($1::text)) AS def', [INDEX_NAME]);
+  const { rows } = await client.query<{ def: string }>('SELECT pg_get_indexdef(to_regclass($1::text)) AS def', [current]);
   return rows[0]?.def ?? '';
+}
+
+/**
+ * The quoted schema of the chunks table the search_path finds: index names are per schema, so
+ * an unqualified DROP INDEX could reach another schema's index of the same name when this one
+ * has none (a second store in the same database, the tests' schemas).
+ */
+async function chunksSchema(client: SqlClient): Promise<string> {
+  const { rows } = await client.query<{ s: string }>(`SELECT quote_ident(n.nspname) AS s FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace WHERE t.oid = 'chunks'::regclass`);
+  return rows[0]!.s;
+}
+
+/** The schema-qualified name of the vector index of the chunks table the search_path finds. */
+export async function vectorIndexName(client: SqlClient): Promise<string> {
+  return `${await chunksSchema(client)}.${INDEX_NAME}`;
 }
 
 /** True when the HNSW index on chunks.embedding exists. */
 export async function hasVectorIndex(client: SqlClient): Promise<boolean> {
-  const { rows } = await client.query<{ t: string | null }>(`SELECT to_regclass($1::text)::text AS t`, [INDEX_NAME]);
+  const { rows } = await client.query<{ t: string | null }>(`SELECT to_regclass($1::text)::text AS t`, [await vectorIndexName(client)]);
   return Boolean(rows[0]?.t);
 }

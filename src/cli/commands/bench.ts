@@ -41,7 +41,7 @@ export function registerBench(program: Command): void {
     .option('--idle-wait <s>', 'before each run, wait up to this long for the machine to be ≤ 25 % busy (0 = do not wait)', '120')
     .option('--retries <n>', 'run a scenario again (up to n times) when other work used > 0.25 cores during it; the quietest attempt is kept', '0')
     .option('--replicas <list>', 'what-if, Kafka mode: processes per stage, e.g. store=2 (they share the stage\'s partitions)')
-    .option('--vector-index <kind>', 'what-if, Kafka mode: hnsw (as migrated; the targets assume it), none, or hnsw-m8 (m=8, ef_construction=32)', 'hnsw')
+    .option('--vector-index <kind>', 'what-if, Kafka mode: hnsw (as migrated; the targets assume it), none, hnsw-m8 (m=8, ef_construction=32), or bulk (db bulk-load begin before the run, end after it, timed)', 'hnsw')
     .option('--tsx', 'what-if, Kafka mode: run the stages from the TypeScript sources through tsx instead of the compiled dist/ (built at the start of a Kafka run)')
     .option('--no-job', 'publish without an era.job header (no job-status writes by the stages)')
     .option('--keep', 'keep the runs\' topics and databases (for inspection)')
