@@ -159,9 +159,8 @@ export interface IndexBuild {
  * transaction swaps them. Returns the index definition now in place.
  */
 export async function rebuildVectorIndex(client: SqlClient, hnsw: HnswSettings, build: IndexBuild = {}): Promise<string> {
-  const schema = await chunksSchema(client);
-  const next = `${schema}.${INDEX_NAME}_next`;
-  const current = `${schema}.${INDEX_NAME}`;
+  const current = await vectorIndexName(client);
+  const next = `${current}_next`;
   const concurrently = client.kind === 'pg' ? 'CONCURRENTLY ' : '';
   // Session settings of this connection (CREATE INDEX CONCURRENTLY cannot run in a transaction,
   // so SET LOCAL is not available): the caller's client is its own, with one connection.
