@@ -24,6 +24,7 @@ import { codecFor, encodeMessage } from '../topics/codec-async.ts';
 import type { Messages, MinistersValue, RawDocument, StoredEvent } from '../topics/messages.ts';
 import { topicName } from '../topics/names.ts';
 import { rawLimits } from '../topics/raw-document.ts';
+import { ChunkSizeTally, formatChunkSizes, type ChunkSizes } from './chunk-sizes.ts';
 import { openStore, type StoreChoice } from './open-store.ts';
 
 export interface RunEmbeddedOptions {
@@ -56,6 +57,8 @@ export interface RunSummary {
   otherModels?: Record<string, number>;
   /** The model this run embedded with. */
   model?: string;
+  /** How big the chunks this run stored are, and how many each stored document got (absent when none). */
+  chunkSizes?: ChunkSizes;
 }
 
 /** Current chunks whose vector is of another model than `model`, counted by model. */
@@ -81,6 +84,7 @@ export async function runEmbeddedCommand(paths: string[], config: Config, store:
   const bar = progress ? new SingleBar({ format: ' {bar} {value} docs | {chunks} chunks | {rate} chunks/s | {failures} failed {status}', hideCursor: true }, Presets.shades_classic) : undefined;
   const started = Date.now();
   const summary: RunSummary = { documents: 0, chunks: 0, embedded: 0, reused: 0, ministers: {}, failures: [], deadLetters: 0, seconds: 0, chunksPerSecond: 0 };
+  const sizes = new ChunkSizeTally();
   let read = 0;
   let status = '';
   const show = (): void => {
@@ -94,9 +98,14 @@ export async function runEmbeddedCommand(paths: string[], config: Config, store:
     const value = outcome.input.value as MinistersValue;
     if (value.kind === 'chunk') {
       summary.chunks += 1;
+      sizes.chunk(value.tokenCount, value.text.length);
       summary.ministers[value.ministerId] = (summary.ministers[value.ministerId] ?? 0) + 1;
     }
-    for (const event of outcome.outputs as StoredEvent[]) if (!event.deleted) summary.documents += 1;
+    for (const event of outcome.outputs as StoredEvent[]) {
+      if (event.deleted) continue;
+      summary.documents += 1;
+      sizes.document(event.chunks);
+    }
     status = '';
     show();
   };
@@ -186,6 +195,8 @@ export async function runEmbeddedCommand(paths: string[], config: Config, store:
   }
   summary.seconds = (Date.now() - started) / 1000;
   summary.chunksPerSecond = summary.seconds > 0 ? summary.chunks / summary.seconds : 0;
+  const chunkSizes = sizes.sizes();
+  if (chunkSizes) summary.chunkSizes = chunkSizes;
   return { ...summary, jobId, store: where };
 }
 
@@ -194,6 +205,7 @@ export function formatSummary(s: RunSummary & { jobId: string; store: string }, 
   const lines = [
     `ingested ${s.documents} documents, ${s.chunks} chunks in ${s.seconds.toFixed(1)} s (${Math.round(s.chunksPerSecond)} chunks/s) into ${s.store}`,
     `  embedded ${s.embedded} chunks, reused ${s.reused} stored vectors${lexical ? ' (hash embedder: lexical, not semantic)' : ''}`,
+    ...(s.chunkSizes ? [`  ${formatChunkSizes(s.chunkSizes)}`] : []),
     `  ministers: ${Object.entries(s.ministers).sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m} ${n}`).join(', ') || 'none'}`,
     `  job: ${s.jobId}`,
   ];

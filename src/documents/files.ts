@@ -3,7 +3,9 @@
  * failure with a reason; a bad file never stops the others.
  *
  * - `.md`, `.markdown`, `.txt`: one document; id = the path relative to the working directory
- *   (with `/`), title = the first Markdown heading or the file name.
+ *   (with `/`); `contentType` from the extension (`text/markdown` for `.md`/`.markdown`,
+ *   `text/plain` for `.txt`, whose `#` lines are not headings); title = the first Markdown
+ *   heading of a Markdown file, else the file name.
  * - `.json`: one document in the raw format (DESIGN.md §3), or an array of them.
  * - `.jsonl`: one raw-format document per line; a bad line is a failure of that line only.
  * - Folders are walked recursively in name order; hidden entries and node_modules are skipped,
@@ -14,6 +16,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { basename, extname, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PipelineError } from '../errors/pipeline-error.ts';
+import { contentTypeOfExtension, type ContentType } from '../topics/content-type.ts';
 import type { RawDocument } from '../topics/messages.ts';
 import { decodeUtf8, validateRawDocument, DEFAULT_RAW_LIMITS, type RawLimits } from '../topics/raw-document.ts';
 
@@ -64,8 +67,8 @@ async function readText(file: string, maxBytes: number): Promise<string> {
   }
 }
 
-function titleOf(text: string, file: string): string {
-  const heading = /^#{1,6}[ \t]+(.+?)[ \t#]*$/m.exec(text);
+function titleOf(text: string, file: string, contentType: ContentType): string {
+  const heading = contentType === 'text/markdown' ? /^#{1,6}[ \t]+(.+?)[ \t#]*$/m.exec(text) : null;
   return (heading?.[1] ?? basename(file, extname(file))).slice(0, 200);
 }
 
@@ -87,8 +90,10 @@ export async function* readDocuments(paths: readonly string[], limits: RawLimits
       }
       const type = extname(entry.file).toLowerCase();
       if (TEXT_TYPES.has(type)) {
+        const contentType = contentTypeOfExtension(type);
         try {
-          yield { kind: 'document', origin, doc: validateRawDocument({ id: origin, text, title: titleOf(text, entry.file), source: pathToFileURL(entry.file).href }, undefined, limits) };
+          const fields = { id: origin, text, title: titleOf(text, entry.file, contentType), source: pathToFileURL(entry.file).href, contentType };
+          yield { kind: 'document', origin, doc: validateRawDocument(fields, undefined, limits) };
         } catch (error) {
           yield { kind: 'failure', origin, reason: reasonOf(error) };
         }

@@ -3,6 +3,8 @@
  * The codecs in ./codec-json.ts are the only code that knows their bytes.
  */
 
+import type { ContentType } from './content-type.ts';
+
 /** `era.raw` value, v1. Only `id` and `text` are required. */
 export interface RawDocument {
   id: string;
@@ -13,6 +15,11 @@ export interface RawDocument {
   category?: string;
   metadata?: Record<string, unknown>;
   jobId?: string;
+  /**
+   * How `text` is written (./content-type.ts): `text/markdown` (the default when absent) has
+   * its `#` headings taken for sections; `text/plain` is split on paragraphs and sentences only.
+   */
+  contentType?: ContentType;
 }
 
 /** Fields every chunk carries from its document, so later stages need no lookups. */

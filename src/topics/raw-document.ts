@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DecodeError, OversizeError, ValidationError } from '../errors/pipeline-error.ts';
+import { parseContentType } from './content-type.ts';
 import type { RawDocument } from './messages.ts';
 
 /** Limits applied to every `era.raw` input, whatever produced it. */
@@ -33,6 +34,7 @@ const rawSchema = z.object({
     'metadata must be a JSON object',
   ).optional(),
   jobId: z.string().min(1).max(256).optional(),
+  contentType: z.string().max(256).optional(),
 });
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -61,6 +63,7 @@ const stripControls = (s: string): string => s.replace(/[\u0000-\u0008\u000b-\u0
  * Unknown fields are ignored (forward compatible). `metadata` is kept exactly as parsed:
  * JSON.parse makes `__proto__` an own data property, so it is stored as data, never as a
  * prototype. NUL bytes are removed from text (PostgreSQL text cannot hold them).
+ * `contentType` is made canonical (./content-type.ts); an unsupported one is invalid.
  */
 export function validateRawDocument(value: unknown, key: string | undefined, limits: RawLimits = DEFAULT_RAW_LIMITS): RawDocument {
   const parsed = rawSchema.safeParse(value);
@@ -86,6 +89,7 @@ export function validateRawDocument(value: unknown, key: string | undefined, lim
   if (doc.category !== undefined) out.category = stripControls(doc.category);
   if (doc.metadata !== undefined) out.metadata = doc.metadata;
   if (doc.jobId !== undefined) out.jobId = doc.jobId;
+  if (doc.contentType !== undefined) out.contentType = parseContentType(doc.contentType);
   return out;
 }
 

@@ -4,11 +4,18 @@
  */
 import { PipelineError } from '../../errors/pipeline-error.ts';
 import { boundaryAtOrAfter, isBoundary } from './graphemes.ts';
+import { groupSections } from './groups.ts';
 import { isBlank, MAX_WHITESPACE_RUN } from './normalise.ts';
 import { DEFAULT_CHUNKER_OPTIONS, validateChunkerOptions, type ChunkerOptions } from './options.ts';
 import { splitSections, type Section } from './sections.ts';
-import { AtomList, isSpaceCode, splitSection } from './split.ts';
-import { countRange } from './tokenizer.ts';
+import { AtomList, isSpaceCode, SEPARATORS, splitSection, type SplitLimits } from './split.ts';
+import { countRange, lastPrefixTokens, prefixEnd } from './tokenizer.ts';
+
+/**
+ * How a text is written: `markdown` has ATX headings (`# Title`) that start sections;
+ * `plain` has none (a `#` line is a comment or a tag, not a heading) and is one section.
+ */
+export type TextFormat = 'markdown' | 'plain';
 
 /**
  * One chunk as offsets into the normalised text. `text.slice(start, end)` is the chunk's
@@ -93,23 +100,31 @@ function overlapStart(text: string, lo: number, hi: number, budget: number, char
   return start < hi && countRange(text, start, hi) <= budget ? start : hi;
 }
 
-function packSection(text: string, section: Section, atoms: AtomList, options: ChunkerOptions, plans: ChunkPlan[]): void {
+/**
+ * Packs the atoms of a group of consecutive sections (./groups.ts) into plans. A chunk's
+ * heading path is that of the section its new text starts in; its overlap never reaches
+ * back before the start of that section, and a chunk that starts a section has none.
+ */
+function packGroup(text: string, sections: readonly Section[], atoms: AtomList, options: ChunkerOptions, plans: ChunkPlan[]): void {
   const { maxTokens, overlapTokens } = options;
   const maxChars = maxChunkChars(options);
   let previousStart = -1;
+  let s = 0;
   let i = 0;
   while (i < atoms.length) {
     const contentStart = atoms.starts[i]!;
+    while (sections[s]!.end <= contentStart) s++;
+    const section = sections[s]!;
     let start = contentStart;
     let overlap = 0;
     const budget = Math.min(overlapTokens, maxTokens - atoms.tokens[i]!);
     const charBudget = Math.min(overlapTokens * CHARS_PER_TOKEN, maxChars - (atoms.endOf(i) - contentStart));
-    if (previousStart >= 0 && budget > 0 && charBudget > 0) {
-      start = overlapStart(text, previousStart, contentStart, budget, charBudget);
+    if (previousStart >= 0 && contentStart > section.start && budget > 0 && charBudget > 0) {
+      start = overlapStart(text, Math.max(previousStart, section.start), contentStart, budget, charBudget);
       overlap = countRange(text, start, contentStart);
     }
     // Take every atom that fits; end after the strongest break that leaves the chunk at
-    // least half full (a paragraph end rather than a sentence end, and so on).
+    // least half full (a section end rather than a paragraph end, and so on).
     const room = maxTokens - overlap;
     let sum = 0;
     let j = i;
@@ -136,33 +151,47 @@ function packSection(text: string, section: Section, atoms: AtomList, options: C
   }
 }
 
+/** Token count of `text[start, end)`, or `cap + 1` when it is over `cap` (reads at most a chunk's worth). */
+function cappedCount(text: string, start: number, end: number, cap: number): number {
+  return prefixEnd(text, start, end, cap) === end ? lastPrefixTokens() : cap + 1;
+}
+
 /**
- * Plans the chunks of a normalised text (see `normaliseText`): Markdown sections first
- * (./sections.ts), each split recursively (./split.ts) and packed greedily up to
- * `maxTokens`, each chunk after the first of its section starting with up to
- * `overlapTokens` from the end of the previous one (from a word start when possible).
+ * Plans the chunks of a normalised text (see `normaliseText`). Markdown is cut into sections
+ * at its headings (./sections.ts) and small sections are merged with their neighbours
+ * (./groups.ts); plain text is one section. Each group of sections is split recursively
+ * (./split.ts: paragraphs first, then lines or sentences as the format prefers) and packed
+ * greedily up to `maxTokens`, ending chunks at the strongest break that leaves them at least
+ * half full; each chunk that does not start a section starts with up to `overlapTokens`
+ * from the end of the previous one (from a word start when possible).
  *
  * Guarantees: every plan has `tokenCount <= maxTokens`, at most `maxChunkChars(options)`
- * UTF-16 code units, and at least one non-whitespace character in its new text; plans
- * never cross a section; cuts fall on grapheme-cluster boundaries (except inside a single
- * cluster too big for one chunk); the new parts join to `text`. Blank text gives `[]`.
- * Deterministic; linear time.
+ * UTF-16 code units, and at least one non-whitespace character in its new text; a plan
+ * crosses a section boundary only inside a group of merged sections, and takes the heading
+ * path of the section its new text starts in; cuts fall on grapheme-cluster boundaries
+ * (except inside a single cluster too big for one chunk); the new parts join to `text`.
+ * Blank text gives `[]`. Deterministic; linear time.
  * @throws ConfigError on invalid options.
  */
-export function planChunks(text: string, options: ChunkerOptions = DEFAULT_CHUNKER_OPTIONS): ChunkPlan[] {
+export function planChunks(text: string, options: ChunkerOptions = DEFAULT_CHUNKER_OPTIONS, format: TextFormat = 'markdown'): ChunkPlan[] {
   const valid = validateChunkerOptions(options);
   if (isBlank(text)) return [];
-  const limits = {
+  const limits: SplitLimits = {
     maxTokens: valid.maxTokens,
     atomChars: maxChunkChars(valid) - MAX_WHITESPACE_RUN,
     pieceTokens: valid.maxTokens - valid.overlapTokens,
     groupTokens: Math.max(1, Math.floor(valid.maxTokens / GROUPS_PER_CHUNK)),
+    separators: SEPARATORS[format],
   };
+  const sections = format === 'markdown' ? splitSections(text) : [{ start: 0, end: text.length, headingPath: [] }];
+  const starts = groupSections(sections.map((s) => cappedCount(text, s.start, s.end, valid.maxTokens)), valid.maxTokens);
   const plans: ChunkPlan[] = [];
   const atoms = new AtomList();
-  for (const section of splitSections(text)) {
-    splitSection(text, section.start, section.end, limits, atoms);
-    packSection(text, section, atoms, valid, plans);
+  for (let g = 0; g < starts.length; g++) {
+    const group = sections.slice(starts[g], starts[g + 1] ?? sections.length);
+    atoms.reset(group.at(-1)!.end);
+    for (const section of group) splitSection(text, section.start, section.end, limits, atoms);
+    packGroup(text, group, atoms, valid, plans);
   }
   return plans;
 }

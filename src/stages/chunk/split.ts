@@ -1,25 +1,40 @@
 /**
  * Recursive splitting of one section into atoms: the pieces the packer (./plan.ts) joins
- * into chunks. A piece over the token (or character) limit is cut at paragraph breaks,
- * then line breaks, then sentence ends, then spaces, then grapheme clusters; a piece within
- * the limit stays whole, and runs of small pieces are grouped (~1/16 of a chunk) so that
- * millions of words or short lines stay cheap. Separators stay at the end of the piece
- * before them, so the atoms of a section are contiguous and cover it exactly (nothing is
- * dropped or copied).
+ * into chunks. A piece over the token (or character) limit is cut at paragraph breaks
+ * (blank lines), then at the next separator of its format's order ({@link SEPARATORS}:
+ * Markdown line breaks before sentence ends, so list items and table rows stay whole; plain
+ * text sentence ends before line breaks, so hard-wrapped prose is cut between sentences),
+ * then spaces, then grapheme clusters; a piece within the limit stays whole, and runs of
+ * small pieces are grouped (~1/16 of a chunk) so that millions of words or short lines stay
+ * cheap. Separators stay at the end of the piece before them, so the atoms of a section are
+ * contiguous and cover it exactly (nothing is dropped or copied).
  *
  * Every cut is a grapheme-cluster boundary. Each atom remembers the strength of the break
- * after it (its level), so the packer can prefer ending chunks at paragraph breaks.
+ * after it (its level: the rank of its separator in the order), so the packer can prefer
+ * ending chunks at paragraph breaks, and between sections.
  * Each character is counted a bounded number of times: linear time overall.
  */
 import { boundaryAtOrBefore, clusterEnd, isBoundary } from './graphemes.ts';
 import { countRange, lastPrefixTokens, prefixEnd } from './tokenizer.ts';
 
+/** Strengths of the break after an atom; the separators between CHAR and PARAGRAPH depend on the format. */
 const LEVEL_CHAR = 0;
-const LEVEL_WORD = 1;
-const LEVEL_SENTENCE = 2;
-const LEVEL_LINE = 3;
 const LEVEL_PARAGRAPH = 4;
-const LEVEL_SECTION = 5;
+/** The end of a section: the strongest break, preferred by the packer. */
+export const LEVEL_SECTION = 5;
+
+type Separator = 'paragraph' | 'line' | 'sentence' | 'word';
+
+/**
+ * The separators of each format, indexed by level (1 = weakest): a piece over the limit is
+ * cut at the strongest separator it contains, and its parts over the limit at the next ones.
+ */
+export const SEPARATORS = {
+  markdown: [undefined, 'word', 'sentence', 'line', 'paragraph'],
+  plain: [undefined, 'word', 'line', 'sentence', 'paragraph'],
+} as const satisfies Record<string, readonly [undefined, ...Separator[]]>;
+
+export type SeparatorOrder = (typeof SEPARATORS)[keyof typeof SEPARATORS];
 
 export interface SplitLimits {
   /** No atom counts more (the chunk limit). */
@@ -37,6 +52,8 @@ export interface SplitLimits {
    * packer's granularity fine.
    */
   groupTokens: number;
+  /** Which separator each level cuts at ({@link SEPARATORS}). */
+  separators: SeparatorOrder;
 }
 
 /**
@@ -100,8 +117,9 @@ export function isSpaceCode(c: number): boolean {
 
 const paragraphBreak = /\n(?:[^\S\n]*\n)+/g;
 // A sentence ends with terminal punctuation (and closing quotes or brackets) followed by
-// spaces, or with an ideographic full stop / fullwidth ! ? (no space needed in CJK text).
-const sentenceEnd = /[.!?\u2026\u203c\u2047-\u2049\u0589\u061f\u06d4\u0964\u0965]+["'\u2019\u201d\u00bb)\]]*[^\S\n]+|[\u3002\uff01\uff1f\uff61]+[\u300d\u300f\u201d\u2019\uff09\u3011"')\]]*[^\S\n]*/g;
+// whitespace (a line break too: hard-wrapped prose often ends a sentence at the end of a
+// line), or with an ideographic full stop / fullwidth ! ? (no space needed in CJK text).
+const sentenceEnd = /[.!?\u2026\u203c\u2047-\u2049\u0589\u061f\u06d4\u0964\u0965]+["'\u2019\u201d\u00bb)\]]*\s+|[\u3002\uff01\uff1f\uff61]+[\u300d\u300f\u201d\u2019\uff09\u3011"')\]]*[^\S\n]*/g;
 
 function regexCuts(re: RegExp, text: string, a: number, b: number, check: boolean): number[] {
   const cuts: number[] = [];
@@ -133,12 +151,12 @@ function wordCuts(text: string, a: number, b: number): number[] {
   return cuts;
 }
 
-function cutsAt(level: number, text: string, a: number, b: number): number[] {
-  switch (level) {
-    case LEVEL_PARAGRAPH: return regexCuts(paragraphBreak, text, a, b, false); // after LF: always a boundary
-    case LEVEL_LINE: return lineCuts(text, a, b);
-    case LEVEL_SENTENCE: return regexCuts(sentenceEnd, text, a, b, true);
-    default: return wordCuts(text, a, b);
+function cutsAt(separator: Separator, text: string, a: number, b: number): number[] {
+  switch (separator) {
+    case 'paragraph': return regexCuts(paragraphBreak, text, a, b, false); // after LF: always a boundary
+    case 'line': return lineCuts(text, a, b);
+    case 'sentence': return regexCuts(sentenceEnd, text, a, b, true);
+    case 'word': return wordCuts(text, a, b);
   }
 }
 
@@ -178,7 +196,7 @@ function isHighSurrogateAt(text: string, i: number): boolean {
 
 function split(text: string, a: number, b: number, endLevel: number, level: number, limits: SplitLimits, out: AtomList): void {
   for (; level > LEVEL_CHAR; level--) {
-    const cuts = cutsAt(level, text, a, b);
+    const cuts = cutsAt(limits.separators[level]!, text, a, b);
     if (cuts.length === 0) continue; // same piece, same count: try the next separator
     groupPieces(text, a, b, cuts, endLevel, level, limits, out);
     return;
@@ -220,11 +238,12 @@ function groupPieces(text: string, a: number, b: number, cuts: number[], endLeve
 }
 
 /**
- * Fills `out` with the atoms of the section `text[start, end)`: each within
- * `limits.maxTokens`, contiguous, covering the section, cut only at cluster boundaries.
+ * Appends to `out` the atoms of the section `text[start, end)`: each within
+ * `limits.maxTokens`, contiguous, covering the section, cut only at cluster boundaries; the
+ * last one at level {@link LEVEL_SECTION}. `out` is reset by the caller, to the end of the
+ * last section it will hold (a group of sections packs as one list).
  */
 export function splitSection(text: string, start: number, end: number, limits: SplitLimits, out: AtomList): void {
-  out.reset(end);
   if (fits(text, start, end, limits)) out.push(start, lastPrefixTokens(), LEVEL_SECTION);
   else split(text, start, end, LEVEL_SECTION, LEVEL_PARAGRAPH, limits, out);
 }

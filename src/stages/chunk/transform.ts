@@ -4,17 +4,19 @@
  *
  * Text contract: chunks are exact slices of `normaliseText(doc.text)` (./normalise.ts:
  * CRLF/CR → LF, NUL removed, lone surrogates → U+FFFD, whitespace runs over 256 code units
- * keep their two ends; nothing else). Each chunk after the first of its Markdown section
- * starts with an overlap repeated from the end of the previous chunk; `planChunks`
- * (./plan.ts) gives the offsets, and the chunks with their overlaps removed join to the
- * normalised text exactly. Sizes are in approximate tokens (./tokenizer.ts); a chunk is
- * also at most `maxChunkChars(options)` code units (4096 at the default settings).
+ * keep their two ends; nothing else). The document's `contentType` decides the format:
+ * `text/markdown` (the default) has heading sections, `text/plain` has none (./plan.ts).
+ * Each chunk that does not start a section starts with an overlap repeated from the end of
+ * the previous chunk; `planChunks` gives the offsets, and the chunks with their overlaps
+ * removed join to the normalised text exactly. Sizes are in approximate tokens
+ * (./tokenizer.ts); a chunk is also at most `maxChunkChars(options)` code units (4096 at the
+ * default settings).
  */
 import { createHash } from 'node:crypto';
 import type { ChunkRecord, DeleteRecord, DocumentFields, RawDocument } from '../../topics/messages.ts';
 import { normaliseText } from './normalise.ts';
 import { DEFAULT_CHUNKER_OPTIONS, validateChunkerOptions, type ChunkerOptions } from './options.ts';
-import { planChunks } from './plan.ts';
+import { planChunks, type TextFormat } from './plan.ts';
 
 /** What the wiring knows about the message that the transform must not look up itself. */
 export interface ChunkContext {
@@ -26,10 +28,21 @@ export interface ChunkContext {
  * Version of the chunking algorithm, part of every chunk id. Bump it when a change to the
  * splitting rules, the tokenizer or the normalisation would cut existing documents
  * differently, so their chunks get new ids instead of silently changing under old ones.
+ * It is also part of the content hash, so that the store takes a document chunked by a new
+ * version for changed and replaces its chunks, instead of keeping the old ones as unchanged.
  * (Chunking is deterministic for a given Node.js; a Node upgrade with newer Unicode data can
  * move cuts in text that uses newly assigned characters, such as new emoji sequences.)
+ *
+ * 1: Markdown sections everywhere, never merged. 2: `contentType` (plain text has no
+ * sections; its long paragraphs are cut at sentence ends before line ends), small sections
+ * merged with their neighbours, sentence ends at a line end recognised.
  */
-export const CHUNKER_VERSION = 1;
+export const CHUNKER_VERSION = 2;
+
+/** The chunker's format for a document: plain text only when it says so (see ../../topics/content-type.ts). */
+export function formatOf(doc: RawDocument): TextFormat {
+  return doc.contentType === 'text/plain' ? 'plain' : 'markdown';
+}
 
 /** JSON with object keys sorted at every depth (code unit order); `undefined` members dropped. */
 function canonicalJson(value: unknown): string {
@@ -54,7 +67,9 @@ const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8
 /**
  * sha256 (64 hex) of a canonical JSON of the document's content: text (as received, before
  * normalisation), title, source, minister, category and metadata (keys sorted at every
- * depth). Not `id` or `jobId`. Equal hash = unchanged document: the same chunks, and no new
+ * depth), and of how it is chunked: its format (from `contentType`; absent and
+ * `text/markdown` are the same) and {@link CHUNKER_VERSION}. Not `id` or `jobId`. Equal hash
+ * = unchanged document: the same chunks (at the same CHUNK_TOKENS / CHUNK_OVERLAP), and no new
  * embedding calls. Deterministic across processes and key orders.
  */
 export function contentHash(doc: RawDocument): string {
@@ -65,6 +80,8 @@ export function contentHash(doc: RawDocument): string {
     minister: doc.minister,
     category: doc.category,
     metadata: doc.metadata,
+    format: formatOf(doc),
+    chunker: CHUNKER_VERSION,
   };
   return sha256(`era.content.v1\n${canonicalJson(content)}`);
 }
@@ -89,8 +106,8 @@ function idOf(docId: string, hash: string, seq: number, { maxTokens, overlapToke
  * Chunks one document version. Returns `[]` for empty or whitespace-only text (the raw
  * validator already sends such documents to the DLQ as EMPTY_DOCUMENT; this is the
  * defensive answer for in-process callers). Otherwise one record per chunk, `seq` 0…n-1,
- * `count` = n, each with `countTokens(text) = tokenCount <= options.maxTokens`, its
- * section's `headingPath`, the document fields (`docId`, `version` from `ctx`,
+ * `count` = n, each with `countTokens(text) = tokenCount <= options.maxTokens`, the
+ * `headingPath` of the section its new text starts in (`[]` for plain text), the document fields (`docId`, `version` from `ctx`,
  * `contentHash`) and title/source/minister/category/metadata/jobId when the document has
  * them (`metadata` is shared by reference: treat it as read-only).
  *
@@ -100,7 +117,7 @@ function idOf(docId: string, hash: string, seq: number, { maxTokens, overlapToke
 export function chunkDocument(doc: RawDocument, ctx: ChunkContext, options: ChunkerOptions = DEFAULT_CHUNKER_OPTIONS): ChunkRecord[] {
   const valid = validateChunkerOptions(options);
   const text = normaliseText(doc.text);
-  const plans = planChunks(text, valid);
+  const plans = planChunks(text, valid, formatOf(doc));
   if (plans.length === 0) return [];
   const hash = contentHash(doc);
   const fields: DocumentFields = { docId: doc.id, version: ctx.version, contentHash: hash };

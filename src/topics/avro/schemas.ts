@@ -82,6 +82,7 @@ export const rawDocumentSchema: AvroRecordSchema = {
     optional('category', 'string'),
     optional('metadata', 'string', 'JSON object, as text'),
     optional('jobId', 'string'),
+    optional('contentType', 'string', 'text/markdown (the default when null) or text/plain'),
   ],
 };
 

@@ -3,9 +3,10 @@
  * text is checked against the text itself, independently of how the chunker got there.
  */
 import { expect } from 'vitest';
+import { smallSectionTokens } from '../../../src/stages/chunk/groups.ts';
 import type { ChunkerOptions } from '../../../src/stages/chunk/options.ts';
-import { maxChunkChars, planChunks, type ChunkPlan } from '../../../src/stages/chunk/plan.ts';
-import { splitSections } from '../../../src/stages/chunk/sections.ts';
+import { maxChunkChars, planChunks, type ChunkPlan, type TextFormat } from '../../../src/stages/chunk/plan.ts';
+import { splitSections, type Section } from '../../../src/stages/chunk/sections.ts';
 import { countTokens } from '../../../src/stages/chunk/tokenizer.ts';
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
@@ -33,6 +34,8 @@ export function reconstruct(text: string, plans: readonly ChunkPlan[]): string {
 export interface CheckOptions {
   /** Check that every cut falls on a grapheme boundary (needs a text of moderate size). */
   graphemes?: boolean;
+  /** How the text is written (default markdown). */
+  format?: TextFormat;
 }
 
 /**
@@ -40,13 +43,15 @@ export interface CheckOptions {
  * Uses plain loops and a single expect per property so a 10 MB text stays fast.
  */
 export function planAndCheck(text: string, options: ChunkerOptions, check: CheckOptions = {}): ChunkPlan[] {
-  const plans = planChunks(text, options);
+  const format = check.format ?? 'markdown';
+  const plans = planChunks(text, options, format);
   if (!/\S/.test(text)) {
     expect(plans).toEqual([]);
     return plans;
   }
   expect(reconstruct(text, plans) === text, 'chunks without overlaps give the text back').toBe(true);
-  const sections = splitSections(text);
+  const sections: Section[] = format === 'markdown' ? splitSections(text) : [{ start: 0, end: text.length, headingPath: [] }];
+  const small = smallSectionTokens(options.maxTokens);
   const boundaries = check.graphemes ? graphemeBoundaries(text) : undefined;
   const problems: string[] = [];
   let section = 0;
@@ -56,15 +61,22 @@ export function planAndCheck(text: string, options: ChunkerOptions, check: Check
     const s = sections[section]!;
     const chunk = text.slice(p.start, p.end);
     const tokens = countTokens(chunk);
-    const firstOfSection = previous === undefined || previous.end <= s.start;
+    const startsSection = p.contentStart === s.start;
     if (tokens !== p.tokenCount) problems.push(`#${k}: tokenCount ${p.tokenCount} but countTokens says ${tokens}`);
     if (tokens > options.maxTokens) problems.push(`#${k}: ${tokens} tokens > ${options.maxTokens}`);
     if (chunk.length > maxChunkChars(options)) problems.push(`#${k}: ${chunk.length} chars > ${maxChunkChars(options)}`);
-    if (p.end > s.end || p.start < s.start) problems.push(`#${k}: crosses a section`);
+    if (p.start < s.start) problems.push(`#${k}: overlap reaches back into another section`);
+    // Merged sections: a chunk goes on into a section that is not small only from a small lead-in.
+    for (let n = section + 1; n < sections.length && sections[n]!.start < p.end; n++) {
+      const next = sections[n]!;
+      if (countTokens(text.slice(next.start, next.end)) >= small && countTokens(text.slice(p.contentStart, next.start)) >= small) {
+        problems.push(`#${k}: runs from ${countTokens(text.slice(p.contentStart, next.start))} tokens of text into a section that is not small`);
+      }
+    }
     if (p.headingPath !== s.headingPath && JSON.stringify(p.headingPath) !== JSON.stringify(s.headingPath)) problems.push(`#${k}: heading path`);
     if (!/\S/.test(text.slice(p.contentStart, p.end))) problems.push(`#${k}: new text is blank`);
-    if (firstOfSection && p.start !== p.contentStart) problems.push(`#${k}: first chunk of a section has an overlap`);
-    if (!firstOfSection && p.start < previous!.start) problems.push(`#${k}: overlap reaches before the previous chunk`);
+    if ((previous === undefined || startsSection) && p.start !== p.contentStart) problems.push(`#${k}: a chunk that starts a section has an overlap`);
+    if (previous !== undefined && p.start < previous.start) problems.push(`#${k}: overlap reaches before the previous chunk`);
     if (countTokens(text.slice(p.start, p.contentStart)) > options.overlapTokens) problems.push(`#${k}: overlap too long`);
     if (boundaries && !(boundaries.has(p.start) && boundaries.has(p.contentStart) && boundaries.has(p.end))) {
       problems.push(`#${k}: cut inside a grapheme cluster at ${p.start}/${p.contentStart}/${p.end}`);
