@@ -160,7 +160,7 @@ describe('era-ingest reembed: a second vector set built through Kafka while sear
       await conn.query('BEGIN');
       await conn.query('SET LOCAL enable_seqscan = off');
       await conn.query('SET LOCAL enable_bitmapscan = off');
-      const plan = await conn.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${modelSearchSql({ model: 'wide-model', dimension: NEW_DIM }, false)}`, [toVectorText(newQuery!), 3, null, null, 40]);
+      const plan = await conn.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${modelSearchSql({ model: 'wide-model', dimension: NEW_DIM }, false)}`, [toVectorText(newQuery!), 3, null, null, 40, null, null]);
       expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toContain(`Index Scan using ${modelIndexName('wide-model')}`);
     } finally {
       await conn.query('ROLLBACK');
