@@ -38,7 +38,7 @@ export interface ApiOptions {
   maxDocuments?: number;
   /** POST /documents handled at once; more get 503 BUSY (bounds buffered bodies). @defaultValue 8 */
   maxConcurrentSubmissions?: number;
-  /** GET /search handled at once (each embeds a query and runs a vector search); more get 503 BUSY. @defaultValue 8 */
+  /** GET /search handled at once (each embeds a query, unless mode=text, and runs a vector and/or a text search); more get 503 BUSY. @defaultValue 8 */
   maxConcurrentSearches?: number;
   /** /readyz gives the database this long to answer `SELECT 1`, ms. @defaultValue 2_000 */
   readyTimeoutMs?: number;

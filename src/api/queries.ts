@@ -4,7 +4,9 @@
  */
 import { PIPELINE } from '../dataflow/pipeline.ts';
 import { jobSummary, recentJobs } from '../storage/jobs.ts';
-import { search } from '../storage/search.ts';
+import { ValidationError } from '../errors/pipeline-error.ts';
+import { DEFAULT_SEARCH_MODE, parseSearchMode, searchWithEmbedder } from '../storage/hybrid-search.ts';
+import { parseMetadataFilter, type SearchFilters } from '../storage/search-filters.ts';
 import { withSlot, type Handler } from './context.ts';
 import { HttpError, sendJson } from './http-error.ts';
 
@@ -49,19 +51,38 @@ export const getJob: Handler = async ({ res, params, deps }) => {
 };
 
 /**
- * `GET /search?q=&minister=&category=&k=` → `{ query, k, model, kind, hits }`: the k (1..100,
- * default 10) current chunks nearest to the embedded query, optionally of one minister/category.
+ * `GET /search?q=&mode=&minister=&category=&source=&metadata=&k=` → `{ query, mode, k, model,
+ * kind, filters, hits }`: the k (1..100, default 10) best current chunks by `mode` (`vector`,
+ * `text` or `hybrid`, the default), optionally of one minister/category, of documents whose
+ * source starts with `source` and whose metadata contains the JSON object `metadata`. A text
+ * search does not embed the query (it answers with the embedder down).
  */
 export const getSearch: Handler = async ({ res, query, deps, options, inFlight }) => {
   const q = textParam(query, 'q', 4096);
   if (q === undefined || q.trim() === '') throw badRequest('q is missing: give the text to search for, e.g. /search?q=budget');
   const k = intParam(query, 'k', 10, 1, 100);
+  const mode = parsed('mode', () => parseSearchMode(textParam(query, 'mode', 16) ?? DEFAULT_SEARCH_MODE));
   const minister = textParam(query, 'minister', 64);
   if (minister !== undefined && !MINISTER.test(minister)) throw badRequest('minister is invalid: a lowercase id ([a-z0-9_-], at most 64)');
   const category = textParam(query, 'category', 128);
+  const source = textParam(query, 'source', 1024);
+  const metadataText = textParam(query, 'metadata', 4096);
+  const metadata = metadataText === undefined ? undefined : parsed('metadata', () => parseMetadataFilter(metadataText));
+  const filters: SearchFilters = {
+    ...(minister ? { minister } : {}), ...(category ? { category } : {}), ...(source ? { sourcePrefix: source } : {}), ...(metadata ? { metadata } : {}),
+  };
   await withSlot(inFlight, 'searches', options.maxConcurrentSearches, async () => {
-    const [vector] = await deps.embedder.embed([q]);
-    const hits = await search(deps.db, vector!, { k, model: deps.embedder.model, ...(minister ? { minister } : {}), ...(category ? { category } : {}) });
-    sendJson(res, 200, { query: q, k, model: deps.embedder.model, kind: deps.embedder.kind, hits });
+    const hits = await searchWithEmbedder(deps.db, deps.embedder, mode, q, { k, ...filters });
+    sendJson(res, 200, { query: q, mode, k, model: deps.embedder.model, kind: deps.embedder.kind, filters, hits });
   });
 };
+
+/** The value `parse` makes of parameter `name`; a ValidationError becomes a 400 naming the parameter. */
+function parsed<T>(name: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof ValidationError) throw badRequest(`${name} ${error.message}`);
+    throw error;
+  }
+}

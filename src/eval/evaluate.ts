@@ -1,9 +1,10 @@
 /**
  * Evaluates retrieval and routing with one embedder: ingests the corpus into a fresh
  * temporary embedded store through `era-ingest run`'s own path (runEmbeddedCommand: the same
- * stages, profiles and store), asks every question through `era-ingest search`'s function
- * (search(): the query embedded by the same embedder, nearest current chunks), ranks documents
- * by their best chunk and scores them against the set (./metrics.ts).
+ * stages, profiles and store), asks every question through `era-ingest search`'s function in
+ * each search mode asked for (searchByMode(): vector — the query embedded by the same embedder,
+ * nearest current chunks —, text, or hybrid), ranks documents by their best chunk and scores
+ * them against the set (./metrics.ts). The corpus is ingested once for all the modes.
  *
  * Contract: the temporary store (a PGlite folder under the OS temp dir) is removed before the
  * returned promise settles, whatever happens. A stage that rejects inputs, a file that cannot
@@ -22,7 +23,8 @@ import type { Config } from '../config/schema.ts';
 import { settleConfig } from '../embedding/dimension.ts';
 import { createEmbedder } from '../embedding/create-embedder.ts';
 import type { Embedder } from '../embedding/types.ts';
-import { chunksByMinister, search } from '../storage/search.ts';
+import { DEFAULT_SEARCH_MODE, needsVector, searchByMode, type SearchMode } from '../storage/hybrid-search.ts';
+import { chunksByMinister } from '../storage/search.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
 import { documentKeyMapper } from './document-keys.ts';
 import { meanScores, rankDocuments, routingAccuracy, scoreQuestion, type QuestionScore } from './metrics.ts';
@@ -35,6 +37,8 @@ export interface EvaluateOptions {
   onProgress?: (line: string) => void;
   /** Show `run`'s progress bar while ingesting. @defaultValue false */
   progressBar?: boolean;
+  /** Search modes to measure, one evaluation each, over one ingest. @defaultValue ['hybrid'] (search's default) */
+  modes?: readonly SearchMode[];
   signal?: AbortSignal;
 }
 
@@ -44,7 +48,7 @@ export interface Miss {
   question: string;
   /** Every answer with its rank among the ranked documents (undefined: not ranked at all). */
   answers: Array<{ key: string; rank?: number }>;
-  /** The documents that came first (up to 3), with their best chunk's cosine similarity. */
+  /** The documents that came first (up to 3), with their best chunk's score in the mode (cosine similarity, ts_rank_cd or RRF). */
   first: Array<{ key: string; score: number }>;
 }
 
@@ -59,6 +63,8 @@ export interface Misrouted {
 
 export interface EmbedderEvaluation {
   embedder: string;
+  /** The search mode the questions were asked in. */
+  mode: SearchMode;
   model: string;
   kind: Embedder['kind'];
   dimension: number;
@@ -80,9 +86,10 @@ export interface EmbedderEvaluation {
   misrouted: Misrouted[];
 }
 
-/** Evaluates one embedder (config.embedder, EMBED_MODEL …) on `set`. See the file's contract. */
-export async function evaluateEmbedder(set: QuestionSet, config: Config, options: EvaluateOptions): Promise<EmbedderEvaluation> {
-  const { corpus, onProgress = () => undefined, signal } = options;
+/** Evaluates one embedder (config.embedder, EMBED_MODEL …) on `set`, one evaluation per mode in `options.modes`. See the file's contract. */
+export async function evaluateEmbedder(set: QuestionSet, config: Config, options: EvaluateOptions): Promise<EmbedderEvaluation[]> {
+  const { corpus, onProgress = () => undefined, signal, modes = [DEFAULT_SEARCH_MODE] } = options;
+  if (modes.length === 0) throw new RangeError('evaluateEmbedder: modes is empty');
   const started = Date.now();
   const dataDir = mkdtempSync(join(tmpdir(), 'era-eval-'));
   // The dimension is settled first (a model is probed): the questions' embedder must match the store's.
@@ -97,13 +104,12 @@ export async function evaluateEmbedder(set: QuestionSet, config: Config, options
     if (run.error) {
       // A dependency stayed down past the deadline: asking would only wait for it again.
       evaluation.problems.push(`the ingest stopped before the end: ${run.error}`);
-      return {
-        ...evaluation, documents: run.documents, chunks: run.chunks, recallAt1: NaN, recallAt3: NaN, mrr: NaN, routing: NaN, failed: true,
+      return modes.map((mode) => ({
+        ...evaluation, mode, documents: run.documents, chunks: run.chunks, recallAt1: NaN, recallAt3: NaN, mrr: NaN, routing: NaN, failed: true,
         seconds: { ingest: run.seconds, questions: 0, total: (Date.now() - started) / 1000 }, misses: [], misrouted: [],
-      };
+      }));
     }
-    onProgress(`${config.embedder}: ${run.documents} documents, ${run.chunks} chunks in ${run.seconds.toFixed(1)} s; asking ${set.questions.length} questions`);
-    const asked = Date.now();
+    onProgress(`${config.embedder}: ${run.documents} documents, ${run.chunks} chunks in ${run.seconds.toFixed(1)} s; asking ${set.questions.length} questions (${modes.join(', ')})`);
     const { client } = await openStore({ dataDir }, config);
     try {
       const keyOf = documentKeyMapper(set.labels, corpus, process.cwd());
@@ -116,17 +122,27 @@ export async function evaluateEmbedder(set: QuestionSet, config: Config, options
       const missing = [...set.labels.keys()].filter((key) => !storedKeys.has(key));
       if (missing.length) evaluation.problems.push(`${missing.length} document(s) of ${set.source} were not stored from ${corpus}: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
       const routing = routingAccuracy(stored, set.labels);
-      const answered = await askQuestions(set.questions, client, embedder, config.embedBatchSize, keyOf, signal);
-      const means = meanScores(answered.map((a) => a.score));
-      return {
-        ...evaluation, documents: storedKeys.size, chunks: routing.total + routing.unlabelled,
-        recallAt1: means.recallAt1, recallAt3: means.recallAt3, mrr: means.mrr, routing: routing.accuracy,
-        seconds: { ingest: run.seconds, questions: (Date.now() - asked) / 1000, total: (Date.now() - started) / 1000 },
-        misses: answered.flatMap((a) => (a.miss ? [a.miss] : [])),
-        misrouted: [...routing.wrong].map(([key, to]) => ({
-          key, label: set.labels.get(key)!, chunks: stored.filter((s) => s.key === key).reduce((n, s) => n + s.chunks, 0), to: Object.fromEntries(to),
-        })),
-      };
+      const misrouted = [...routing.wrong].map(([key, to]) => ({
+        key, label: set.labels.get(key)!, chunks: stored.filter((s) => s.key === key).reduce((n, s) => n + s.chunks, 0), to: Object.fromEntries(to),
+      }));
+      const asked = Date.now();
+      const vectors = modes.some(needsVector) ? await embedQuestions(set.questions, embedder, config.embedBatchSize, signal) : undefined;
+      const embedded = (Date.now() - asked) / 1000;
+      const out: EmbedderEvaluation[] = [];
+      for (const mode of modes) {
+        const askedMode = Date.now();
+        const answered = await askQuestions(set.questions, mode, client, embedder.model, vectors, keyOf);
+        const means = meanScores(answered.map((a) => a.score));
+        const questionSeconds = (Date.now() - askedMode) / 1000 + (needsVector(mode) ? embedded : 0);
+        out.push({
+          ...evaluation, mode, documents: storedKeys.size, chunks: routing.total + routing.unlabelled,
+          recallAt1: means.recallAt1, recallAt3: means.recallAt3, mrr: means.mrr, routing: routing.accuracy,
+          seconds: { ingest: run.seconds, questions: questionSeconds, total: (asked - started) / 1000 + questionSeconds },
+          misses: answered.flatMap((a) => (a.miss ? [a.miss] : [])),
+          misrouted,
+        });
+      }
+      return out;
     } finally {
       await client.close();
     }
@@ -141,15 +157,21 @@ interface Answered {
   miss?: Miss;
 }
 
-/** Every question embedded (in batches) and searched; documents ranked by their best chunk. */
-async function askQuestions(questions: readonly Question[], client: SqlClient, embedder: Embedder, batchSize: number, keyOf: (docId: string) => string | undefined, signal?: AbortSignal): Promise<Answered[]> {
+/** Every question embedded, in batches, in order. */
+async function embedQuestions(questions: readonly Question[], embedder: Embedder, batchSize: number, signal?: AbortSignal): Promise<Float32Array[]> {
   const vectors: Float32Array[] = [];
   for (let i = 0; i < questions.length; i += batchSize) vectors.push(...await embedder.embed(questions.slice(i, i + batchSize).map((q) => q.question), signal));
+  return vectors;
+}
+
+/** Every question searched in `mode` (with its vector, when the mode needs one); documents ranked by their best chunk. */
+async function askQuestions(questions: readonly Question[], mode: SearchMode, client: SqlClient, model: string, vectors: readonly Float32Array[] | undefined, keyOf: (docId: string) => string | undefined): Promise<Answered[]> {
   const out: Answered[] = [];
   for (const [i, q] of questions.entries()) {
-    // The 1,000 nearest chunks: every chunk of a corpus like the samples, and far more than the
+    // The 1,000 best chunks: every chunk of a corpus like the samples, and far more than the
     // top 10 documents need otherwise.
-    const hits = await search(client, vectors[i]!, { k: 1000, model: embedder.model });
+    const vector = vectors?.[i];
+    const hits = await searchByMode(client, mode, { text: q.question, ...(vector ? { vector } : {}) }, { k: 1000, model });
     const ranked = rankDocuments(hits.map((h) => keyOf(h.docId)));
     const score = scoreQuestion(ranked, q.answers);
     if (score.recallAt1 === 1 && score.recallAt3 === 1) {

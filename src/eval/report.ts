@@ -4,8 +4,8 @@
  * answer that fits missing from the top 3) and each misrouted document. Pure:
  * evaluations in, text or a JSON-ready object out.
  *
- * Targets apply to semantic models only; a lexical embedder (hash) matches words, not meaning,
- * and is shown as the baseline the model has to beat.
+ * Targets apply to rankings that use a semantic model (vector or hybrid search with one); a
+ * lexical embedder (hash) and text search match words, not meaning, and are shown as baselines.
  */
 import type { EmbedderEvaluation } from './evaluate.ts';
 
@@ -14,18 +14,23 @@ export const SEMANTIC_TARGETS = { recallAt3: 0.9, routing: 0.95 } as const;
 
 export type Verdict = 'PASS' | 'FALL SHORT' | 'lexical baseline' | 'FAILED';
 
+type Judged = Pick<EmbedderEvaluation, 'kind' | 'recallAt3' | 'routing' | 'failed'> & Partial<Pick<EmbedderEvaluation, 'mode'>>;
+
+/** True when the ranking matches words only: a lexical embedder, or text search whatever the embedder. */
+const lexical = (e: Judged): boolean => e.kind === 'lexical' || e.mode === 'text';
+
 /** A target not reached, in words (`recall@3 0.872 < 0.90`); empty when all are met or none apply. */
-export function shortfalls(e: Pick<EmbedderEvaluation, 'kind' | 'recallAt3' | 'routing' | 'failed'>): string[] {
-  if (e.kind === 'lexical' || e.failed) return [];
+export function shortfalls(e: Judged): string[] {
+  if (lexical(e) || e.failed) return [];
   const out: string[] = [];
   if (e.recallAt3 < SEMANTIC_TARGETS.recallAt3) out.push(`recall@3 ${e.recallAt3.toFixed(3)} < ${SEMANTIC_TARGETS.recallAt3.toFixed(2)}`);
   if (e.routing < SEMANTIC_TARGETS.routing) out.push(`routing ${e.routing.toFixed(3)} < ${SEMANTIC_TARGETS.routing.toFixed(2)}`);
   return out;
 }
 
-export function verdict(e: Pick<EmbedderEvaluation, 'kind' | 'recallAt3' | 'routing' | 'failed'>): Verdict {
+export function verdict(e: Judged): Verdict {
   if (e.failed) return 'FAILED';
-  if (e.kind === 'lexical') return 'lexical baseline';
+  if (lexical(e)) return 'lexical baseline';
   return shortfalls(e).length ? 'FALL SHORT' : 'PASS';
 }
 
@@ -35,16 +40,17 @@ export function reportJson(set: string, corpus: string, evaluations: readonly Em
     set,
     corpus,
     targets: { semantic: SEMANTIC_TARGETS, lexical: null },
-    embedders: evaluations.map((e) => ({ ...e, targets: e.kind === 'semantic' ? SEMANTIC_TARGETS : null, verdict: verdict(e), shortfalls: shortfalls(e) })),
+    embedders: evaluations.map((e) => ({ ...e, targets: lexical(e) ? null : SEMANTIC_TARGETS, verdict: verdict(e), shortfalls: shortfalls(e) })),
   };
 }
 
-/** The table of figures, one column per embedder, the targets beside them; then misses when `verbose`. */
+/** The table of figures, one column per embedder and search mode, the targets beside them; then misses when `verbose`. */
 export function formatReport(set: string, corpus: string, evaluations: readonly EmbedderEvaluation[], verbose = false): string {
   const target = (key: keyof typeof SEMANTIC_TARGETS) => `≥ ${SEMANTIC_TARGETS[key].toFixed(2)}`;
   const figure = (n: number) => (Number.isNaN(n) ? '–' : n.toFixed(3));
   const rows: string[][] = [
     ['', ...evaluations.map((e) => `${e.embedder} (${e.model})`), 'target (semantic model)'],
+    ['mode', ...evaluations.map((e) => e.mode), ''],
     ['recall@1', ...evaluations.map((e) => figure(e.recallAt1)), '–'],
     ['recall@3', ...evaluations.map((e) => figure(e.recallAt3)), target('recallAt3')],
     ['MRR (top 10)', ...evaluations.map((e) => figure(e.mrr)), '–'],
@@ -60,18 +66,19 @@ export function formatReport(set: string, corpus: string, evaluations: readonly 
   for (const r of rows) lines.push(r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
   for (const e of evaluations) {
     const short = shortfalls(e);
-    if (short.length) lines.push('', `${e.embedder}: FALL SHORT: ${short.join(', ')}`);
-    if (e.problems.length) lines.push('', `${e.embedder}: ${e.problems.length} problem(s) while ingesting:`, ...e.problems.slice(0, 20).map((p) => `  ${p}`));
+    const name = `${e.embedder} ${e.mode}`;
+    if (short.length) lines.push('', `${name}: FALL SHORT: ${short.join(', ')}`);
+    if (e.problems.length && e === evaluations.find((o) => o.embedder === e.embedder)) lines.push('', `${e.embedder}: ${e.problems.length} problem(s) while ingesting:`, ...e.problems.slice(0, 20).map((p) => `  ${p}`));
     if (!verbose) continue;
     if (e.misses.length) {
-      lines.push('', `${e.embedder}: ${e.misses.length} of ${e.questions} questions with another document first or an answer below the top 3:`);
+      lines.push('', `${name}: ${e.misses.length} of ${e.questions} questions with another document first or an answer below the top 3:`);
       for (const m of e.misses) {
         const first = m.first.map((f) => `${f.key} (${f.score.toFixed(3)})`).join(', ');
         const answers = m.answers.map((a) => `${a.key} at ${a.rank ?? '–'}`).join(', ');
         lines.push(`  ${m.id} ${m.question}`, `      first: ${first}`, `      answers: ${answers}`);
       }
     }
-    if (e.misrouted.length) {
+    if (e.misrouted.length && e === evaluations.find((o) => o.embedder === e.embedder)) {
       lines.push('', `${e.embedder}: documents with chunks routed to another minister:`);
       for (const m of e.misrouted) lines.push(`  ${m.key} (${m.label}, ${m.chunks} chunks): ${Object.entries(m.to).map(([id, n]) => `${n} to ${id}`).join(', ')}`);
     }

@@ -27,10 +27,15 @@ export interface MigrateOptions {
   dimension: number;
   /** Parameters of the vector index a new database gets. @defaultValue DEFAULT_HNSW */
   hnsw?: HnswSettings;
+  /**
+   * Apply migrations up to this version only (a staged upgrade, or a schema of an older
+   * release, as the upgrade tests build one). @defaultValue every migration of this build
+   */
+  through?: number;
 }
 
 /** The schema settings of the configuration (the settled EMBED_DIM, HNSW_M, HNSW_EF_CONSTRUCTION). */
-export function schemaSettings(config: Pick<SettledConfig, 'embedDim' | 'hnswM' | 'hnswEfConstruction'>): Required<MigrateOptions> {
+export function schemaSettings(config: Pick<SettledConfig, 'embedDim' | 'hnswM' | 'hnswEfConstruction'>): Required<Omit<MigrateOptions, 'through'>> {
   return { dimension: config.embedDim, hnsw: hnswSettings(config) };
 }
 
@@ -84,12 +89,12 @@ export function listMigrations(): Migration[] {
  *   dimension the database was created with (the message says both and how to fix it).
  * @throws DependencyError / SqlError from the client.
  */
-export async function migrate(client: SqlClient, { dimension, hnsw = DEFAULT_HNSW }: MigrateOptions): Promise<MigrateResult> {
+export async function migrate(client: SqlClient, { dimension, hnsw = DEFAULT_HNSW, through = Infinity }: MigrateOptions): Promise<MigrateResult> {
   if (!Number.isInteger(dimension) || dimension < 1 || dimension > 16_000) {
     throw new ConfigError(`EMBED_DIM=${dimension} is invalid: set it to the embedding model's dimension, an integer from 1 to 16000 (e.g. 384 for all-minilm)`);
   }
   const withClause = hnswWith(hnsw);
-  const migrations = listMigrations();
+  const migrations = listMigrations().filter((m) => m.version <= through);
   return client.transaction(async (tx) => {
     await tx.query(LOCK);
     await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { escapeLiteral } from 'pg';
 import { ConfigError } from '../errors/pipeline-error.ts';
 import { SqlError } from './errors.ts';
+import { documentFilterSql } from './search-filters.ts';
 import { DEFAULT_HNSW, hnswWith, readDimension, type HnswSettings } from './migrate.ts';
 import type { SqlClient } from './sql-client.ts';
 import { toVectorText } from './vector-text.ts';
@@ -245,19 +246,20 @@ export async function ensureModelIndex(client: SqlClient, { model, dimension }: 
 }
 
 /**
- * Search SQL over one model's set, with the parameters $1–$5 of ./sql/search.sql. The model and
+ * Search SQL over one model's set, with the parameters $1–$7 of ./sql/search.sql. The model and
  * dimension are literals so the planner can match the partial index's predicate and
- * expression. Unfiltered, the inner query orders chunk_vectors alone (an index walk); with a
- * minister/category filter it joins chunks first and is exact. With `alsoChunks` (the model's
- * dimension is chunks.embedding's), chunks whose `chunks.embedding` holds this model's vector
- * but which are not in the set yet (stored after the pipeline switched to the model, before the
- * reembed follower copied them) are candidates too.
+ * expression. Unfiltered, the inner query orders chunk_vectors alone (an index walk); with any
+ * filter (./search-filters.ts) it joins chunks first and is exact. With `alsoChunks` (the
+ * model's dimension is chunks.embedding's), chunks whose `chunks.embedding` holds this model's
+ * vector but which are not in the set yet (stored after the pipeline switched to the model,
+ * before the reembed follower copied them) are candidates too.
  */
 export function modelSearchSql({ model, dimension }: Pick<EmbeddingModel, 'model' | 'dimension'>, filtered: boolean, alsoChunks = false): string {
   checkDimension(dimension);
   const lit = sqlLiteral(model);
   const distance = `v.embedding::vector(${dimension}) <=> $1::text::vector(${dimension})`;
-  const filters = (alias: string) => `AND ($3::text IS NULL OR ${alias}.minister_id = $3::text) AND ($4::text IS NULL OR ${alias}.category = $4::text)`;
+  const filters = (alias: string) => `AND ($3::text IS NULL OR ${alias}.minister_id = $3::text) AND ($4::text IS NULL OR ${alias}.category = $4::text)
+         AND ${documentFilterSql(alias)}`;
   const fromSet = filtered
     ? `SELECT v.chunk_id, ${distance} AS distance
        FROM chunk_vectors v JOIN chunks c ON c.chunk_id = v.chunk_id
@@ -272,11 +274,12 @@ export function modelSearchSql({ model, dimension }: Pick<EmbeddingModel, 'model
          AND NOT EXISTS (SELECT 1 FROM chunk_vectors w WHERE w.chunk_id = c.chunk_id AND w.model = ${lit})
        ORDER BY c.embedding <=> $1::text::vector LIMIT $5::int`;
   const inner = alsoChunks ? `(${fromSet}) UNION ALL (${fromChunks})` : fromSet;
-  return `SELECT c.chunk_id, c.doc_id, d.title, c.text, c.minister_id, c.category, c.heading_path, 1 - s.distance AS score
+  return `SELECT c.chunk_id, c.doc_id, d.title, d.source, d.metadata, c.text, c.minister_id, c.category, c.heading_path, 1 - s.distance AS score
     FROM (${inner}) s
     JOIN chunks c ON c.chunk_id = s.chunk_id
     JOIN documents d ON d.doc_id = c.doc_id AND d.content_hash = c.content_hash
     WHERE ($3::text IS NULL OR c.minister_id = $3::text) AND ($4::text IS NULL OR c.category = $4::text)
+      AND ($6::text IS NULL OR starts_with(d.source, $6::text)) AND ($7::text IS NULL OR d.metadata @> $7::text::jsonb)
     ORDER BY s.distance, c.chunk_id
     LIMIT $2::int`;
 }

@@ -1,27 +1,25 @@
 /**
- * Semantic search over the current version of every document, and small counting helpers for
- * the CLI and tests.
+ * Vector search over the current version of every document (the vector half of hybrid search,
+ * ./hybrid-search.ts), the hit every search mode returns, and small counting helpers for the
+ * CLI and tests.
  */
 import { DEFAULT_HASH_MODEL } from '../embedding/hash-embedder.ts';
 import { ConfigError } from '../errors/pipeline-error.ts';
 import { SqlError } from './errors.ts';
 import { getModelForSearch, modelSearchSql, type EmbeddingModel } from './model-vectors.ts';
+import { documentFilterSql, filterValues, isFiltered, type SearchFilters } from './search-filters.ts';
 import type { SqlClient } from './sql-client.ts';
 import { sql } from './sql-files.ts';
 import { toVectorText } from './vector-text.ts';
 
-export interface SearchOptions {
+export interface SearchOptions extends SearchFilters {
   /** Hits to return. @defaultValue 10 */
   k?: number;
-  /** Only chunks routed to this minister. */
-  minister?: string;
-  /** Only chunks of this category. */
-  category?: string;
   /**
    * Nearest chunks fetched before dropping those of pending versions and cutting to k; also
    * the HNSW candidate list size (`hnsw.ef_search`), since the index returns at
-   * most that many rows before the minister/category filters apply.
-   * @defaultValue 2k + 20 unfiltered; min(1000, max(200, 10k)) with minister/category
+   * most that many rows before the filters apply.
+   * @defaultValue 2k + 20 unfiltered; min(1000, max(200, 10k)) with any filter
    */
   candidates?: number;
   /**
@@ -33,16 +31,67 @@ export interface SearchOptions {
   model?: string;
 }
 
+/** One chunk found by a search, whatever the mode. */
 export interface SearchHit {
   chunkId: string;
   docId: string;
   title: string | null;
+  /** The document's `source` (e.g. its file URL), null when it has none. */
+  source: string | null;
+  /** The document's metadata object, null when it has none. */
+  metadata: Record<string, unknown> | null;
+  /** The whole chunk text. */
   text: string;
   ministerId: string;
   category: string | null;
-  /** Cosine similarity, 1 - cosine distance: 1 = same direction. */
-  score: number;
   headingPath: string[];
+  /**
+   * The mode's score, higher is better: cosine similarity (vector), ts_rank_cd (text), the
+   * reciprocal rank fusion sum (hybrid).
+   */
+  score: number;
+  /**
+   * The matched passage: for a chunk the text search matched, ts_headline's fragments around
+   * the matched words (at most two, joined by ` … `, matched words between « and »); for a
+   * chunk found by vector search alone, the chunk text (the whole of it matched by meaning).
+   */
+  passage: string;
+  /** Cosine similarity (1 - cosine distance) when the vector search found the chunk. */
+  similarity?: number;
+  /** ts_rank_cd when the text search matched the chunk. */
+  textScore?: number;
+  /** 1-based rank of the chunk in each search that found it (hybrid: before fusion). */
+  ranks: { vector?: number; text?: number };
+}
+
+/** A search row as the SQL of this folder returns it. */
+export interface HitRow {
+  chunk_id: string;
+  doc_id: string;
+  title: string | null;
+  source: string | null;
+  metadata: Record<string, unknown> | string | null;
+  text: string;
+  minister_id: string;
+  category: string | null;
+  heading_path: string[] | null;
+  score: number | string;
+  passage?: string;
+}
+
+/** The fields of a hit every mode shares, from its row. */
+export function hitFields(r: HitRow): Omit<SearchHit, 'score' | 'passage' | 'ranks'> {
+  return {
+    chunkId: r.chunk_id, docId: r.doc_id, title: r.title, source: r.source,
+    metadata: typeof r.metadata === 'string' ? (JSON.parse(r.metadata) as Record<string, unknown>) : r.metadata,
+    text: r.text, ministerId: r.minister_id, category: r.category, headingPath: r.heading_path ?? [],
+  };
+}
+
+let vectorSql: string | undefined;
+/** The vector search statement over chunks.embedding (./sql/search.sql with its document filter). */
+export function vectorSearchSql(): string {
+  return (vectorSql ??= sql('search').replace('AND {{document_filter}}', `AND ${documentFilterSql('chunks')}`));
 }
 
 /**
@@ -55,9 +104,9 @@ export interface SearchHit {
  *   `model` has no vectors at all (naming the models that do) or another dimension.
  */
 export async function search(client: SqlClient, queryVector: Float32Array, options: SearchOptions = {}): Promise<SearchHit[]> {
-  const { k = 10, minister, category } = options;
+  const { k = 10 } = options;
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`search: k must be a positive integer, got ${k}`);
-  const filtered = minister !== undefined || category !== undefined;
+  const filtered = isFiltered(options);
   const candidates = Math.max(k, Math.floor(options.candidates ?? (filtered ? Math.min(1000, Math.max(200, 10 * k)) : 2 * k + 20)));
   // A re-embedded set answers once it is ready; while it is being built, the model's vectors in
   // chunks.embedding (if any) answer, as before the re-embedding started.
@@ -66,11 +115,11 @@ export async function search(client: SqlClient, queryVector: Float32Array, optio
   if (set && set.dimension !== queryVector.length) {
     throw new ConfigError(`the query vector has ${queryVector.length} dimensions but model ${set.model}'s vectors have ${set.dimension}: embed the query with ${set.model} (EMBED_MODEL, EMBED_DIM=${set.dimension})`);
   }
-  const params = [toVectorText(queryVector, 'query vector'), k, minister ?? null, category ?? null, candidates];
+  const f = filterValues(options);
+  const params = [toVectorText(queryVector, 'query vector'), k, f.minister, f.category, candidates, f.source, f.metadata];
   const alsoChunks = set !== undefined && set.columnDimension === set.dimension;
-  const [text, values] = set ? [modelSearchSql(set, filtered, alsoChunks), params] : [sql('search'), [...params, options.model ?? null]];
-  type Row = { chunk_id: string; doc_id: string; title: string | null; text: string; minister_id: string; category: string | null; heading_path: string[]; score: number };
-  const run = async (c: SqlClient): Promise<Row[]> => (await c.query<Row>(text, values)).rows;
+  const [text, values] = set ? [modelSearchSql(set, filtered, alsoChunks), params] : [vectorSearchSql(), [...params, options.model ?? null]];
+  const run = async (c: SqlClient): Promise<HitRow[]> => (await c.query<HitRow>(text, values)).rows;
   // pgvector's default ef_search is 40 (its maximum is 1000).
   let rows = candidates > 40
     ? await client.transaction(async (tx) => {
@@ -87,10 +136,10 @@ export async function search(client: SqlClient, queryVector: Float32Array, optio
     });
   }
   if (rows.length === 0 && options.model !== undefined && !set) await explainNoVectors(client, options.model, registered);
-  return rows.map((r) => ({
-    chunkId: r.chunk_id, docId: r.doc_id, title: r.title, text: r.text, ministerId: r.minister_id,
-    category: r.category, score: Number(r.score), headingPath: r.heading_path ?? [],
-  }));
+  return rows.map((r, i) => {
+    const similarity = Number(r.score);
+    return { ...hitFields(r), score: similarity, passage: r.text, similarity, ranks: { vector: i + 1 } };
+  });
 }
 
 /** The model's re-embedded set, if registered (undefined too on a schema older than migration 004). */

@@ -2,7 +2,7 @@
  * `era-ingest eval`: retrieval and routing quality per embedder on a labelled question set
  * (src/eval/). Contract: every option, the set file and the corpus are checked before anything
  * is ingested (exit 2 naming the problem); one evaluation per embedder, one after another, each
- * in its own temporary store; exit 1 when a document could not be ingested or the run was
+ * in its own temporary store, asked in every search mode of --mode; exit 1 when a document could not be ingested or the run was
  * interrupted (SIGINT/SIGTERM stop the run in progress and remove its store), else 0, whatever
  * the figures.
  */
@@ -10,9 +10,11 @@ import { statSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../../config/schema.ts';
+import type { SearchMode } from '../../storage/hybrid-search.ts';
 import { CliError, configFrom, EXIT, printJson } from '../context.ts';
 
 interface EvalCliOptions {
+  mode?: string;
   set?: string;
   corpus?: string;
   embedder?: string;
@@ -28,18 +30,19 @@ export function registerEval(program: Command): void {
     .option('--set <file>', 'labelled question set (JSON: documents → minister, questions → answers); default: the bundled eval/samples.json')
     .option('--corpus <dir>', 'the folder of documents the set was written for (file keys are paths relative to it); default: the bundled samples/')
     .option('--embedder <list>', 'comma list of embedders to compare, e.g. hash,ollama (default: EMBEDDER); OLLAMA_HOST, EMBED_MODEL, EMBED_DIM … apply')
+    .option('--mode <list>', 'comma list of search modes to measure, each over the same ingest: vector, text, hybrid (default: hybrid, as search)')
     .option('--json', 'print the figures as JSON')
     .option('--out <file>', 'also write the JSON figures to this file')
     .option('--verbose', 'list each question whose first document is not an answer, with what came first, and each misrouted document')
     .addHelpText('after', [
       '',
       'For every embedder the corpus is ingested into a fresh temporary embedded store exactly as `era-ingest run` does',
-      '(removed afterwards), and every question is asked as `era-ingest search` does; documents rank by their best chunk.',
+      '(removed afterwards), and every question is asked as `era-ingest search` does, in each --mode; documents rank by their best chunk.',
       'recall@k = |answers in the top k| / min(k, |answers|), averaged; MRR = 1 / rank of the first answer (0 beyond 10);',
       'routing = share of stored chunks routed to their document\'s minister. Targets (semantic models): recall@3 ≥ 0.90,',
       'routing ≥ 0.95; the hash embedder is lexical and shown as the baseline. Exit code 2 for a bad set file or option,',
       '1 when a document could not be ingested, 0 otherwise (whether or not the targets are met).',
-      'Example:  EMBEDDER=ollama OLLAMA_HOST=http://127.0.0.1:11434 EMBED_MODEL=all-minilm era-ingest eval --embedder hash,ollama',
+      'Example:  EMBEDDER=ollama OLLAMA_HOST=http://127.0.0.1:11434 EMBED_MODEL=all-minilm era-ingest eval --embedder hash,ollama --mode vector,text,hybrid',
     ].join('\n'))
     .action(async (options: EvalCliOptions) => {
       const [{ loadQuestionSet, DEFAULT_CORPUS, DEFAULT_QUESTION_SET }, { evaluateEmbedder }, { formatReport, reportJson }, { ConfigError }] = await Promise.all([
@@ -47,6 +50,7 @@ export function registerEval(program: Command): void {
       ]);
       // Everything a person can get wrong is checked before the first (slow) ingest.
       const configs = embedderConfigs(options.embedder);
+      const modes = await searchModes(options.mode);
       const setPath = options.set ?? DEFAULT_QUESTION_SET;
       let set;
       try {
@@ -78,7 +82,7 @@ export function registerEval(program: Command): void {
       try {
         for (const config of configs) {
           if (interrupt.signal.aborted) break;
-          evaluations.push(await evaluateEmbedder(set, config, { corpus, onProgress: progress, progressBar: !options.json && process.stderr.isTTY === true, signal: interrupt.signal }));
+          evaluations.push(...await evaluateEmbedder(set, config, { corpus, modes, onProgress: progress, progressBar: !options.json && process.stderr.isTTY === true, signal: interrupt.signal }));
         }
       } finally {
         process.off('SIGINT', stop).off('SIGTERM', stop);
@@ -90,6 +94,21 @@ export function registerEval(program: Command): void {
       else process.stdout.write(`${formatReport(shown.set, shown.corpus, evaluations, options.verbose === true)}\n`);
       process.exitCode = evaluations.some((e) => e.problems.length > 0) ? EXIT.failure : EXIT.ok;
     });
+}
+
+/** The modes of `--mode` (hybrid when unset), each once. @throws CliError (usage) naming a bad one. */
+async function searchModes(list: string | undefined): Promise<SearchMode[]> {
+  const { DEFAULT_SEARCH_MODE, parseSearchMode } = await import('../../storage/hybrid-search.ts');
+  if (list === undefined) return [DEFAULT_SEARCH_MODE];
+  const names = [...new Set(list.split(',').map((n) => n.trim()).filter(Boolean))];
+  if (names.length === 0) throw new CliError('--mode is empty: give a comma list of search modes, e.g. vector,text,hybrid', EXIT.usage);
+  return names.map((name) => {
+    try {
+      return parseSearchMode(name);
+    } catch (error) {
+      throw new CliError(`--mode ${(error as Error).message}`, EXIT.usage);
+    }
+  });
 }
 
 /** One validated configuration per embedder named in `list` (EMBEDDER when unset). @throws CliError (usage) naming the bad one. */

@@ -1,9 +1,14 @@
 import type { Command } from 'commander';
+import type { SearchFilters } from '../../storage/search-filters.ts';
+import type { SearchHit } from '../../storage/search.ts';
 import { CliError, configFrom, EXIT, printJson } from '../context.ts';
 
 interface SearchCliOptions {
+  mode: string;
   minister?: string;
   category?: string;
+  source?: string;
+  metadata?: string;
   k: string;
   db?: string;
   dataDir?: string;
@@ -17,10 +22,13 @@ export const LEXICAL_TIP = 'These hits match words (EMBEDDER=hash). To search by
 export function registerSearch(program: Command): void {
   program
     .command('search')
-    .description('semantic search over the stored chunks (current document versions only)')
-    .argument('<query>', 'text to search for')
+    .description('search the stored chunks (current document versions only) by meaning and by words, fused (hybrid), or by either alone')
+    .argument('<query>', 'text to search for; in text and hybrid modes a "quoted phrase" must match as a phrase')
+    .option('--mode <mode>', 'vector (by meaning: the query embedded by EMBED_MODEL), text (PostgreSQL full-text search: words, identifiers, phrases) or hybrid (both, by reciprocal rank fusion)', 'hybrid')
     .option('--minister <id>', 'only this minister')
     .option('--category <id>', 'only this category')
+    .option('--source <prefix>', 'only documents whose source starts with this text, e.g. file:///docs/ or taxpayer-help')
+    .option('--metadata <json>', 'only documents whose metadata contains this JSON object, e.g. \'{"type":"faq"}\'')
     .option('-k <n>', 'number of results', '5')
     .option('--db <url>', 'PostgreSQL to search (DATABASE_URL); default: PGlite in --data-dir')
     .option('--data-dir <dir>', 'PGlite data directory', '.era-data')
@@ -39,9 +47,27 @@ export function registerSearch(program: Command): void {
       const k = Number(options.k);
       if (!Number.isInteger(k) || k < 1 || k > 1000) throw new CliError(`-k ${options.k} is invalid: give a whole number from 1 to 1000`, EXIT.usage);
       if (query.trim() === '') throw new CliError('the query is empty: give some text to search for', EXIT.usage);
+      const [{ parseSearchMode, needsVector, searchWithEmbedder }, { parseMetadataFilter }] = await Promise.all([
+        import('../../storage/hybrid-search.ts'), import('../../storage/search-filters.ts'),
+      ]);
+      const usage = (flag: string, parse: () => void): void => {
+        try {
+          parse();
+        } catch (error) {
+          throw new CliError(`${flag} ${(error as Error).message}`, EXIT.usage);
+        }
+      };
+      let mode!: ReturnType<typeof parseSearchMode>;
+      usage('--mode', () => (mode = parseSearchMode(options.mode)));
+      const filters: SearchFilters = {
+        ...(options.minister ? { minister: options.minister } : {}),
+        ...(options.category ? { category: options.category } : {}),
+        ...(options.source ? { sourcePrefix: options.source } : {}),
+      };
+      if (options.metadata !== undefined) usage('--metadata', () => (filters.metadata = parseMetadataFilter(options.metadata!)));
       const config = configFrom({ databaseUrl: options.db });
-      const [{ createEmbedder }, { openStore }, { search }, { getModel }] = await Promise.all([
-        import('../../embedding/create-embedder.ts'), import('../open-store.ts'), import('../../storage/search.ts'), import('../../storage/model-vectors.ts'),
+      const [{ createEmbedder }, { openStore }, { getModel }] = await Promise.all([
+        import('../../embedding/create-embedder.ts'), import('../open-store.ts'), import('../../storage/model-vectors.ts'),
       ]);
       // With --model the pipeline's own model is not used: it is not probed either.
       const { client, config: settled } = await openStore({ url: config.databaseUrl, dataDir: options.dataDir }, config, { verify: !options.model });
@@ -49,19 +75,35 @@ export function registerSearch(program: Command): void {
       try {
         const registered = options.model ? await getModel(client, options.model) : undefined;
         embedder = createEmbedder(options.model ? { ...settled, embedModel: options.model, embedDim: registered?.dimension ?? 'any' } : settled);
-        const [vector] = await embedder.embed([query]);
-        const hits = await search(client, vector!, { k, model: embedder.model, ...(options.minister ? { minister: options.minister } : {}), ...(options.category ? { category: options.category } : {}) });
+        const hits = await searchWithEmbedder(client, embedder, mode, query, { k, ...filters });
         if (options.json) return printJson(hits.map((h) => ({ ...h })));
-        if (hits.length === 0) process.stdout.write('no results\n');
-        hits.forEach((h, i) => {
-          const where = [h.ministerId, h.category].filter(Boolean).join('/');
-          const snippet = h.text.replace(/\s+/g, ' ').slice(0, 240);
-          process.stdout.write(`${i + 1}. [${h.score.toFixed(3)}] ${h.title ?? h.docId} (${where})\n   ${snippet}${h.text.length > 240 ? '…' : ''}\n   ${h.docId}#${h.chunkId.slice(0, 12)}\n`);
-        });
-        if (embedder.kind === 'lexical') process.stderr.write(`${LEXICAL_TIP}\n`);
+        process.stdout.write(hits.length === 0 ? 'no results\n' : formatHits(hits));
+        if (embedder.kind === 'lexical' && needsVector(mode)) process.stderr.write(`${LEXICAL_TIP}\n`);
       } finally {
         await embedder?.close?.();
         await client.close();
       }
     });
+}
+
+/**
+ * The human form of hits: rank, score, title, where it was filed, then the matched passage (the
+ * text search's snippet, matched words between « and », or the start of the chunk), then the
+ * document's source, heading path and metadata, and the ids.
+ */
+export function formatHits(hits: readonly SearchHit[]): string {
+  return hits.map((h, i) => {
+    const where = [h.ministerId, h.category].filter(Boolean).join('/');
+    const found = [h.ranks.vector !== undefined ? `vector #${h.ranks.vector}` : '', h.ranks.text !== undefined ? `text #${h.ranks.text}` : ''].filter(Boolean).join(', ');
+    const passage = h.passage.replace(/\s+/g, ' ').trim();
+    const lines = [
+      `${i + 1}. [${h.score.toFixed(3)}] ${h.title ?? h.docId} (${where}; ${found})`,
+      `   ${passage.slice(0, 240)}${passage.length > 240 ? '…' : ''}`,
+    ];
+    if (h.headingPath.length > 0) lines.push(`   section: ${h.headingPath.join(' › ')}`);
+    if (h.source !== null) lines.push(`   source: ${h.source}`);
+    if (h.metadata !== null && Object.keys(h.metadata).length > 0) lines.push(`   metadata: ${JSON.stringify(h.metadata)}`);
+    lines.push(`   ${h.docId}#${h.chunkId.slice(0, 12)}`);
+    return `${lines.join('\n')}\n`;
+  }).join('');
 }

@@ -161,7 +161,7 @@ describe('era-ingest reembed: a second vector set built through Kafka while sear
       // PostgreSQL 18 counts disabled plan nodes instead of pricing them out: without the sort
       // disabled too, an index scan in key order plus a sort wins on a table this small.
       for (const node of ['seqscan', 'bitmapscan', 'sort']) await conn.query(`SET LOCAL enable_${node} = off`);
-      const plan = await conn.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${modelSearchSql({ model: 'wide-model', dimension: NEW_DIM }, false)}`, [toVectorText(newQuery!), 3, null, null, 40]);
+      const plan = await conn.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${modelSearchSql({ model: 'wide-model', dimension: NEW_DIM }, false)}`, [toVectorText(newQuery!), 3, null, null, 40, null, null]);
       expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toContain(`Index Scan using ${modelIndexName('wide-model')}`);
     } finally {
       await conn.query('ROLLBACK');

@@ -6,7 +6,9 @@
 import { lookupEmbeddings } from '../../../src/storage/embedding-cache.ts';
 import { readMinisterAggregates } from '../../../src/storage/ministers.ts';
 import { chunkCount, documentChunks, documentCount, search, type SearchHit } from '../../../src/storage/search.ts';
+import { hybridSearch } from '../../../src/storage/hybrid-search.ts';
 import type { SqlClient } from '../../../src/storage/sql-client.ts';
+import { textSearch } from '../../../src/storage/text-search.ts';
 import { writeBatch } from '../../../src/storage/store.ts';
 import type { MinistersValue } from '../../../src/topics/messages.ts';
 import { deleteOf, makeDoc, unitVector } from './fixtures.ts';
@@ -43,9 +45,11 @@ export async function runCoreScenario(db: SqlClient): Promise<unknown[]> {
   await observe('after late old', 'doc');
   // pgvector versions round cosine distances differently in the last bits (0.6 vs 0.8; a server
   // may run any version from 0.7 on, PGlite 0.8).
-  const rounded = (hits: SearchHit[]) => hits.map((h) => ({ ...h, score: h.score.toFixed(5) }));
+  const rounded = (hits: SearchHit[]) => hits.map((h) => ({ ...h, score: h.score.toFixed(5), similarity: h.similarity?.toFixed(5), textScore: h.textScore?.toFixed(5) }));
   out.push(['search', rounded(await search(db, v2[1]!.embedding, { k: 3 }))]);
   out.push(['search filtered', rounded(await search(db, unitVector(dim, 3), { k: 5, minister: 'finance', category: 'c' }))]);
+  out.push(['text search', rounded(await textSearch(db, 'doc "chunk 3" o-5', { k: 5 }))]);
+  out.push(['hybrid search', rounded(await hybridSearch(db, { text: 'doc chunk 1', vector: v2[1]!.embedding }, { k: 5, minister: 'health' }))]);
   out.push(['cache', [...await lookupEmbeddings(db, [v2[0]!.chunkId, v1[0]!.chunkId], 'test-model')].map(([k, v]) => [k, Array.from(v)])]);
   out.push(['ministers', (await readMinisterAggregates(db)).map((m) => ({ ...m, centroid: m.centroid && Array.from(m.centroid, (x) => x.toFixed(5)) }))]);
   await write('delete', [deleteOf('doc', 40, 'jd')]);

@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lookupEmbeddings } from '../../../src/storage/embedding-cache.ts';
 import { migrate } from '../../../src/storage/migrate.ts';
 import type { PgClient } from '../../../src/storage/pg-client.ts';
-import { chunkCount, documentCount, search } from '../../../src/storage/search.ts';
+import { chunkCount, documentCount, search, vectorSearchSql } from '../../../src/storage/search.ts';
 import { writeBatch } from '../../../src/storage/store.ts';
-import { sql } from '../../../src/storage/sql-files.ts';
 import { toVectorText } from '../../../src/storage/vector-text.ts';
 import type { SqlClient } from '../../../src/storage/sql-client.ts';
 import type { RoutedChunk } from '../../../src/topics/messages.ts';
@@ -76,7 +75,7 @@ describe('search and embedding cache (real PostgreSQL)', () => {
     const plan = await db.transaction(async (tx) => {
       await tx.query('SET LOCAL enable_seqscan = off');
       const { rows } = await tx.query<{ 'QUERY PLAN': string }>(
-        `EXPLAIN ${sql('search')}`, [toVectorText(unitVector(DIM, 1)), 10, null, null, 40, null]);
+        `EXPLAIN ${vectorSearchSql()}`, [toVectorText(unitVector(DIM, 1)), 10, null, null, 40, null, null, null]);
       return rows.map((r) => r['QUERY PLAN']).join('\n');
     });
     expect(plan).toMatch(/chunks_embedding_hnsw/);

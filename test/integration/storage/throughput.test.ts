@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasVectorIndex, migrate } from '../../../src/storage/migrate.ts';
 import type { PgClient } from '../../../src/storage/pg-client.ts';
-import { chunkCount, search } from '../../../src/storage/search.ts';
+import { chunkCount, search, vectorSearchSql } from '../../../src/storage/search.ts';
 import { writeBatch } from '../../../src/storage/store.ts';
-import { sql } from '../../../src/storage/sql-files.ts';
 import { toVectorText } from '../../../src/storage/vector-text.ts';
 import { createTestSchema, makeDoc, unitVector, type TestSchema } from './fixtures.ts';
 
@@ -46,7 +45,7 @@ describe('writeBatch at volume (real PostgreSQL, vector(384), HNSW index in plac
     await db.query('ANALYZE chunks');
     await db.query('ANALYZE documents');
     const q = unitVector(DIM, 5);
-    const { rows } = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql('search')}`, [toVectorText(q), 10, null, null, 40, null]);
+    const { rows } = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${vectorSearchSql()}`, [toVectorText(q), 10, null, null, 40, null, null, null]);
     const usesIndex = rows.some((r) => r['QUERY PLAN'].includes('chunks_embedding_hnsw'));
     const t0 = performance.now();
     for (let i = 0; i < 20; i++) await search(db, unitVector(DIM, 100 + i), { k: 10 });

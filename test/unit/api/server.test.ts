@@ -82,6 +82,52 @@ describe('HTTP API routing and authentication', () => {
   });
 });
 
+describe('GET /search parameters', () => {
+  it('refuses a bad mode or metadata filter with 400 naming the parameter, before the database or the embedder', async () => {
+    const { base, db, embedder } = await start();
+    const cases: Array<[string, RegExp]> = [
+      ['?q=a&mode=fuzzy', /^mode "fuzzy" is not a search mode: use vector, text, hybrid/],
+      ['?q=a&metadata=%7Bbad', /^metadata is not JSON/],
+      ['?q=a&metadata=%5B1%5D', /^metadata must be a JSON object.*got an array/],
+      ['?q=a&metadata=%22faq%22', /^metadata must be a JSON object.*got string/],
+      ['?q=a&metadata=null', /^metadata must be a JSON object.*got null/],
+      [`?q=a&source=${'s'.repeat(1100)}`, /^source is invalid/],
+      ['?q=a&source=a%00b', /^source is invalid/],
+    ];
+    for (const [query, message] of cases) {
+      const res = await fetch(`${base}/search${query}`);
+      expect(res.status, query).toBe(400);
+      const error = await errorOf(res);
+      expect(error.code, query).toBe('INVALID_REQUEST');
+      expect(error.message, query).toMatch(message);
+    }
+    expect(db.queries).toHaveLength(0);
+    expect(embedder.arrivals).toBe(0);
+  });
+
+  it('passes the mode and every filter to the search, and embeds no query in text mode', async () => {
+    const { base, db, embedder } = await start();
+    const metadata = { type: 'faq', tags: ['tax'] };
+    const res = await fetch(`${base}/search?q=tax%20return&mode=text&source=file%3A%2F%2F%2Fdocs%2F&metadata=${encodeURIComponent(JSON.stringify(metadata))}&minister=finance&category=taxation&k=7`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      query: 'tax return', mode: 'text', k: 7, hits: [],
+      filters: { minister: 'finance', category: 'taxation', sourcePrefix: 'file:///docs/', metadata },
+    });
+    expect(embedder.arrivals).toBe(0);
+    const [text] = db.queries;
+    expect(text!.sql).toContain('websearch_to_tsquery');
+    expect(text!.params).toEqual(['"tax" or "return"', 7, 'finance', 'taxation', [0.1, 0.2, 0.4, 1.0], 'file:///docs/', JSON.stringify(metadata)]);
+
+    db.queries.length = 0;
+    const hybrid = await fetch(`${base}/search?q=tax`);
+    expect(await hybrid.json()).toMatchObject({ mode: 'hybrid', filters: {} });
+    expect(embedder.arrivals).toBe(1);
+    expect(db.queries.some((q) => q.sql.includes('websearch_to_tsquery'))).toBe(true);
+    expect(db.queries.some((q) => q.sql.includes('<=>'))).toBe(true);
+  });
+});
+
 describe('HTTP API readiness, metrics and shutdown', () => {
   it('is ready only with the producer connected and the database answering', async () => {
     const { base, publisher, db } = await start();

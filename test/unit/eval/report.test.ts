@@ -3,7 +3,7 @@ import type { EmbedderEvaluation } from '../../../src/eval/evaluate.ts';
 import { formatReport, reportJson, shortfalls, verdict } from '../../../src/eval/report.ts';
 
 const base: EmbedderEvaluation = {
-  embedder: 'ollama', model: 'all-minilm', kind: 'semantic', dimension: 384, questions: 2, documents: 2, chunks: 5,
+  embedder: 'ollama', mode: 'vector', model: 'all-minilm', kind: 'semantic', dimension: 384, questions: 2, documents: 2, chunks: 5,
   recallAt1: 0.5, recallAt3: 0.95, mrr: 0.75, routing: 0.96, seconds: { ingest: 1, questions: 1, total: 2.5 }, problems: [],
   misses: [{ id: 'q2', question: 'Who gets a flu jab?', answers: [{ key: 'h.md', rank: 2 }, { key: 'x.md' }], first: [{ key: 'f.md', score: 0.61 }, { key: 'h.md', score: 0.6 }] }],
   misrouted: [{ key: 'h.md', label: 'health', chunks: 3, to: { finance: 1 } }],
@@ -31,9 +31,21 @@ describe('eval report', () => {
 
   it('lists misses with what came first, and misrouted documents, when verbose', () => {
     const text = formatReport('eval/s.json', 'samples', [base], true);
-    expect(text).toContain('ollama: 1 of 2 questions with another document first or an answer below the top 3:');
+    expect(text).toContain('ollama vector: 1 of 2 questions with another document first or an answer below the top 3:');
     expect(text).toContain('  q2 Who gets a flu jab?\n      first: f.md (0.610), h.md (0.600)\n      answers: h.md at 2, x.md at –');
     expect(text).toContain('  h.md (health, 3 chunks): 1 to finance');
+  });
+
+  it('labels each column with its search mode, and holds text search to no target whatever the embedder', () => {
+    const text = { ...base, mode: 'text' as const, recallAt3: 0.5 };
+    expect(verdict(text)).toBe('lexical baseline');
+    expect(shortfalls(text)).toEqual([]);
+    expect(verdict({ ...base, mode: 'hybrid', recallAt3: 0.89 })).toBe('FALL SHORT');
+    const report = formatReport('eval/s.json', 'samples', [{ ...base, mode: 'vector' }, text, { ...base, mode: 'hybrid' }]);
+    expect(report).toMatch(/^mode +vector +text +hybrid$/m);
+    expect(report).toMatch(/^verdict +PASS +lexical baseline +PASS$/m);
+    const json = JSON.parse(JSON.stringify(reportJson('s', 'c', [text]))) as { embedders: Array<Record<string, unknown>> };
+    expect(json.embedders[0]).toMatchObject({ mode: 'text', targets: null, verdict: 'lexical baseline' });
   });
 
   it('shows a failed evaluation without figures, and null in JSON', () => {
