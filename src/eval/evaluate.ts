@@ -106,7 +106,7 @@ export async function evaluateEmbedder(set: QuestionSet, config: Config, options
     const asked = Date.now();
     const { client } = await openStore({ dataDir }, config);
     try {
-      const keyOf = documentKeyMapper(set.labels, corpus, process.cwd());
+      const keyOf = documentKeyMapper(set.labels);
       const stored = (await chunksByMinister(client)).map((s) => ({ ...s, key: keyOf(s.docId) }));
       const storedKeys = new Set<string>();
       for (const { docId, key } of stored) {
