@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { PipelineError } from '../errors/pipeline-error.ts';
 import { registerBench } from './commands/bench.ts';
 import { registerDb } from './commands/db.ts';
+import { registerDelete } from './commands/delete.ts';
 import { registerDlq } from './commands/dlq.ts';
 import { registerEval } from './commands/eval.ts';
 import { registerMinisters } from './commands/ministers.ts';
@@ -20,7 +21,7 @@ import { registerTopics } from './commands/topics.ts';
 import { CliError, configFrom, EXIT } from './context.ts';
 
 /** Commands that talk to Kafka: a TLS misconfiguration is reported before they start. */
-const KAFKA_COMMANDS = new Set(['publish', 'replay', 'dlq', 'topics', 'serve']); // reembed checks on its Kafka path only
+const KAFKA_COMMANDS = new Set(['publish', 'replay', 'dlq', 'topics', 'serve']); // reembed and delete check on their Kafka path only
 
 /** The top-level command of a (sub)command: `dlq` for `dlq list`. */
 function topLevel(command: Command): Command {
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerSearch(program);
   registerPublish(program);
+  registerDelete(program);
   registerStatus(program);
   registerReplay(program);
   registerDlq(program);

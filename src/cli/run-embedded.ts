@@ -1,9 +1,12 @@
 /**
- * `era-ingest run`: files and folders through the in-process runner into the embedded store
- * (PGlite, or PostgreSQL with --db), with a progress bar and a summary. What cannot be read is
- * reported and skipped; what a stage rejects is recorded in the store's dead_letters table and
- * reported; a dependency that stays down past RETRY_DEADLINE_MS (default 5 minutes here) stops
- * the run, with what was stored until then reported.
+ * `era-ingest run` and `era-ingest delete --data-dir|--db`: files and folders (or deletions)
+ * through the in-process runner into the embedded store (PGlite, or PostgreSQL with --db), with
+ * a progress bar and a summary. Files that are skipped or fail are reported (src/documents/);
+ * what a stage rejects is recorded in the store's dead_letters table and reported; a dependency
+ * that stays down past RETRY_DEADLINE_MS (default 5 minutes here) stops the run, with what was
+ * stored until then reported. `--sync` deletes, after every file was read, the stored documents
+ * of the roots whose files are gone (src/documents/sync.ts), as tombstones through the same
+ * stages and the same store path as any deletion.
  */
 import { randomUUID } from 'node:crypto';
 import { SingleBar, Presets } from 'cli-progress';
@@ -13,52 +16,32 @@ import { RUN_RETRY_DEADLINE_MS } from '../config/retry-policy.ts';
 import type { StageSpec } from '../dataflow/declare.ts';
 import { PIPELINE } from '../dataflow/pipeline.ts';
 import { createResources } from '../dataflow/resources.ts';
-import { readDocuments } from '../documents/files.ts';
+import { readDocuments, readOptionsFrom } from '../documents/files.ts';
+import { SyncTracker } from '../documents/sync.ts';
 import { retry } from '../engine/backoff.ts';
 import { toPipelineError } from '../errors/pipeline-error.ts';
 import { runInProcess, type DeadLetter, type Envelope } from '../in-process/runner.ts';
 import { recordDeadLetters, type DeadLetterRow } from '../storage/dead-letters.ts';
+import { documentsUnder, existingDocuments } from '../storage/documents-by-source.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
 import { nextVersions } from '../storage/versions.ts';
 import { codecFor, encodeMessage } from '../topics/codec-async.ts';
 import type { Messages, MinistersValue, RawDocument, StoredEvent } from '../topics/messages.ts';
 import { topicName } from '../topics/names.ts';
-import { rawLimits } from '../topics/raw-document.ts';
-import { ChunkSizeTally, formatChunkSizes, type ChunkSizes } from './chunk-sizes.ts';
+import { ChunkSizeTally } from './chunk-sizes.ts';
 import { openStore, type StoreChoice } from './open-store.ts';
+import type { RunSummary } from './run-summary.ts';
+
+export type { RunSummary } from './run-summary.ts';
 
 export interface RunEmbeddedOptions {
   jobId?: string;
   progress: boolean;
   signal?: AbortSignal;
-}
-
-export interface RunSummary {
-  documents: number;
-  chunks: number;
-  /** Chunks embedded by a call to the embedder (the rest reused stored vectors). */
-  embedded: number;
-  reused: number;
-  ministers: Record<string, number>;
-  /** Inputs that could not be read, and inputs a stage rejected (one line per input and stage; those with `stage` are in dead_letters). */
-  failures: Array<{ origin: string; reason: string; stage?: string }>;
-  /** Inputs a stage rejected (recorded in the store's dead_letters table). */
-  deadLetters: number;
-  /** Why the run stopped before the end (a dependency down past the deadline, the dead-letter limit, a configuration error, an interrupt). */
-  error?: string;
-  /** The error code of `error`. */
-  errorCode?: string;
-  seconds: number;
-  chunksPerSecond: number;
-  /**
-   * Current chunks embedded by another model than this run's, by model: an unchanged document
-   * keeps the vectors it was stored with (re-embedding it is `era-ingest reembed`'s work).
-   */
-  otherModels?: Record<string, number>;
-  /** The model this run embedded with. */
-  model?: string;
-  /** How big the chunks this run stored are, and how many each stored document got (absent when none). */
-  chunkSizes?: ChunkSizes;
+  /** Put before the id of every file (`--id-prefix`). */
+  idPrefix?: string;
+  /** Delete the stored documents of the roots whose files are gone (`--sync`). */
+  sync?: boolean;
 }
 
 /** Current chunks whose vector is of another model than `model`, counted by model. */
@@ -69,11 +52,27 @@ async function currentChunksOfOtherModels(client: SqlClient, model: string): Pro
   return Object.fromEntries(rows.map((r) => [r.model, Number(r.n)]));
 }
 
-export async function runEmbeddedCommand(paths: string[], config: Config, store: StoreChoice, { jobId = `job-${randomUUID()}`, progress, signal }: RunEmbeddedOptions): Promise<RunSummary & { jobId: string; store: string }> {
+/** A document to store, or (doc null) one to delete. */
+interface Entry {
+  docId: string;
+  doc: RawDocument | null;
+  origin: string;
+  /** Of a deletion: the source of the document deleted, for the report. */
+  source?: string;
+}
+
+/** What the in-process run is fed: entries, reading the store when they need it (--sync). */
+type EntrySource = (client: SqlClient, summary: RunSummary) => AsyncGenerator<Entry>;
+
+const emptySummary = (): RunSummary => ({
+  documents: 0, chunks: 0, embedded: 0, reused: 0, ministers: {}, skipped: [], failures: [], deleted: [], deadLetters: 0, seconds: 0, chunksPerSecond: 0,
+});
+
+/** Runs `entries` through every stage into the store chosen; never throws for what the run meets (see `error`). */
+async function runEntries(entries: EntrySource, config: Config, store: StoreChoice, { jobId = `job-${randomUUID()}`, progress, signal }: Pick<RunEmbeddedOptions, 'jobId' | 'progress' | 'signal'>): Promise<RunSummary & { jobId: string; store: string }> {
   const policy = retryPolicyFor(config, RUN_RETRY_DEADLINE_MS);
   // The model is asked for its dimension before the store is touched; a server still starting is waited for.
   const { client, where, config: settled } = await openStore(store, config, {
-    verify: true,
     retry: async (probe) => (await retry(probe, policy, {
       ...(signal ? { signal } : {}),
       onRetry: (error, attempt, delayMs) => process.stderr.write(`era-ingest: waiting for the embedder: ${toPipelineError(error).message}; retrying in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt})\n`),
@@ -83,15 +82,16 @@ export async function runEmbeddedCommand(paths: string[], config: Config, store:
   const resources = createResources(settled, { openDatabase: async () => client, ownsDatabase: false });
   const bar = progress ? new SingleBar({ format: ' {bar} {value} docs | {chunks} chunks | {rate} chunks/s | {failures} failed {status}', hideCursor: true }, Presets.shades_classic) : undefined;
   const started = Date.now();
-  const summary: RunSummary = { documents: 0, chunks: 0, embedded: 0, reused: 0, ministers: {}, failures: [], deadLetters: 0, seconds: 0, chunksPerSecond: 0 };
+  const summary = emptySummary();
   const sizes = new ChunkSizeTally();
   let read = 0;
   let status = '';
   const show = (): void => {
     bar?.setTotal(read);
-    bar?.update(summary.documents, { chunks: summary.chunks, rate: Math.round(summary.chunks / Math.max(0.001, (Date.now() - started) / 1000)), failures: summary.failures.length, status });
+    bar?.update(summary.documents + summary.deleted.length, { chunks: summary.chunks, rate: Math.round(summary.chunks / Math.max(0.001, (Date.now() - started) / 1000)), failures: summary.failures.length, status });
   };
   const last = PIPELINE.stages.at(-1)!;
+  const deleting = new Map<string, string | undefined>(); // id → source, of the deletions fed
   const onOutcome = (stage: StageSpec, outcome: { input: Envelope<unknown>; outputs: readonly unknown[]; poison?: unknown }): void => {
     if (stage === PIPELINE.stages[0]) read += 1;
     if (stage !== last || outcome.poison) return;
@@ -102,9 +102,13 @@ export async function runEmbeddedCommand(paths: string[], config: Config, store:
       summary.ministers[value.ministerId] = (summary.ministers[value.ministerId] ?? 0) + 1;
     }
     for (const event of outcome.outputs as StoredEvent[]) {
-      if (event.deleted) continue;
-      summary.documents += 1;
-      sizes.document(event.chunks);
+      if (!event.deleted) {
+        summary.documents += 1;
+        sizes.document(event.chunks);
+      } else if (deleting.has(event.id)) {
+        const source = deleting.get(event.id);
+        summary.deleted.push({ id: event.id, ...(source ? { source } : {}) });
+      }
     }
     status = '';
     show();
@@ -112,23 +116,22 @@ export async function runEmbeddedCommand(paths: string[], config: Config, store:
   // Each document gets its version from the store's counter (src/storage/versions.ts), a batch
   // of documents per statement; a repeated id waits for the next statement, so it gets the next
   // version.
-  async function* versioned(items: Array<{ doc: RawDocument; origin: string }>): AsyncGenerator<Envelope<Messages['raw']>> {
+  async function* versioned(items: Entry[]): AsyncGenerator<Envelope<Messages['raw']>> {
     while (items.length > 0) {
       const ids = new Set<string>();
-      const now = items.filter((i) => !ids.has(i.doc.id) && ids.add(i.doc.id));
+      const now = items.filter((i) => !ids.has(i.docId) && ids.add(i.docId));
       items = items.filter((i) => !now.includes(i));
-      const versions = await nextVersions(client, now.map((i) => i.doc.id));
-      for (const { doc, origin } of now) yield { value: { docId: doc.id, doc, version: versions.get(doc.id)!, jobId }, origin };
+      const versions = await nextVersions(client, now.map((i) => i.docId));
+      for (const { docId, doc, origin, source } of now) {
+        if (doc === null) deleting.set(docId, source);
+        yield { value: { docId, doc, version: versions.get(docId)!, jobId }, origin };
+      }
     }
   }
   async function* source(): AsyncGenerator<Envelope<Messages['raw']>> {
-    const pending: Array<{ doc: RawDocument; origin: string }> = [];
-    for await (const item of readDocuments(paths, rawLimits(config))) {
-      if (item.kind === 'failure') {
-        summary.failures.push({ origin: item.origin, reason: item.reason });
-        continue;
-      }
-      pending.push(item);
+    const pending: Entry[] = [];
+    for await (const entry of entries(client, summary)) {
+      pending.push(entry);
       if (pending.length >= 64) yield* versioned(pending.splice(0));
     }
     yield* versioned(pending);
@@ -156,7 +159,7 @@ export async function runEmbeddedCommand(paths: string[], config: Config, store:
         continue;
       }
       const first = `${row.errorCode}: ${row.errorMessage}`;
-      const failure = { origin: row.origin!, stage: row.stage, reason: `${row.stage} stage: ${first}` };
+      const failure = { origin: row.origin!, code: row.errorCode, stage: row.stage, reason: `${row.stage} stage: ${first}` };
       rejected.set(key, { count: 1, first, failure });
       summary.failures.push(failure);
     }
@@ -193,36 +196,42 @@ export async function runEmbeddedCommand(paths: string[], config: Config, store:
     await resources.close().catch(() => undefined);
     await client.close();
   }
-  summary.seconds = (Date.now() - started) / 1000;
-  summary.chunksPerSecond = summary.seconds > 0 ? summary.chunks / summary.seconds : 0;
   const chunkSizes = sizes.sizes();
   if (chunkSizes) summary.chunkSizes = chunkSizes;
+  summary.seconds = (Date.now() - started) / 1000;
+  summary.chunksPerSecond = summary.seconds > 0 ? summary.chunks / summary.seconds : 0;
   return { ...summary, jobId, store: where };
 }
 
-/** The human summary printed after a run. */
-export function formatSummary(s: RunSummary & { jobId: string; store: string }, lexical: boolean): string {
-  const lines = [
-    `ingested ${s.documents} documents, ${s.chunks} chunks in ${s.seconds.toFixed(1)} s (${Math.round(s.chunksPerSecond)} chunks/s) into ${s.store}`,
-    `  embedded ${s.embedded} chunks, reused ${s.reused} stored vectors${lexical ? ' (hash embedder: lexical, not semantic)' : ''}`,
-    ...(s.chunkSizes ? [`  ${formatChunkSizes(s.chunkSizes)}`] : []),
-    `  ministers: ${Object.entries(s.ministers).sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m} ${n}`).join(', ') || 'none'}`,
-    `  job: ${s.jobId}`,
-  ];
-  if (s.failures.length) {
-    lines.push(`  ${s.failures.length} failed${s.deadLetters ? ` (${s.deadLetters} inputs rejected by a stage, kept as dead letters: era-ingest dlq list --data-dir <dir>)` : ''}:`);
-    for (const f of s.failures.slice(0, 50)) lines.push(`    ${f.origin}: ${f.reason}`);
-    if (s.failures.length > 50) lines.push(`    … and ${s.failures.length - 50} more (use --json for all)`);
-  }
-  for (const [model, n] of Object.entries(s.otherModels ?? {})) {
-    lines.push(`  note: ${n} stored chunks of unchanged documents keep their ${model} vectors; to search them with ${s.model}, re-embed them: era-ingest reembed --model ${s.model} (with this run's --data-dir or --db)`);
-  }
-  if (s.error) lines.push(`  stopped before the end: ${s.error}`);
-  return lines.join('\n');
+/** `era-ingest run <paths…>`: see the file's contract. */
+export async function runEmbeddedCommand(paths: string[], config: Config, store: StoreChoice, options: RunEmbeddedOptions): Promise<RunSummary & { jobId: string; store: string }> {
+  const entries: EntrySource = async function* (client, summary) {
+    const tracker = options.sync ? new SyncTracker() : undefined;
+    const reading = readDocuments(paths, { ...readOptionsFrom(config, options.idPrefix), onRoot: (root) => tracker?.addRoot(root) });
+    for await (const item of reading) {
+      tracker?.note(item);
+      if (item.kind === 'document') yield { docId: item.doc.id, doc: item.doc, origin: item.origin };
+      else (item.kind === 'skipped' ? summary.skipped : summary.failures).push({ origin: item.origin, code: item.code, reason: item.reason });
+    }
+    if (!tracker) return;
+    // Every file was read: what the roots held before and no file gave now is gone.
+    for (const gone of tracker.stale(await documentsUnder(client, tracker.rootUrls()))) {
+      yield { docId: gone.id, doc: null, origin: gone.id, ...(gone.source ? { source: gone.source } : {}) };
+    }
+  };
+  return runEntries(entries, config, store, options);
 }
 
-/** Exit code of a run: 2 when it stopped on a configuration error, 1 when it stopped early otherwise, a stage rejected an input, or nothing could be ingested. */
-export function runExitCode(s: RunSummary): number {
-  if (s.errorCode === 'CONFIG_INVALID') return 2;
-  return s.error !== undefined || s.deadLetters > 0 || (s.documents === 0 && s.failures.length > 0) ? 1 : 0;
+/** `era-ingest delete <ids…> --data-dir|--db`: deletes the current documents among `ids`; the others are `unknown`. */
+export async function deleteEmbeddedCommand(ids: string[], config: Config, store: StoreChoice, options: Pick<RunEmbeddedOptions, 'jobId' | 'signal'>): Promise<RunSummary & { jobId: string; store: string; unknown: string[] }> {
+  const unknown: string[] = [];
+  const entries: EntrySource = async function* (client) {
+    const existing = await existingDocuments(client, ids);
+    for (const id of new Set(ids)) {
+      if (existing.has(id)) yield { docId: id, doc: null, origin: id };
+      else unknown.push(id);
+    }
+  };
+  const summary = await runEntries(entries, config, store, { ...options, progress: false });
+  return { ...summary, unknown };
 }

@@ -46,6 +46,7 @@ export const SETTINGS = {
   chunkTokens: { env: 'CHUNK_TOKENS', schema: int(16, 8192), default: '256', help: 'Chunk size limit in (approximate) tokens.' },
   chunkOverlap: { env: 'CHUNK_OVERLAP', schema: int(0, 4096), default: '32', help: 'Overlap between consecutive chunks in tokens.' },
   maxDocumentBytes: { env: 'MAX_DOCUMENT_BYTES', schema: int(1024), default: String(10 * 1024 * 1024), help: 'Largest accepted raw document; larger ones go to the DLQ (MESSAGE_TOO_LARGE).' },
+  maxFileBytes: { env: 'MAX_FILE_BYTES', schema: int(1024).optional(), default: undefined, help: 'Largest PDF, DOCX or HTML file `run` and `publish` read (the text it gives must still fit MAX_DOCUMENT_BYTES; a text or JSON file must fit MAX_DOCUMENT_BYTES itself); a larger one is reported (TOO_LARGE) without being read. Default: 4 × MAX_DOCUMENT_BYTES.' },
   ministersFile: { env: 'MINISTERS_FILE', schema: z.string().optional(), default: undefined, help: 'Ministers file (JSON or YAML); default: the bundled config/ministers.yaml.' },
   profile: { env: 'PROFILE', schema: z.enum(['local', 'standard', 'high-throughput']), default: 'standard', help: 'Preset of concurrency, batch sizes, rates and retry policy.' },
   flowRate: { env: 'FLOW_RATE', schema: z.union([z.literal('unlimited'), z.coerce.number().positive()]).optional(), default: undefined, help: 'Base admission rate of a stage, messages/s, or `unlimited`; the adaptive controller moves it within [rate/3, rate×3]. Default: the PROFILE preset.' },

@@ -112,7 +112,7 @@ export async function evaluateEmbedder(set: QuestionSet, config: Config, options
     onProgress(`${config.embedder}: ${run.documents} documents, ${run.chunks} chunks in ${run.seconds.toFixed(1)} s; asking ${set.questions.length} questions (${modes.join(', ')})`);
     const { client } = await openStore({ dataDir }, config);
     try {
-      const keyOf = documentKeyMapper(set.labels, corpus, process.cwd());
+      const keyOf = documentKeyMapper(set.labels);
       const stored = (await chunksByMinister(client)).map((s) => ({ ...s, key: keyOf(s.docId) }));
       const storedKeys = new Set<string>();
       for (const { docId, key } of stored) {

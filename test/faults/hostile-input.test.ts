@@ -213,7 +213,7 @@ describe('hostile input through every entry point', () => {
     }
   });
 
-  it('embedded run: bad files are reported and skipped, the hostile but valid ones stored whole, exit 0', async () => {
+  it('embedded run: bad files are reported (exit 1), the hostile but valid ones stored whole', async () => {
     const d = join(dir, 'run');
     mkdirSync(d);
     writeFileSync(join(d, 'bad-utf8.md'), Buffer.from([0x61, 0xff, 0xfe, 0x62]));
@@ -230,7 +230,7 @@ describe('hostile input through every entry point', () => {
       const code = await proc.exited;
       clearTimeout(timer);
       const output = proc.output();
-      expect(code, output).toBe(0);
+      expect(code, output).toBe(1); // files failed (README: run's exit code)
       const summary = parseSummary(output) as { documents: number; failures: Array<{ origin: string; reason: string }> };
       const failed = new Map(summary.failures.map((f) => [f.origin.split('/').pop()!, f.reason]));
       expect([...failed.keys()].sort(), output).toEqual(['bad-utf8.md', 'deep.json', 'huge.txt', 'long.json'].sort());

@@ -29,9 +29,9 @@ export function descendants(pid: number): number[] {
   return kids.flatMap((kid) => [...descendants(kid), kid]);
 }
 
-/** Starts a TypeScript entry point of this repository as a separate process, through tsx. */
-export function startProcess(script: string, args: string[], env: Record<string, string>): ServiceProcess {
-  const child = spawn(tsx, [`${root}${script}`, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts a TypeScript entry point of this repository as a separate process, through tsx, in `cwd` (default: the repository). */
+export function startProcess(script: string, args: string[], env: Record<string, string>, { cwd = root }: { cwd?: string } = {}): ServiceProcess {
+  const child = spawn(tsx, [`${root}${script}`, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
