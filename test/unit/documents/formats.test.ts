@@ -17,7 +17,7 @@ const problemOf = async (p: Promise<unknown>): Promise<{ code: string; message: 
   expect(error).toBeInstanceOf(FileProblem);
   return error as FileProblem;
 };
-const headingPaths = (text: string): string[][] => chunkDocument({ id: 'd', text }, { version: 1 }, { maxTokens: 256, overlapTokens: 32 }).map((c) => c.headingPath);
+const headingPaths = (text: string): string[][] => chunkDocument({ id: 'd', text }, { version: 1 }, { maxTokens: 32, overlapTokens: 4 }).map((c) => c.headingPath); // small chunks: sections this short are not merged
 
 describe('PDF reader', () => {
   const pdf = makePdf([['Budget 2026', 'The deficit narrowed to 3.1 per cent (of GDP).'], [], ['Capital spending', 'Capital budgets rise by 2 per cent a year.']], { title: 'Budget 2026 report' });
