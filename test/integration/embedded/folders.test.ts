@@ -42,15 +42,18 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
+/** Lines enough to make a page a section of its own (the chunker merges sections under a quarter of a chunk). */
+const filler = (topic: string): string[] => Array.from({ length: 6 }, (_, i) => `${topic} line ${i + 1} of the page, in words enough to fill it.`);
+
 /** A knowledge-base folder: one good file of each format, plus `extra` files. */
 async function knowledgeBase(name: string, extra: Record<string, string | Buffer> = {}): Promise<string> {
   const kb = join(base, name);
   mkdirSync(join(kb, 'finance'), { recursive: true });
   mkdirSync(join(kb, 'health'), { recursive: true });
   writeFileSync(join(kb, 'README.md'), '# Ministry papers\n\nBriefings and plans, one folder per minister.\n');
-  writeFileSync(join(kb, 'finance', 'budget-2026.pdf'), makePdf([['Budget 2026', 'The deficit narrowed to 3.1 per cent of GDP.'], ['Capital spending', 'Capital budgets rise by 2 per cent a year in real terms.']], { title: 'Budget 2026' }));
-  writeFileSync(join(kb, 'health', 'waiting-lists.html'), makeHtml('Hospital waiting lists', '<h1>Hospital waiting lists</h1><p>Patients wait 14 weeks on average for planned hospital treatment.</p><h2>Recovery plan</h2><p>Forty new surgical hubs open by 2027.</p>'));
-  writeFileSync(join(kb, 'health', 'gp-access.docx'), await makeDocx(['# GP access', 'Most patients see a GP within two weeks.', '## Online booking', 'Every practice offers online appointment booking.']));
+  writeFileSync(join(kb, 'finance', 'budget-2026.pdf'), makePdf([['Budget 2026', 'The deficit narrowed to 3.1 per cent of GDP.', ...filler('Revenue')], ['Capital spending', 'Capital budgets rise by 2 per cent a year in real terms.', ...filler('Investment')]], { title: 'Budget 2026' }));
+  writeFileSync(join(kb, 'health', 'waiting-lists.html'), makeHtml('Hospital waiting lists', `<h1>Hospital waiting lists</h1><p>Patients wait 14 weeks on average for planned hospital treatment.</p><p>${filler('Waiting').join(' ')}</p><h2>Recovery plan</h2><p>Forty new surgical hubs open by 2027.</p><p>${filler('Recovery').join(' ')}</p>`));
+  writeFileSync(join(kb, 'health', 'gp-access.docx'), await makeDocx(['# GP access', 'Most patients see a GP within two weeks.', ...filler('Access'), '## Online booking', 'Every practice offers online appointment booking.', ...filler('Booking')]));
   for (const [path, content] of Object.entries(extra)) writeFileSync(join(kb, path), content);
   return kb;
 }
