@@ -3,9 +3,10 @@
  * real PostgreSQL, the Ollama-API test double): publish → status, exit codes and --json,
  * replay for re-ingestion, and DLQ replay after a fix.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPipeline, type TestPipeline } from '../../helpers/pipeline.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
@@ -66,6 +67,32 @@ describe('era-ingest CLI against the running pipeline', () => {
     const watched = await p.cli(['watch', 'job-cli-1', '--json', '--interval', '200']);
     expect(watched.code).toBe(0); // returns by itself once every document is complete
     expect(JSON.parse(watched.output.trim().split('\n').at(-1)!)).toMatchObject({ jobId: 'job-cli-1', done: 1 });
+  });
+
+  it('publish --sync tombstones the documents of files gone, and delete <id> the ones named, through the pipeline', async () => {
+    const kb = join(dir, 'kb-sync');
+    mkdirSync(kb);
+    writeFileSync(join(kb, 'a.md'), '# Ferries\n\nIsland ferry services run hourly in summer.');
+    writeFileSync(join(kb, 'b.md'), '# Tolls\n\nBridge tolls are frozen for another year.');
+    writeFileSync(join(kb, 'c.txt'), 'Cycle lanes are added on four arterial roads.');
+    const current = async (): Promise<string[]> => (await p.sql.query<{ doc_id: string }>("SELECT doc_id FROM documents WHERE doc_id LIKE 'sync-t/%' ORDER BY doc_id")).rows.map((r) => r.doc_id);
+    const first = await p.cli(['publish', kb, '--id-prefix', 'sync-t/', '--job', 'job-sync-1', '--json']);
+    expect(first.code, first.output).toBe(0);
+    await waitFor(async () => ((await current()).length === 3 ? true : undefined), { timeoutMs: 90_000, intervalMs: 500, what: 'three documents stored' });
+
+    rmSync(join(kb, 'b.md'));
+    const synced = await p.cli(['publish', kb, '--id-prefix', 'sync-t/', '--sync', '--job', 'job-sync-2', '--json']);
+    expect(synced.code, synced.output).toBe(0);
+    expect(json<{ published: number; deleted: Array<{ id: string; source?: string }> }>(synced.output)).toMatchObject({ published: 2, deleted: [{ id: 'sync-t/b.md', source: pathToFileURL(join(kb, 'b.md')).href }] });
+    expect(await waitFor(async () => { const ids = await current(); return ids.length === 2 ? ids : undefined; }, { timeoutMs: 90_000, intervalMs: 500, what: 'b.md deleted' })).toEqual(['sync-t/a.md', 'sync-t/c.txt']);
+    // A second sync finds nothing more to delete (the tombstone is era.raw's latest record for b.md).
+    const again = await p.cli(['publish', kb, '--id-prefix', 'sync-t/', '--sync', '--json']);
+    expect(json<{ deleted: unknown[] }>(again.output).deleted).toEqual([]);
+
+    const deleted = await p.cli(['delete', 'sync-t/c.txt', '--job', 'job-sync-3', '--json']);
+    expect(deleted.code, deleted.output).toBe(0);
+    expect(json<{ published: number }>(deleted.output).published).toBe(1);
+    expect(await waitFor(async () => { const ids = await current(); return ids.length === 1 ? ids : undefined; }, { timeoutMs: 90_000, intervalMs: 500, what: 'c.txt deleted' })).toEqual(['sync-t/a.md']);
   });
 
   it('publishes valid inputs, reports invalid ones and exits 1', async () => {
