@@ -73,6 +73,7 @@ async function runEntries(entries: EntrySource, config: Config, store: StoreChoi
   const policy = retryPolicyFor(config, RUN_RETRY_DEADLINE_MS);
   // The model is asked for its dimension before the store is touched; a server still starting is waited for.
   const { client, where, config: settled } = await openStore(store, config, {
+    verify: true,
     retry: async (probe) => (await retry(probe, policy, {
       ...(signal ? { signal } : {}),
       onRetry: (error, attempt, delayMs) => process.stderr.write(`era-ingest: waiting for the embedder: ${toPipelineError(error).message}; retrying in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt})\n`),
