@@ -52,7 +52,7 @@ describe('the Kafka pipeline with the real model', () => {
       ['what is being done about the courts being unable to hear cases quickly', /crown-court-backlog/],
     ];
     for (const [question, answer] of asks) {
-      const r = await p.cli(['search', question, '-k', '3', '--json'], { OLLAMA_HOST: ollamaHost(), EMBED_DIM: '' });
+      const r = await p.cli(['search', question, '--mode', 'vector', '-k', '3', '--json'], { OLLAMA_HOST: ollamaHost(), EMBED_DIM: '' });
       expect(r.code, r.output).toBe(0);
       const hits = JSON.parse(r.output.slice(r.output.indexOf('['))) as Array<{ docId: string }>;
       expect(hits.some((h) => answer.test(h.docId)), `${question} → ${hits.map((h) => h.docId).join(', ')}`).toBe(true);
