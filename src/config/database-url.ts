@@ -5,22 +5,15 @@
  * (node_modules/pg-connection-string/index.js `parse`: spaces and stray `%` encoded, an empty
  * host before the path accepted), so what passes here parses there.
  */
+import { portProblem, writtenPort } from './url-port.ts';
 
 const EXAMPLE = 'postgres://user:password@127.0.0.1:5432/db';
-
-/** The port written in a URL's authority (`user@host:port`), if any, without parsing the rest. */
-function writtenPort(url: string): string | undefined {
-  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url)?.[1] ?? '';
-  const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
-  const port = /^(?:\[[^\]]*\]|[^:]*):(.*)$/.exec(hostPort)?.[1];
-  return port === '' ? undefined : port;
-}
 
 /** Why `pg` could not use `url`, in words; undefined when it can. */
 export function databaseUrlProblem(url: string): string | undefined {
   const port = writtenPort(url);
-  if (port !== undefined && !/^\d+$/.test(port)) return `its port ${JSON.stringify(port)} is not a number: write host:port with a port from 1 to 65535, e.g. ${EXAMPLE}`;
-  if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65_535)) return `its port ${port} is out of range: a port is from 1 to 65535, e.g. ${EXAMPLE}`;
+  const badPort = port === undefined ? undefined : portProblem(port);
+  if (badPort) return `${badPort}: write host:port with a port from 1 to 65535, e.g. ${EXAMPLE}`;
   const encoded = / |%[^a-f0-9]|%[a-f0-9][^a-f0-9]/i.test(url) ? encodeURI(url).replace(/%25(\d\d)/g, '%$1') : url;
   for (const candidate of [encoded, encoded.replace('@/', '@___DUMMY___/')]) {
     try {

@@ -12,7 +12,7 @@ describe('DATABASE_URL', () => {
   });
 
   it('refuses a port that is not a number or out of range, naming the port', () => {
-    expect(databaseUrlProblem('postgres://u@127.0.0.1:99999/db')).toMatch(/^its port 99999 is out of range: a port is from 1 to 65535/);
+    expect(databaseUrlProblem('postgres://u@127.0.0.1:99999/db')).toMatch(/^its port 99999 is out of range \(1 to 65535\): write host:port/);
     expect(databaseUrlProblem('postgres://u@127.0.0.1:0/db')).toMatch(/^its port 0 is out of range/);
     expect(databaseUrlProblem('postgres://u@127.0.0.1:abc/db')).toMatch(/^its port "abc" is not a number/);
     expect(databaseUrlProblem('postgres://u@[::1]:x/db')).toMatch(/^its port "x" is not a number/);
