@@ -219,7 +219,7 @@ export async function runEmbeddedCommand(paths: string[], config: Config, store:
       yield { docId: gone.id, doc: null, origin: gone.id, ...(gone.source ? { source: gone.source } : {}) };
     }
   };
-  return runEntries(entries, config, store, options);
+  return runEntries(entries, config, { ...store, create: true }, options);
 }
 
 /** `era-ingest delete <ids…> --data-dir|--db`: deletes the current documents among `ids`; the others are `unknown`. */

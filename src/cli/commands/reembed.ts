@@ -98,13 +98,8 @@ failure, 2 usage.`)
 type StoreChoice = { url: string | undefined; dataDir: string };
 
 async function withStore<T>(store: StoreChoice, fn: (client: import('../../storage/sql-client.ts').SqlClient) => Promise<T>): Promise<T> {
-  const { openStore } = await import('../open-store.ts');
-  const { client } = await openStore(store, configFrom());
-  try {
-    return await fn(client);
-  } finally {
-    await client.close();
-  }
+  const { withStore: withOpenStore } = await import('../open-store.ts');
+  return withOpenStore(store, configFrom(), fn);
 }
 
 /** Re-embeds the embedded store (PGlite in --data-dir) in this process. */

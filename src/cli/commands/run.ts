@@ -20,7 +20,7 @@ export function registerRun(program: Command): void {
     .description('ingest files and folders in one process (embedded mode): chunk, embed, route and store without Kafka')
     .argument('<paths...>', `files or folders (${SUPPORTED_TYPES})`)
     .option('--db <url>', 'store into this PostgreSQL instead of PGlite (DATABASE_URL)')
-    .option('--data-dir <dir>', 'PGlite data directory', '.era-data')
+    .option('--data-dir <dir>', 'PGlite data directory (created when missing)', '.era-data')
     .option('--embedder <name>', 'hash (lexical, built in), ollama or openai (EMBEDDER)')
     .option('--job <id>', 'job id recorded with the documents')
     .option('--id-prefix <prefix>', 'put before the id of every file, e.g. team-a/ (not before the ids .json/.jsonl documents name)')
