@@ -65,10 +65,10 @@ export async function openStore(choice: StoreChoice, config: Config, settle: Omi
 }
 
 /** Runs `fn` on the store chosen (see openStore) and closes it, whether `fn` succeeds or throws. */
-export async function withStore<T>(choice: StoreChoice, config: Config, fn: (client: SqlClient, settled: SettledConfig) => Promise<T>): Promise<T> {
-  const { client, config: settled } = await openStore(choice, config);
+export async function withStore<T>(choice: StoreChoice, config: Config, fn: (client: SqlClient, store: { where: string; config: SettledConfig }) => Promise<T>): Promise<T> {
+  const { client, ...store } = await openStore(choice, config);
   try {
-    return await fn(client, settled);
+    return await fn(client, store);
   } finally {
     await client.close();
   }

@@ -19,14 +19,18 @@ import { createResources } from '../dataflow/resources.ts';
 import { readDocuments, readOptionsFrom } from '../documents/files.ts';
 import { SyncTracker } from '../documents/sync.ts';
 import { retry } from '../engine/backoff.ts';
+import type { Outcome } from '../engine/outcome.ts';
 import { toPipelineError } from '../errors/pipeline-error.ts';
 import { runInProcess, type DeadLetter, type Envelope } from '../in-process/runner.ts';
+import { createLogger } from '../log/logger.ts';
+import { JobTracker } from '../service/job-tracker.ts';
 import { recordDeadLetters, type DeadLetterRow } from '../storage/dead-letters.ts';
 import { documentsUnder, existingDocuments } from '../storage/documents-by-source.ts';
+import { FAILED_PHASE, recordJob, recordPhases } from '../storage/jobs.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
 import { nextVersions } from '../storage/versions.ts';
 import { codecFor, encodeMessage } from '../topics/codec-async.ts';
-import type { Messages, MinistersValue, RawDocument, StoredEvent } from '../topics/messages.ts';
+import { messageKey, type MessageKind, type Messages, type MinistersValue, type RawDocument, type StoredEvent } from '../topics/messages.ts';
 import { topicName } from '../topics/names.ts';
 import { ChunkSizeTally } from './chunk-sizes.ts';
 import { openStore, type StoreChoice } from './open-store.ts';
@@ -80,6 +84,9 @@ async function runEntries(entries: EntrySource, config: Config, store: StoreChoi
     ...(signal ? { signal } : {}),
   });
   const resources = createResources(settled, { openDatabase: async () => client, ownsDatabase: false });
+  // Job status (`era-ingest status`), recorded as the stage services record it, in the same store.
+  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, { command: 'run' }, process.stderr);
+  const jobs = new JobTracker(client, PIPELINE, logger);
   const bar = progress ? new SingleBar({ format: ' {bar} {value} docs | {chunks} chunks | {rate} chunks/s | {failures} failed {status}', hideCursor: true }, Presets.shades_classic) : undefined;
   const started = Date.now();
   const summary = emptySummary();
@@ -92,7 +99,9 @@ async function runEntries(entries: EntrySource, config: Config, store: StoreChoi
   };
   const last = PIPELINE.stages.at(-1)!;
   const deleting = new Map<string, string | undefined>(); // id → source, of the deletions fed
-  const onOutcome = (stage: StageSpec, outcome: { input: Envelope<unknown>; outputs: readonly unknown[]; poison?: unknown }): void => {
+  const onOutcome = (stage: StageSpec, outcome: Outcome<Envelope<unknown>, unknown>): void => {
+    const input = outcome.input.value as Messages[MessageKind] & { jobId?: string };
+    jobs.result(stage, { jobId: input.jobId, docId: messageKey(stage.input.kind, input) }, outcome.outputs, outcome.poison);
     if (stage === PIPELINE.stages[0]) read += 1;
     if (stage !== last || outcome.poison) return;
     const value = outcome.input.value as MinistersValue;
@@ -124,6 +133,7 @@ async function runEntries(entries: EntrySource, config: Config, store: StoreChoi
       const versions = await nextVersions(client, now.map((i) => i.docId));
       for (const { docId, doc, origin, source } of now) {
         if (doc === null) deleting.set(docId, source);
+        jobs.taken(PIPELINE.stages[0], [{ jobId, docId }]);
         yield { value: { docId, doc, version: versions.get(docId)!, jobId }, origin };
       }
     }
@@ -166,6 +176,7 @@ async function runEntries(entries: EntrySource, config: Config, store: StoreChoi
     summary.deadLetters += rows.length;
   };
   try {
+    await recordJob(client, { jobId, docCount: 0, priority: false });
     bar?.start(0, 0, { chunks: 0, rate: 0, failures: 0, status });
     await runInProcess(source(), {
       flow: PIPELINE,
@@ -193,6 +204,11 @@ async function runEntries(entries: EntrySource, config: Config, store: StoreChoi
     bar?.stop();
     summary.model = resources.embedder().model;
     summary.otherModels = await currentChunksOfOtherModels(client, summary.model).catch(() => ({}));
+    await jobs.close();
+    // A file that gave no document is a failed document of the job, as `publish` records it.
+    const unread = summary.failures.filter((f) => f.stage === undefined);
+    await recordPhases(client, unread.map((f) => ({ jobId, docId: f.origin, phase: FAILED_PHASE, stage: 'read', ...(f.code ? { errorCode: f.code } : {}), errorMessage: f.reason })), PIPELINE.phases)
+      .catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'the files that failed were not recorded as failed documents of the job'));
     await resources.close().catch(() => undefined);
     await client.close();
   }

@@ -16,6 +16,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 /** The commands, reading the store in `dir` (undefined: the default data directory). */
 const COMMANDS: Record<string, (dir?: string) => string[]> = {
   search: (dir) => ['search', 'budget', ...(dir ? ['--data-dir', dir] : [])],
+  status: (dir) => ['status', ...(dir ? ['--data-dir', dir] : [])],
   'dlq list': (dir) => ['dlq', 'list', '--data-dir', dir ?? '.era-data'],
   'ministers export': (dir) => ['ministers', 'export', join(root, 'export'), ...(dir ? ['--data-dir', dir] : [])],
   'reembed --list': (dir) => ['reembed', '--list', ...(dir ? ['--data-dir', dir] : [])],
