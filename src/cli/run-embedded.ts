@@ -1,12 +1,13 @@
 /**
  * `era-ingest run` and `era-ingest delete --data-dir|--db`: files and folders (or deletions)
  * through the in-process runner into the embedded store (PGlite, or PostgreSQL with --db), with
- * a progress bar and a summary. Files that are skipped or fail are reported (src/documents/);
- * what a stage rejects is recorded in the store's dead_letters table and reported; a dependency
- * that stays down past RETRY_DEADLINE_MS (default 5 minutes here) stops the run, with what was
- * stored until then reported. `--sync` deletes, after every file was read, the stored documents
- * of the roots whose files are gone (src/documents/sync.ts), as tombstones through the same
- * stages and the same store path as any deletion.
+ * a progress bar (./run-progress.ts) and a summary; the job is recorded in the store as the
+ * stage services record theirs (`era-ingest status`). Files that are skipped or fail are
+ * reported (src/documents/); what a stage rejects is recorded in the store's dead_letters table
+ * and reported; a dependency that stays down past RETRY_DEADLINE_MS (default 5 minutes here)
+ * stops the run, with what was stored until then reported. `--sync` deletes, after every file
+ * was read, the stored documents of the roots whose files are gone (src/documents/sync.ts), as
+ * tombstones through the same stages and the same store path as any deletion.
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/schema.ts';

@@ -19,7 +19,7 @@ export function registerDlq(program: Command): void {
     .option('--stage <name>', 'only from this stage')
     .option('--code <code>', 'only with this error code (e.g. UNDECODABLE, INVALID_MESSAGE)')
     .option('--limit <n>', 'at most this many', '100')
-    .option('--data-dir <dir>', 'dead letters of `era-ingest run` in this embedded store (PGlite), not era.dlq')
+    .option('--data-dir <dir>', 'dead letters of `era-ingest run` in this embedded store (PGlite, refused when it holds none), not era.dlq')
     .option('--db <url>', 'dead letters of `era-ingest run --db` in this PostgreSQL, not era.dlq')
     .option('--json', 'machine-readable output')
     .action(async (options: DlqOptions) => {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.ts';
 import { createOllamaEmbedder } from '../../../src/embedding/ollama-embedder.ts';
 import { classifyOllamaError } from '../../../src/embedding/ollama-errors.ts';
+import { freePort } from '../../helpers/fault-services.ts';
 import { runCli } from '../../helpers/processes.ts';
 
 /** The embedder for an OLLAMA_HOST value, read as the configuration reads it. */
@@ -30,14 +31,8 @@ const failure = async (ollamaHost: string, timeoutMs?: number): Promise<{ code: 
   }
 };
 
-/** A port nothing listens on: one the system gave a server that is closed again. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+/** A port nothing listens on. */
+const closedPort = (): Promise<number> => freePort(20_000);
 
 describe('an unreachable Ollama', () => {
   let silent: Server;
