@@ -30,7 +30,7 @@ export async function benchCommand(flags: Record<string, unknown>): Promise<numb
     embedDim: config.embedDim ?? HASH_DEFAULT_DIMENSION,
     chunker: { maxTokens: config.chunkTokens, overlapTokens: config.chunkOverlap },
     // The model scenario measures the server the environment names, never a default one.
-    ...(process.env.OLLAMA_HOST ? { modelHost: process.env.OLLAMA_HOST } : {}),
+    ...(process.env.OLLAMA_HOST ? { modelHost: config.ollamaHost[0]! } : {}),
     modelName: config.embedModel,
     command: `era-ingest ${process.argv.slice(process.argv.indexOf('bench')).join(' ')}`,
   }, log);

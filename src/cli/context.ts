@@ -28,20 +28,3 @@ export function configFrom(overrides: Partial<Record<SettingKey, string | undefi
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
-
-/**
- * Runs `fn` with a one-connection PostgreSQL client (migrated) on DATABASE_URL (or `db`), and
- * closes it. `missing` says why the command needs PostgreSQL when no URL is set (usage error).
- */
-export async function withPostgres<T>(db: string | undefined, missing: string, fn: (client: import('../storage/sql-client.ts').SqlClient) => Promise<T>): Promise<T> {
-  const config = configFrom({ databaseUrl: db });
-  if (!config.databaseUrl) throw new CliError(missing, EXIT.usage);
-  const [{ createPgClient }, { prepareStore }] = await Promise.all([import('../storage/pg-client.ts'), import('../storage/prepare-store.ts')]);
-  const client = createPgClient(config.databaseUrl, { max: 1 });
-  try {
-    await prepareStore(client, config, { verify: false });
-    return await fn(client);
-  } finally {
-    await client.close();
-  }
-}

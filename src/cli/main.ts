@@ -19,6 +19,7 @@ import { registerStage } from './commands/stage.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerTopics } from './commands/topics.ts';
 import { CliError, configFrom, EXIT } from './context.ts';
+import { VERSION } from './version.ts';
 
 /** Commands that talk to Kafka: a TLS misconfiguration is reported before they start. */
 const KAFKA_COMMANDS = new Set(['publish', 'replay', 'dlq', 'topics', 'serve']); // reembed and delete check on their Kafka path only
@@ -39,6 +40,7 @@ function kafkaMessage(error: Error & { cause?: unknown }): string {
 export function buildProgram(): Command {
   const program = new Command('era-ingest')
     .description('Streaming ingestion into a retrieval knowledge base: Kafka → chunk → embed → minister → PostgreSQL + pgvector')
+    .version(VERSION, '-V, --version', 'print the version of era-ingest')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .hook('preAction', async (_program, action) => {

@@ -1,42 +1,50 @@
 /**
  * `era-ingest run` and `era-ingest delete --data-dir|--db`: files and folders (or deletions)
  * through the in-process runner into the embedded store (PGlite, or PostgreSQL with --db), with
- * a progress bar and a summary. Files that are skipped or fail are reported (src/documents/);
- * what a stage rejects is recorded in the store's dead_letters table and reported; a dependency
- * that stays down past RETRY_DEADLINE_MS (default 5 minutes here) stops the run, with what was
- * stored until then reported. `--sync` deletes, after every file was read, the stored documents
- * of the roots whose files are gone (src/documents/sync.ts), as tombstones through the same
- * stages and the same store path as any deletion.
+ * a progress bar (./run-progress.ts) and a summary; the job is recorded in the store as the
+ * stage services record theirs (`era-ingest status`). Files that are skipped or fail are
+ * reported (src/documents/); what a stage rejects is recorded in the store's dead_letters table
+ * and reported; a dependency that stays down past RETRY_DEADLINE_MS (default 5 minutes here)
+ * stops the run, with what was stored until then reported. `--sync` deletes, after every file
+ * was read, the stored documents of the roots whose files are gone (src/documents/sync.ts), as
+ * tombstones through the same stages and the same store path as any deletion.
  */
 import { randomUUID } from 'node:crypto';
-import { SingleBar, Presets } from 'cli-progress';
 import type { Config } from '../config/schema.ts';
 import { retryPolicyFor } from '../config/presets.ts';
 import { RUN_RETRY_DEADLINE_MS } from '../config/retry-policy.ts';
 import type { StageSpec } from '../dataflow/declare.ts';
 import { PIPELINE } from '../dataflow/pipeline.ts';
 import { createResources } from '../dataflow/resources.ts';
-import { readDocuments, readOptionsFrom } from '../documents/files.ts';
+import { countFiles, readDocuments, readOptionsFrom } from '../documents/files.ts';
 import { SyncTracker } from '../documents/sync.ts';
 import { retry } from '../engine/backoff.ts';
+import type { Outcome } from '../engine/outcome.ts';
 import { toPipelineError } from '../errors/pipeline-error.ts';
 import { runInProcess, type DeadLetter, type Envelope } from '../in-process/runner.ts';
+import { createLogger } from '../log/logger.ts';
+import { JobTracker } from '../service/job-tracker.ts';
 import { recordDeadLetters, type DeadLetterRow } from '../storage/dead-letters.ts';
 import { documentsUnder, existingDocuments } from '../storage/documents-by-source.ts';
+import { FAILED_PHASE, recordJob, recordPhases } from '../storage/jobs.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
 import { nextVersions } from '../storage/versions.ts';
 import { codecFor, encodeMessage } from '../topics/codec-async.ts';
-import type { Messages, MinistersValue, RawDocument, StoredEvent } from '../topics/messages.ts';
+import { messageKey, type MessageKind, type Messages, type MinistersValue, type RawDocument, type StoredEvent } from '../topics/messages.ts';
 import { topicName } from '../topics/names.ts';
 import { ChunkSizeTally } from './chunk-sizes.ts';
 import { openStore, type StoreChoice } from './open-store.ts';
+import { createRunBar, expectedDocuments, type BarPayload } from './run-progress.ts';
 import type { RunSummary } from './run-summary.ts';
 
 export type { RunSummary } from './run-summary.ts';
 
 export interface RunEmbeddedOptions {
   jobId?: string;
+  /** Draw a progress bar (./run-progress.ts). */
   progress: boolean;
+  /** Where the bar is drawn (a terminal). @defaultValue process.stderr */
+  progressTo?: NodeJS.WritableStream;
   signal?: AbortSignal;
   /** Put before the id of every file (`--id-prefix`). */
   idPrefix?: string;
@@ -64,12 +72,15 @@ interface Entry {
 /** What the in-process run is fed: entries, reading the store when they need it (--sync). */
 type EntrySource = (client: SqlClient, summary: RunSummary) => AsyncGenerator<Entry>;
 
+/** The entries the run will have been fed when it ends, as far as known after `read` (the progress bar's total). */
+type ExpectedEntries = (read: number) => number;
+
 const emptySummary = (): RunSummary => ({
   documents: 0, chunks: 0, embedded: 0, reused: 0, ministers: {}, skipped: [], failures: [], deleted: [], deadLetters: 0, seconds: 0, chunksPerSecond: 0,
 });
 
 /** Runs `entries` through every stage into the store chosen; never throws for what the run meets (see `error`). */
-async function runEntries(entries: EntrySource, config: Config, store: StoreChoice, { jobId = `job-${randomUUID()}`, progress, signal }: Pick<RunEmbeddedOptions, 'jobId' | 'progress' | 'signal'>): Promise<RunSummary & { jobId: string; store: string }> {
+async function runEntries(entries: EntrySource, config: Config, store: StoreChoice, { jobId = `job-${randomUUID()}`, progress, progressTo, signal }: Pick<RunEmbeddedOptions, 'jobId' | 'progress' | 'progressTo' | 'signal'>, expected: ExpectedEntries = (read) => read): Promise<RunSummary & { jobId: string; store: string }> {
   const policy = retryPolicyFor(config, RUN_RETRY_DEADLINE_MS);
   // The model is asked for its dimension before the store is touched; a server still starting is waited for.
   const { client, where, config: settled } = await openStore(store, config, {
@@ -81,20 +92,27 @@ async function runEntries(entries: EntrySource, config: Config, store: StoreChoi
     ...(signal ? { signal } : {}),
   });
   const resources = createResources(settled, { openDatabase: async () => client, ownsDatabase: false });
-  const bar = progress ? new SingleBar({ format: ' {bar} {value} docs | {chunks} chunks | {rate} chunks/s | {failures} failed {status}', hideCursor: true }, Presets.shades_classic) : undefined;
+  // Job status (`era-ingest status`), recorded as the stage services record it, in the same store.
+  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, { command: 'run' }, process.stderr);
+  const jobs = new JobTracker(client, PIPELINE, logger);
+  const bar = progress ? createRunBar(progressTo) : undefined;
   const started = Date.now();
   const summary = emptySummary();
   const sizes = new ChunkSizeTally();
-  let read = 0;
+  let read = 0; // entries taken from the source
+  let rejectedWhole = 0; // documents the first stage rejected: finished, with nothing stored
   let status = '';
+  const payload = (): BarPayload => ({ chunks: summary.chunks, rate: Math.round(summary.chunks / Math.max(0.001, (Date.now() - started) / 1000)), failures: summary.failures.length, status });
   const show = (): void => {
-    bar?.setTotal(read);
-    bar?.update(summary.documents + summary.deleted.length, { chunks: summary.chunks, rate: Math.round(summary.chunks / Math.max(0.001, (Date.now() - started) / 1000)), failures: summary.failures.length, status });
+    bar?.setTotal(expected(read));
+    bar?.update(summary.documents + summary.deleted.length + rejectedWhole, payload());
   };
   const last = PIPELINE.stages.at(-1)!;
   const deleting = new Map<string, string | undefined>(); // id → source, of the deletions fed
-  const onOutcome = (stage: StageSpec, outcome: { input: Envelope<unknown>; outputs: readonly unknown[]; poison?: unknown }): void => {
-    if (stage === PIPELINE.stages[0]) read += 1;
+  const onOutcome = (stage: StageSpec, outcome: Outcome<Envelope<unknown>, unknown>): void => {
+    const input = outcome.input.value as Messages[MessageKind] & { jobId?: string };
+    jobs.result(stage, { jobId: input.jobId, docId: messageKey(stage.input.kind, input) }, outcome.outputs, outcome.poison);
+    if (stage === PIPELINE.stages[0] && outcome.poison) rejectedWhole += 1;
     if (stage !== last || outcome.poison) return;
     const value = outcome.input.value as MinistersValue;
     if (value.kind === 'chunk') {
@@ -125,6 +143,7 @@ async function runEntries(entries: EntrySource, config: Config, store: StoreChoi
       const versions = await nextVersions(client, now.map((i) => i.docId));
       for (const { docId, doc, origin, source } of now) {
         if (doc === null) deleting.set(docId, source);
+        jobs.taken(PIPELINE.stages[0], [{ jobId, docId }]);
         yield { value: { docId, doc, version: versions.get(docId)!, jobId }, origin };
       }
     }
@@ -132,6 +151,8 @@ async function runEntries(entries: EntrySource, config: Config, store: StoreChoi
   async function* source(): AsyncGenerator<Envelope<Messages['raw']>> {
     const pending: Entry[] = [];
     for await (const entry of entries(client, summary)) {
+      read += 1;
+      show();
       pending.push(entry);
       if (pending.length >= 64) yield* versioned(pending.splice(0));
     }
@@ -167,7 +188,8 @@ async function runEntries(entries: EntrySource, config: Config, store: StoreChoi
     summary.deadLetters += rows.length;
   };
   try {
-    bar?.start(0, 0, { chunks: 0, rate: 0, failures: 0, status });
+    await recordJob(client, { jobId, docCount: 0, priority: false });
+    bar?.start(expected(0), 0, payload());
     await runInProcess(source(), {
       flow: PIPELINE,
       context: {
@@ -194,6 +216,11 @@ async function runEntries(entries: EntrySource, config: Config, store: StoreChoi
     bar?.stop();
     summary.model = resources.embedder().model;
     summary.otherModels = await currentChunksOfOtherModels(client, summary.model).catch(() => ({}));
+    await jobs.close();
+    // A file that gave no document is a failed document of the job, as `publish` records it.
+    const unread = summary.failures.filter((f) => f.stage === undefined);
+    await recordPhases(client, unread.map((f) => ({ jobId, docId: f.origin, phase: FAILED_PHASE, stage: 'read', ...(f.code ? { errorCode: f.code } : {}), errorMessage: f.reason })), PIPELINE.phases)
+      .catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'the files that failed were not recorded as failed documents of the job'));
     await resources.close().catch(() => undefined);
     await client.close();
   }
@@ -206,9 +233,12 @@ async function runEntries(entries: EntrySource, config: Config, store: StoreChoi
 
 /** `era-ingest run <paths…>`: see the file's contract. */
 export async function runEmbeddedCommand(paths: string[], config: Config, store: StoreChoice, options: RunEmbeddedOptions): Promise<RunSummary & { jobId: string; store: string }> {
+  // The bar's total: the files to read, counted first (a walk, nothing read), then what they gave.
+  const files = options.progress ? await countFiles(paths) : 0;
+  let filesBegun = 0;
   const entries: EntrySource = async function* (client, summary) {
     const tracker = options.sync ? new SyncTracker() : undefined;
-    const reading = readDocuments(paths, { ...readOptionsFrom(config, options.idPrefix), onRoot: (root) => tracker?.addRoot(root) });
+    const reading = readDocuments(paths, { ...readOptionsFrom(config, options.idPrefix), onRoot: (root) => tracker?.addRoot(root), onFile: () => (filesBegun += 1) });
     for await (const item of reading) {
       tracker?.note(item);
       if (item.kind === 'document') yield { docId: item.doc.id, doc: item.doc, origin: item.origin };
@@ -220,7 +250,7 @@ export async function runEmbeddedCommand(paths: string[], config: Config, store:
       yield { docId: gone.id, doc: null, origin: gone.id, ...(gone.source ? { source: gone.source } : {}) };
     }
   };
-  return runEntries(entries, config, store, options);
+  return runEntries(entries, config, { ...store, create: true }, options, (read) => expectedDocuments({ files, filesBegun, documentsRead: read }));
 }
 
 /** `era-ingest delete <ids…> --data-dir|--db`: deletes the current documents among `ids`; the others are `unknown`. */

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors/pipeline-error.ts';
+import { hidePassword } from './database-url.ts';
 import { applyPreset, isProfile } from './presets.ts';
 import { SETTINGS, type Config, type SettingKey } from './schema.ts';
 
@@ -20,7 +21,8 @@ export function loadConfig(explicitEnv: NodeJS.ProcessEnv = process.env, overrid
     if (parsed.success) {
       out[key] = parsed.data;
     } else {
-      const shown = 'secret' in setting && setting.secret ? '***' : JSON.stringify(raw);
+      // A URL's password is a secret too, whichever setting it is in.
+      const shown = 'secret' in setting && setting.secret ? '***' : JSON.stringify(typeof raw === 'string' ? hidePassword(raw) : raw);
       const why = parsed.error.issues.map((i) => i.message).join('; ');
       problems.push(`${setting.env}=${shown} is invalid (${why}). ${setting.help}${setting.default !== undefined ? ` Default: ${setting.default}.` : ''}`);
     }
@@ -34,6 +36,7 @@ export function loadConfig(explicitEnv: NodeJS.ProcessEnv = process.env, overrid
       problems.push(`KAFKA_SASL_MECHANISM=${config.kafkaSaslMechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD.`);
     }
   }
+  if (problems.length === 1) throw new ConfigError(`invalid configuration: ${problems[0]}`);
   if (problems.length) throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
   return config;
 }

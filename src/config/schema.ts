@@ -5,11 +5,25 @@
  * this file (`npm run docs:config`), so it cannot drift.
  */
 import { z } from 'zod';
+import { databaseUrlProblem } from './database-url.ts';
+import { parseOllamaHost } from './ollama-host.ts';
 import { RUN_RETRY_DEADLINE_MS } from './retry-policy.ts';
 
 const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 const httpUrl = (example: string) => z.string().url(`expected an http(s) URL, e.g. ${example}`).refine((s) => /^https?:\/\//i.test(s), `expected an http(s) URL, e.g. ${example}`);
+/** A URL `pg` can read (./database-url.ts): a bad port is a configuration error at start, not a TypeError at the first query. */
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://user:pass@host:port/db').superRefine((url, ctx) => {
+  const problem = databaseUrlProblem(url);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+/** An OLLAMA_HOST entry in any form Ollama accepts (./ollama-host.ts), as a URL. */
+const ollamaHostUrl = z.string().transform((entry, ctx) => {
+  const parsed = parseOllamaHost(entry);
+  if ('url' in parsed) return parsed.url;
+  ctx.addIssue({ code: 'custom', message: `${JSON.stringify(entry)}: ${parsed.problem}` });
+  return z.NEVER;
+});
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((s) => ['true', '1', 'yes'].includes(s));
 
 /** One entry per setting: env name, schema, default (as the env string), help. */
@@ -27,11 +41,11 @@ export const SETTINGS = {
   codec: { env: 'CODEC', schema: z.enum(['json', 'avro']), default: 'json', help: 'Value codec of the internal topics. `json`: JSON v1, no registry. `avro`: Avro through SCHEMA_REGISTRY_URL (schemas registered as `<topic>-value`, BACKWARD); JSON values are still read, and era.raw always accepts JSON.' },
   schemaRegistryUrl: { env: 'SCHEMA_REGISTRY_URL', schema: z.string().url('expected http://host:port[/path], e.g. http://127.0.0.1:18081/apis/ccompat/v7').optional(), default: undefined, help: 'Confluent-compatible schema registry (Confluent, or Apicurio at `/apis/ccompat/v7`); required with CODEC=avro.' },
   groupPrefix: { env: 'GROUP_PREFIX', schema: z.string().min(1), default: 'era', help: 'Consumer groups are `${GROUP_PREFIX}.<stage>`.' },
-  databaseUrl: { env: 'DATABASE_URL', schema: z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://user:pass@host:port/db').optional(), default: undefined, help: 'PostgreSQL with pgvector. Unset in embedded mode: PGlite in --data-dir.' },
+  databaseUrl: { env: 'DATABASE_URL', schema: postgresUrl.optional(), default: undefined, help: 'PostgreSQL with pgvector. Unset in embedded mode: PGlite in --data-dir.' },
   dbPoolSize: { env: 'DB_POOL_SIZE', schema: int(1, 100), default: '4', help: 'PostgreSQL connections per process.' },
   storeWriters: { env: 'STORE_WRITERS', schema: int(1, 64), default: '2', help: 'Store stage: batches written at once, each in its own transaction on its own connection (at most DB_POOL_SIZE). With the HNSW index two writers store 1.5-1.9× the chunks/s of one on 2 cores (bench/tools/store-variants.ts): index upkeep is CPU-bound per backend.' },
   embedder: { env: 'EMBEDDER', schema: z.enum(['hash', 'ollama', 'openai']), default: 'hash', help: '`hash`: built-in lexical feature hashing (no model server). `ollama`: semantic embeddings from OLLAMA_HOST (`/api/embed`). `openai`: semantic embeddings from any OpenAI-compatible `/v1/embeddings` server at OPENAI_BASE_URL (OpenAI, vLLM, TEI, LiteLLM, Ollama\'s `/v1`).' },
-  ollamaHost: { env: 'OLLAMA_HOST', schema: csv.pipe(z.array(z.string().url('expected http://host:port')).min(1)), default: 'http://127.0.0.1:11434', help: 'Ollama base URLs, comma-separated; requests are spread over them.' },
+  ollamaHost: { env: 'OLLAMA_HOST', schema: csv.pipe(z.array(ollamaHostUrl).min(1, 'expected at least one host')), default: 'http://127.0.0.1:11434', help: 'Ollama servers, comma-separated; requests are spread over them. Each in any form Ollama accepts: `host`, `host:port`, `:port`, `http(s)://host:port[/path]` (no scheme: http and port 11434; a scheme without a port: 80 or 443; `0.0.0.0`: this machine).' },
   openaiBaseUrl: { env: 'OPENAI_BASE_URL', schema: httpUrl('https://api.openai.com/v1'), default: 'https://api.openai.com/v1', help: 'EMBEDDER=openai: base URL of the OpenAI-compatible API, including its version; requests go to `${OPENAI_BASE_URL}/embeddings`. Ollama: `http://host:11434/v1`.' },
   openaiApiKey: { env: 'OPENAI_API_KEY', schema: z.string().min(1).optional(), default: undefined, help: 'EMBEDDER=openai: API key, sent as `Authorization: Bearer <key>`; unset = no Authorization header (Ollama, a local vLLM or TEI). Never logged or shown in errors.', secret: true },
   openaiSendDimensions: { env: 'OPENAI_SEND_DIMENSIONS', schema: bool, default: 'false', help: 'EMBEDDER=openai: ask for `dimensions: EMBED_DIM`, for models that can shorten their vectors (text-embedding-3-*). A server that refuses it stops the stage naming this setting; one that ignores it (Ollama) returns the model\'s own length, reported as an EMBED_DIM error.' },

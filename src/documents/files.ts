@@ -45,6 +45,8 @@ export interface ReadOptions {
   cwd?: string;
   /** Called with each root that exists, before its first item (for --sync). */
   onRoot?: (root: Root) => void;
+  /** Called as each file of a supported type is begun, before its items (progress). */
+  onFile?: (path: string) => void;
 }
 
 type Failure = Extract<FileItem, { kind: 'failure' }>;
@@ -104,7 +106,7 @@ async function readOne(root: Root, file: string, format: Exclude<FormatName, 'js
 
 /** Reads every path; yields documents and reports in path order. */
 export async function* readDocuments(paths: readonly string[], options: ReadOptions = {}): AsyncGenerator<FileItem> {
-  const { limits = DEFAULT_RAW_LIMITS, idPrefix = '', cwd = process.cwd(), onRoot } = options;
+  const { limits = DEFAULT_RAW_LIMITS, idPrefix = '', cwd = process.cwd(), onRoot, onFile } = options;
   const maxFileBytes = options.maxFileBytes ?? 4 * limits.maxBytes;
   const originOf = (path: string): string => relative(cwd, path).split(sep).join('/') || basename(path);
   for (const path of paths) {
@@ -119,6 +121,7 @@ export async function* readDocuments(paths: readonly string[], options: ReadOpti
         yield { kind: entry.kind, origin: entry.folder ? `${origin}/` : origin, code: entry.code, reason: entry.reason, url: fileUrl(entry.path) };
         continue;
       }
+      onFile?.(entry.path);
       const url = fileUrl(entry.path);
       let bytes: Buffer;
       try {
@@ -138,6 +141,18 @@ export async function* readDocuments(paths: readonly string[], options: ReadOpti
       }
     }
   }
+}
+
+/**
+ * The files `readDocuments` will read (of a supported type, not hidden), counted by the same
+ * walk without reading them: for a progress total.
+ */
+export async function countFiles(paths: readonly string[], cwd: string = process.cwd()): Promise<number> {
+  let files = 0;
+  for (const path of paths) {
+    for await (const entry of walk(resolve(cwd, path))) if (entry.kind === 'file') files += 1;
+  }
+  return files;
 }
 
 function* readJsonFile(bytes: Buffer, format: 'json' | 'jsonl', origin: string, url: string, limits: RawLimits): Generator<FileItem> {

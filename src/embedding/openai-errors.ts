@@ -25,7 +25,7 @@
  */
 import { APIConnectionError, APIError } from 'openai';
 import { ConfigError, DependencyError, PipelineError } from '../errors/pipeline-error.ts';
-import { isRetriableStatus, MODEL_MISSING, networkCode, NON_FINITE, NOT_CAPABLE, TOO_LONG } from './failure-patterns.ts';
+import { describeFailure, isRetriableStatus, MODEL_MISSING, NON_FINITE, NOT_CAPABLE, TOO_LONG } from './failure-patterns.ts';
 import { interruptionError, type Interruption } from './request-deadline.ts';
 
 export interface OpenAICallContext extends Interruption {
@@ -74,9 +74,7 @@ export function classifyOpenAIError(error: unknown, ctx: OpenAICallContext): Pip
   if (error instanceof SyntaxError) {
     return new PipelineError('EMBEDDER_BAD_RESPONSE', `${dependency} answered /embeddings with a body that is not JSON: ${redact(error.message, ctx.apiKey)}`, { cause: error });
   }
-  const code = networkCode(error);
-  const message = redact(error instanceof Error ? error.message : String(error), ctx.apiKey);
-  return new DependencyError(dependency, code ? `${code} (${message}); is the server running there (OPENAI_BASE_URL)?` : message, error);
+  return new DependencyError(dependency, `${redact(describeFailure(error).text, ctx.apiKey)}; is the server running there (OPENAI_BASE_URL)?`, error);
 }
 
 function classifyStatus(status: number, text: string, code: string, cause: unknown, ctx: OpenAICallContext): PipelineError {

@@ -135,7 +135,7 @@ export function startRequestDeadline(timeoutMs: number, signals: readonly (Abort
 export function interruptionError(state: Interruption, dependency: string, operation: string, cause: unknown): PipelineError | undefined {
   if (state.cancelled) return shutdownError(cause);
   if (state.timedOut) {
-    return new DependencyError(dependency, `no answer to ${operation} within ${state.timeoutMs} ms (EMBED_TIMEOUT_MS)`, cause, 'DEPENDENCY_TIMEOUT');
+    return new DependencyError(dependency, `timed out: no answer to ${operation} within ${state.timeoutMs} ms (EMBED_TIMEOUT_MS)`, cause, 'DEPENDENCY_TIMEOUT');
   }
   return undefined;
 }

@@ -1,42 +1,43 @@
 /**
- * Records job progress from what a stage makes durable (`era-ingest status`): each outcome
- * moves its document to the phase after this stage (the dataflow says which), the last stage's
- * stored events complete their documents, poison marks a document failed with the reason.
+ * Records job progress from what a stage makes durable (`era-ingest status`), for both runners:
+ * each outcome moves its document to the phase after this stage (the dataflow says which), the
+ * last stage's stored events complete their documents, poison marks a document failed with the
+ * reason. The runner says which job and document an input belongs to (`TrackedInput`: the Kafka
+ * runner from a record's key and job header, the in-process runner from the message itself).
  * Updates are buffered and written in one statement per flush; recording status never blocks
  * or fails the pipeline (a failed flush is logged and its updates retried with the next one).
  */
 import type { Dataflow, StageSpec } from '../dataflow/declare.ts';
+import type { PipelineError } from '../errors/pipeline-error.ts';
 import { isRetriable } from '../errors/pipeline-error.ts';
-import type { InputMessage } from '../kafka/records.ts';
-import type { StageOutcome } from '../kafka/stage-runner.ts';
 import type { Logger } from '../log/logger.ts';
 import { COMPLETE_PHASE, FAILED_PHASE, recordPhases, type PhaseUpdate } from '../storage/jobs.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
-import { HEADERS } from '../topics/headers.ts';
 import type { StoredEvent } from '../topics/messages.ts';
 
 const MAX_BUFFER = 50_000;
+
+/** The job and document of an input; either may be unknown (no job header, a keyless record). */
+export interface TrackedInput {
+  readonly jobId: string | undefined;
+  readonly docId: string | undefined;
+}
 
 export class JobTracker {
   private buffer: PhaseUpdate[] = [];
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
-  /** The phase entered when this stage takes a document: only the first stage (nothing before it recorded one). */
-  private readonly takenPhase?: string;
-  private readonly nextPhase?: string;
-  private readonly last: boolean;
 
+  /**
+   * @param logger where a failed flush is reported (never thrown).
+   * @param flushEveryMs how often buffered updates are written, ms.
+   */
   constructor(
     private readonly client: SqlClient,
     private readonly flow: Dataflow,
-    private readonly stage: StageSpec,
-    private readonly logger: Logger,
+    private readonly logger: Pick<Logger, 'warn' | 'error'>,
     flushEveryMs = 500,
   ) {
-    if (flow.stages[0] === stage) this.takenPhase = stage.phase;
-    this.nextPhase = flow.phaseAfter(stage);
-    // Stored events complete documents; a last stage that emits something else completes none.
-    this.last = flow.isLast(stage) && stage.output.kind === 'stored';
     this.timer = setInterval(() => void this.flush(), flushEveryMs);
     this.timer.unref();
   }
@@ -45,32 +46,33 @@ export class JobTracker {
     if (this.buffer.length < MAX_BUFFER) this.buffer.push(update);
   }
 
-  taken(inputs: readonly InputMessage[]): void {
-    if (!this.takenPhase) return;
-    for (const input of inputs) {
-      const jobId = input.headers[HEADERS.job];
-      if (jobId && input.key) this.push({ jobId, docId: input.key.toString('utf8'), phase: this.takenPhase, stage: this.stage.name });
+  /** `stage` took `inputs` to work on. Only the first stage records it (nothing before it recorded a phase). */
+  taken(stage: StageSpec, inputs: readonly TrackedInput[]): void {
+    if (this.flow.stages[0] !== stage) return;
+    for (const { jobId, docId } of inputs) {
+      if (jobId && docId !== undefined) this.push({ jobId, docId, phase: stage.phase, stage: stage.name });
     }
   }
 
-  result(outcome: StageOutcome<unknown>): void {
-    const jobId = outcome.input.headers[HEADERS.job];
-    const stage = this.stage.name;
-    if (this.last) {
-      // The last stage's outputs are the stored events: each completes its document (and names its job).
-      for (const { value } of outcome.outputs) {
+  /** `stage` finished `input`: its `outputs` (the messages, not records) are durable, or it is `poison`. */
+  result(stage: StageSpec, input: TrackedInput, outputs: readonly unknown[], poison?: PipelineError): void {
+    const { jobId } = input;
+    // The last stage's outputs are the stored events: each completes its document (and names its job).
+    if (this.flow.isLast(stage) && stage.output.kind === 'stored') {
+      for (const value of outputs) {
         const event = value as StoredEvent;
         const job = event.jobId ?? jobId;
-        if (job) this.push({ jobId: job, docId: event.id, phase: COMPLETE_PHASE, stage });
+        if (job) this.push({ jobId: job, docId: event.id, phase: COMPLETE_PHASE, stage: stage.name });
       }
     }
     if (!jobId) return;
-    const docId = outcome.input.key?.toString('utf8') ?? '(no key)';
-    if (outcome.poison) {
-      this.push({ jobId, docId, phase: FAILED_PHASE, stage, errorCode: outcome.poison.code, errorMessage: outcome.poison.message });
+    const docId = input.docId ?? '(no key)';
+    if (poison) {
+      this.push({ jobId, docId, phase: FAILED_PHASE, stage: stage.name, errorCode: poison.code, errorMessage: poison.message });
       return;
     }
-    if (this.nextPhase && outcome.outputs.length > 0) this.push({ jobId, docId, phase: this.nextPhase, stage });
+    const next = this.flow.phaseAfter(stage);
+    if (next && outputs.length > 0) this.push({ jobId, docId, phase: next, stage: stage.name });
   }
 
   /** Writes buffered updates. Never rejects. */
@@ -94,6 +96,7 @@ export class JobTracker {
     return this.flushing;
   }
 
+  /** Stops the timer and writes what is buffered (once more after a flush in progress). Never rejects. */
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.flushing;

@@ -14,6 +14,7 @@ import { topicSpecs } from '../dataflow/topics.ts';
 import { retry } from '../engine/backoff.ts';
 import { ConfigError, toPipelineError } from '../errors/pipeline-error.ts';
 import { createKafka } from '../kafka/client.ts';
+import type { InputMessage } from '../kafka/records.ts';
 import { checkKafkaTls } from '../kafka/preflight.ts';
 import { bindStage } from '../kafka/stage-binding.ts';
 import { StageRunner } from '../kafka/stage-runner.ts';
@@ -24,9 +25,13 @@ import { migrate, readDimension, schemaSettings } from '../storage/migrate.ts';
 import { settleConfig } from '../embedding/dimension.ts';
 import { createPgClient } from '../storage/pg-client.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
-import { JobTracker } from './job-tracker.ts';
+import { HEADERS } from '../topics/headers.ts';
+import { JobTracker, type TrackedInput } from './job-tracker.ts';
 import { metricsObserver } from './metrics-observer.ts';
 import { stageFlow } from './stage-flow.ts';
+
+/** A consumed record's job (its header) and document (its key), for job tracking. */
+const tracked = (input: InputMessage): TrackedInput => ({ jobId: input.headers[HEADERS.job], docId: input.key?.toString('utf8') });
 
 export interface StageServiceOptions {
   name: string;
@@ -104,7 +109,7 @@ export async function runStageService({ name, config, flow = PIPELINE, signal, l
       const jobsClient: SqlClient = createPgClient(databaseUrl, { max: 1 });
       cleanups.push(() => jobsClient.close());
       await retry(() => migrate(jobsClient, schemaSettings(settled)), policy, hooks);
-      tracker = new JobTracker(jobsClient, flow, spec, logger);
+      tracker = new JobTracker(jobsClient, flow, logger);
       const t = tracker;
       cleanups.push(() => t.close());
     }
@@ -113,7 +118,7 @@ export async function runStageService({ name, config, flow = PIPELINE, signal, l
       topics: topicSpecs(config.topicPrefix, flow),
       config, kafka: createKafka(config, logger, name), logger, metrics,
       flow: stageFlow(flow, spec, config, Date.now()), sampleMs: config.flowSampleMs, retryPolicy: policy,
-      ...(tracker ? { onResult: (r) => tracker.result(r), onTaken: (inputs) => tracker.taken(inputs) } : {}),
+      ...(tracker ? { onResult: (r) => tracker.result(spec, tracked(r.input), r.outputs.map((o) => o.value), r.poison), onTaken: (inputs) => tracker.taken(spec, inputs.map(tracked)) } : {}),
     });
     if (signals > 0) return 0;
     await runner.start();

@@ -78,12 +78,12 @@ export function startProcess(script: string, args: string[], env: Record<string,
 }
 
 /**
- * Runs the CLI (`src/cli/main.ts` through tsx) to its end. A process still alive after
- * `timeoutMs` is killed, and its code is then 'SIGKILL': a hang fails the test that waited for
- * an exit code instead of stalling it.
+ * Runs the CLI (`src/cli/main.ts` through tsx, in `options.cwd`, default the repository) to its
+ * end. A process still alive after `timeoutMs` is killed, and its code is then 'SIGKILL': a hang
+ * fails the test that waited for an exit code instead of stalling it.
  */
-export async function runCli(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | string; output: string }> {
-  const p = startProcess('src/cli/main.ts', args, env);
+export async function runCli(args: string[], env: Record<string, string>, timeoutMs = 60_000, options: { cwd?: string } = {}): Promise<{ code: number | string; output: string }> {
+  const p = startProcess('src/cli/main.ts', args, env, options);
   const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
   try {
     return { code: await p.exited, output: p.output() };

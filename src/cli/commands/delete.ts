@@ -13,7 +13,7 @@ export function registerDelete(program: Command): void {
     .command('delete')
     .description('delete documents by id: from the embedded store (--data-dir/--db), or by tombstones on era.raw (Kafka)')
     .argument('<ids...>', 'document ids, as `search` shows them (e.g. finance/budget.md)')
-    .option('--data-dir <dir>', 'delete from the embedded store of `era-ingest run` (PGlite) in this directory')
+    .option('--data-dir <dir>', 'delete from the embedded store of `era-ingest run` (PGlite) in this directory (refused when it holds none)')
     .option('--db <url>', 'delete from the store of `era-ingest run --db` in this PostgreSQL')
     .option('--job <id>', 'job id recorded with the deletions')
     .option('--json', 'machine-readable summary')

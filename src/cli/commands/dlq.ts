@@ -19,7 +19,7 @@ export function registerDlq(program: Command): void {
     .option('--stage <name>', 'only from this stage')
     .option('--code <code>', 'only with this error code (e.g. UNDECODABLE, INVALID_MESSAGE)')
     .option('--limit <n>', 'at most this many', '100')
-    .option('--data-dir <dir>', 'dead letters of `era-ingest run` in this embedded store (PGlite), not era.dlq')
+    .option('--data-dir <dir>', 'dead letters of `era-ingest run` in this embedded store (PGlite, refused when it holds none), not era.dlq')
     .option('--db <url>', 'dead letters of `era-ingest run --db` in this PostgreSQL, not era.dlq')
     .option('--json', 'machine-readable output')
     .action(async (options: DlqOptions) => {
@@ -55,16 +55,11 @@ export function registerDlq(program: Command): void {
 /** `dlq list --data-dir|--db`: the in-process runner's dead letters, from the store's dead_letters table. */
 async function listStoreDeadLetters(options: DlqOptions, filter: { stage?: string; code?: string }, limit: number): Promise<void> {
   const config = configFrom({ databaseUrl: options.db });
-  const [{ openStore }, { listDeadLetterRows }] = await Promise.all([import('../open-store.ts'), import('../../storage/dead-letters.ts')]);
-  const { client } = await openStore({ ...(options.db ? { url: config.databaseUrl } : {}), ...(options.dataDir ? { dataDir: options.dataDir } : {}) }, config);
-  try {
-    const letters = await listDeadLetterRows(client, filter, limit);
-    if (options.json) return printJson(letters.map((l) => ({ ...l, value: l.value?.toString('utf8') ?? null })));
-    if (letters.length === 0) process.stdout.write('no dead letters\n');
-    for (const d of letters) {
-      process.stdout.write(`${d.failedAt.toISOString()}  ${d.stage}  ${d.errorCode}  ${d.origin ?? ''}  doc=${JSON.stringify(d.docId ?? null)}  attempts=${d.attempts}\n    ${d.errorMessage}\n`);
-    }
-  } finally {
-    await client.close();
+  const [{ withStore }, { listDeadLetterRows }] = await Promise.all([import('../open-store.ts'), import('../../storage/dead-letters.ts')]);
+  const letters = await withStore({ ...(options.db ? { url: config.databaseUrl } : {}), ...(options.dataDir ? { dataDir: options.dataDir } : {}) }, config, (client) => listDeadLetterRows(client, filter, limit));
+  if (options.json) return printJson(letters.map((l) => ({ ...l, value: l.value?.toString('utf8') ?? null })));
+  if (letters.length === 0) process.stdout.write('no dead letters\n');
+  for (const d of letters) {
+    process.stdout.write(`${d.failedAt.toISOString()}  ${d.stage}  ${d.errorCode}  ${d.origin ?? ''}  doc=${JSON.stringify(d.docId ?? null)}  attempts=${d.attempts}\n    ${d.errorMessage}\n`);
   }
 }

@@ -15,7 +15,7 @@ export function registerMinisters(program: Command): void {
     .description('write one folder per minister: profile.json and one JSON-lines file of current chunks per category')
     .argument('<dir>', 'folder to write into (created when missing)')
     .option('--db <url>', 'PostgreSQL to read (DATABASE_URL); default: PGlite in --data-dir')
-    .option('--data-dir <dir>', 'PGlite data directory', '.era-data')
+    .option('--data-dir <dir>', 'PGlite data directory `era-ingest run` ingested into (one without a store is refused)', '.era-data')
     .option('--page-size <n>', 'chunks read per query', '1000')
     .option('--json', 'machine-readable summary')
     .addHelpText('after', [
@@ -31,16 +31,11 @@ export function registerMinisters(program: Command): void {
         throw new CliError(`--page-size ${options.pageSize} is invalid: give a whole number from 1 to 100000`, EXIT.usage);
       }
       const config = configFrom({ databaseUrl: options.db });
-      const [{ openStore }, { exportMinisters }] = await Promise.all([import('../open-store.ts'), import('../ministers-export.ts')]);
-      const { client } = await openStore({ url: config.databaseUrl, dataDir: options.dataDir }, config);
-      try {
-        const summary = await exportMinisters(client, dir, { pageSize });
-        if (options.json) return printJson(summary);
-        process.stdout.write(`exported ${summary.ministers} ministers, ${summary.files} files, ${summary.entries} entries to ${summary.dir}\n`);
-        for (const s of summary.skipped) process.stderr.write(`  skipped minister ${JSON.stringify(s.ministerId)}: ${s.reason}\n`);
-        if (summary.skippedEntries) process.stderr.write(`  ${summary.skippedEntries} chunks of skipped ministers were not written\n`);
-      } finally {
-        await client.close();
-      }
+      const [{ withStore }, { exportMinisters }] = await Promise.all([import('../open-store.ts'), import('../ministers-export.ts')]);
+      const summary = await withStore({ url: config.databaseUrl, dataDir: options.dataDir }, config, (client) => exportMinisters(client, dir, { pageSize }));
+      if (options.json) return printJson(summary);
+      process.stdout.write(`exported ${summary.ministers} ministers, ${summary.files} files, ${summary.entries} entries to ${summary.dir}\n`);
+      for (const s of summary.skipped) process.stderr.write(`  skipped minister ${JSON.stringify(s.ministerId)}: ${s.reason}\n`);
+      if (summary.skippedEntries) process.stderr.write(`  ${summary.skippedEntries} chunks of skipped ministers were not written\n`);
     });
 }

@@ -33,7 +33,7 @@ export function registerReembed(program: Command): void {
     .option('--list', 'list the re-embedded models with their progress')
     .option('--drop', 'delete the vector set of --model (its vectors and index)')
     .option('--db <url>', 'PostgreSQL of the pipeline (DATABASE_URL): re-embed through Kafka')
-    .option('--data-dir <dir>', 'without --db/DATABASE_URL: the embedded store (PGlite), re-embedded in this process', '.era-data')
+    .option('--data-dir <dir>', 'without --db/DATABASE_URL: the embedded store `era-ingest run` filled (PGlite; refused when it holds none), re-embedded in this process', '.era-data')
     .option('--json', 'machine-readable output')
     .option('--no-progress', 'no progress bar')
     .addHelpText('after', `
@@ -98,13 +98,8 @@ failure, 2 usage.`)
 type StoreChoice = { url: string | undefined; dataDir: string };
 
 async function withStore<T>(store: StoreChoice, fn: (client: import('../../storage/sql-client.ts').SqlClient) => Promise<T>): Promise<T> {
-  const { openStore } = await import('../open-store.ts');
-  const { client } = await openStore(store, configFrom());
-  try {
-    return await fn(client);
-  } finally {
-    await client.close();
-  }
+  const { withStore: withOpenStore } = await import('../open-store.ts');
+  return withOpenStore(store, configFrom(), fn);
 }
 
 /** Re-embeds the embedded store (PGlite in --data-dir) in this process. */

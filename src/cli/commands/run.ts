@@ -20,14 +20,14 @@ export function registerRun(program: Command): void {
     .description('ingest files and folders in one process (embedded mode): chunk, embed, route and store without Kafka')
     .argument('<paths...>', `files or folders (${SUPPORTED_TYPES})`)
     .option('--db <url>', 'store into this PostgreSQL instead of PGlite (DATABASE_URL)')
-    .option('--data-dir <dir>', 'PGlite data directory', '.era-data')
+    .option('--data-dir <dir>', 'PGlite data directory (created when missing)', '.era-data')
     .option('--embedder <name>', 'hash (lexical, built in), ollama or openai (EMBEDDER)')
-    .option('--job <id>', 'job id recorded with the documents')
+    .option('--job <id>', 'job id recorded with the documents (default: a new one); `era-ingest status <id>` shows it')
     .option('--id-prefix <prefix>', 'put before the id of every file, e.g. team-a/ (not before the ids .json/.jsonl documents name)')
     .option('--sync', 'also delete the stored documents of these folders whose files are gone (or now have another id)')
     .option('--strict', 'a skipped file (unsupported type, hidden) is an error: exit 1')
     .option('--json', 'print the summary as JSON')
-    .option('--no-progress', 'no progress bar')
+    .option('--no-progress', 'no progress bar (documents stored out of those to read; drawn on a terminal only)')
     .addHelpText('after', [
       '',
       'Ids: a file\'s id is its path relative to the folder named (run docs: docs/hr/leave.md → hr/leave.md), whatever',

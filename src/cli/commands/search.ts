@@ -31,7 +31,7 @@ export function registerSearch(program: Command): void {
     .option('--metadata <json>', 'only documents whose metadata contains this JSON object, e.g. \'{"type":"faq"}\'')
     .option('-k <n>', 'number of results', '5')
     .option('--db <url>', 'PostgreSQL to search (DATABASE_URL); default: PGlite in --data-dir')
-    .option('--data-dir <dir>', 'PGlite data directory', '.era-data')
+    .option('--data-dir <dir>', 'PGlite data directory `era-ingest run` ingested into (one without a store is refused)', '.era-data')
     .option('--model <name>', 'embed the query with this model and search its vectors (a re-embedded set, see reembed); default EMBED_MODEL')
     .option('--json', 'machine-readable output')
     // A query may start with a dash ("-2% growth"): unknown option-like words reach the action,

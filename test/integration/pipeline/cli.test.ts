@@ -37,7 +37,8 @@ describe('era-ingest CLI against the running pipeline', () => {
     const badConfig = await p.cli(['topics', 'create'], { KAFKA_BROKERS: 'not-a-broker' });
     expect(badConfig.code).toBe(2);
     expect(badConfig.output).toMatch(/KAFKA_BROKERS="not-a-broker" is invalid/);
-    const noDb = await p.cli(['status'], { DATABASE_URL: '' });
+    // `status` reads run's embedded store without it (test/unit/cli/status-embedded.test.ts); `watch` follows the stages' PostgreSQL only.
+    const noDb = await p.cli(['watch', 'job-cli-none'], { DATABASE_URL: '' });
     expect(noDb.code).toBe(2);
     expect(noDb.output).toMatch(/set DATABASE_URL/);
     // Every store writer holds a connection for its whole transaction.

@@ -73,7 +73,7 @@ describe('Ollama embedder (in-memory fetch)', () => {
       return ok(body.input);
     }, { hosts: ['http://a:11434', 'http://b:11434/'] });
     await e.embed(['1']);
-    await expect(e.embed(['2'])).rejects.toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', message: expect.stringMatching(/ollama http:\/\/b:11434: ECONNREFUSED/) });
+    await expect(e.embed(['2'])).rejects.toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', message: expect.stringMatching(/ollama http:\/\/b:11434 \(OLLAMA_HOST\): connection refused \(ECONNREFUSED: refused\)/) });
     await e.embed(['3']);
     await e.embed(['4']);
     expect(urls).toEqual(['a:11434', 'b:11434', 'a:11434', 'a:11434']);

@@ -74,7 +74,7 @@ describe('OpenAI-compatible error classification', () => {
     const reset = new APIConnectionError({ cause: new TypeError('fetch failed', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) }) });
     const error = classifyOpenAIError(reset, ctx);
     expect(error).toBeInstanceOf(DependencyError);
-    expect(error).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', retriable: true, message: expect.stringMatching(/^openai https:\/\/api\.example\.com\/v1: ECONNRESET/) });
+    expect(error).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', retriable: true, message: expect.stringMatching(/^openai https:\/\/api\.example\.com\/v1: connection closed by the server \(read ECONNRESET\); is the server running there \(OPENAI_BASE_URL\)\?/) });
   });
 
   it('our timeout is DEPENDENCY_TIMEOUT and a caller abort SHUTDOWN, whatever the client threw', () => {

@@ -19,7 +19,7 @@ describe('request deadline', () => {
     expect(deadline).toMatchObject({ timedOut: true, cancelled: false });
     const error = interruptionError(deadline, 'ollama http://h:1', '/api/embed', deadline.signal.reason);
     expect(error).toBeInstanceOf(DependencyError);
-    expect(error).toMatchObject({ code: 'DEPENDENCY_TIMEOUT', retriable: true, message: 'ollama http://h:1: no answer to /api/embed within 1000 ms (EMBED_TIMEOUT_MS)' });
+    expect(error).toMatchObject({ code: 'DEPENDENCY_TIMEOUT', retriable: true, message: 'ollama http://h:1: timed out: no answer to /api/embed within 1000 ms (EMBED_TIMEOUT_MS)' });
   });
 
   it('aborts when any caller signal aborts, as a cancellation, and the later timer changes nothing', async () => {
