@@ -4,7 +4,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import type { Config } from '../config/schema.ts';
 import { PIPELINE } from '../dataflow/pipeline.ts';
 import { topicSpecs } from '../dataflow/topics.ts';
-import { readDocuments, parseJsonDocument, readOptionsFrom, type FileItem } from '../documents/files.ts';
+import { countFiles, readDocuments, parseJsonDocument, readOptionsFrom, type FileItem } from '../documents/files.ts';
 import type { FileReport } from '../documents/problems.ts';
 import { SyncTracker } from '../documents/sync.ts';
 import { topicSettings } from '../kafka/admin.ts';
@@ -18,6 +18,7 @@ import { codecFor } from '../topics/codec-async.ts';
 import { streamTopics } from '../topics/names.ts';
 import { rawRecord, tombstoneRecord } from '../topics/raw-record.ts';
 import { rawLimits, type RawLimits } from '../topics/raw-document.ts';
+import { expectedDocuments } from './run-progress.ts';
 
 export interface PublishSummary {
   jobId: string;
@@ -72,8 +73,12 @@ export async function publishCommand(paths: string[], config: Config, { jobId = 
   let deleted: PublishSummary['deleted'] = [];
   const stdin = paths.length === 1 && paths[0] === '-';
   const tracker = sync && !stdin ? new SyncTracker() : undefined;
-  const bar = progress ? new SingleBar({ format: ' publishing {bar} {value} documents | {failures} rejected', hideCursor: true }, Presets.shades_classic) : undefined;
-  bar?.start(0, 0, { failures: 0 });
+  // Published out of the documents to read, as `run` draws it (./run-progress.ts); from stdin the total is what was read so far.
+  const bar = progress ? new SingleBar({ format: ' publishing {bar} {value}/{total} documents | {failures} rejected', hideCursor: true, emptyOnZero: true }, Presets.shades_classic) : undefined;
+  const files = bar && !stdin ? await countFiles(paths) : 0;
+  let filesBegun = 0;
+  let documentsRead = 0;
+  bar?.start(files, 0, { failures: 0 });
   let published = 0;
   let batch: ReturnType<typeof rawRecord>[] = [];
   const flush = async (): Promise<void> => {
@@ -81,17 +86,18 @@ export async function publishCommand(paths: string[], config: Config, { jobId = 
     await publisher.send(topic, batch);
     published += batch.length;
     batch = [];
-    bar?.setTotal(published);
+    bar?.setTotal(stdin ? documentsRead : expectedDocuments({ files, filesBegun, documentsRead }));
     bar?.update(published, { failures: failures.length });
   };
   try {
-    const items = stdin ? stdinDocuments(limits) : readDocuments(paths, { ...readOptionsFrom(config, idPrefix), onRoot: (root) => tracker?.addRoot(root) });
+    const items = stdin ? stdinDocuments(limits) : readDocuments(paths, { ...readOptionsFrom(config, idPrefix), onRoot: (root) => tracker?.addRoot(root), onFile: () => (filesBegun += 1) });
     for await (const item of items) {
       tracker?.note(item);
       if (item.kind !== 'document') {
         (item.kind === 'skipped' ? skipped : failures).push({ origin: item.origin, code: item.code, reason: item.reason });
         continue;
       }
+      documentsRead += 1;
       batch.push(rawRecord(item.doc, { jobId, nowMs: Date.now() }));
       if (batch.length >= 500) await flush();
     }
