@@ -140,19 +140,7 @@ export function spawnChild({ name, entry, args, env, logFile, cpuProfDir, onLine
   };
 }
 
-/** Sum of a Prometheus metric's samples in an exposition text, optionally filtered by labels. */
-export function metricSum(text: string, name: string, labels: Record<string, string> = {}): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([^}]*)\})?\s+(\S+)/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const found: Record<string, string> = {};
-    for (const pair of (m[3] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) found[pair[1]!] = pair[2]!;
-    if (Object.entries(labels).every(([k, v]) => found[k] === v)) sum += Number(m[4]);
-  }
-  return sum;
-}
+export { metricSum } from '../../src/metrics/exposition.ts';
 
 /** GET a stage's /metrics text; undefined when it does not answer. */
 export async function scrapeMetrics(port: number, timeoutMs = 2_000): Promise<string | undefined> {

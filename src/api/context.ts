@@ -11,6 +11,7 @@ import { DEFAULT_RAW_LIMITS, type RawLimits } from '../topics/raw-document.ts';
 import type { ApiMetrics } from './api-metrics.ts';
 import type { Publisher } from '../kafka/publisher.ts';
 import { HttpError } from './http-error.ts';
+import type { ConsoleData } from '../console/data.ts';
 
 export interface ApiDependencies {
   /** Kafka producer of the raw lanes (see src/kafka/publisher.ts). Not closed by the server. */
@@ -23,6 +24,8 @@ export interface ApiDependencies {
   registry: Registry;
   /** Request and error log. @defaultValue none (silent) */
   logger?: Logger;
+  /** The web console's data (../console/data.ts); without it the console's routes answer 404. */
+  console?: ConsoleData;
 }
 
 export interface ApiOptions {

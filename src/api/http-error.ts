@@ -9,6 +9,7 @@ import { PipelineError } from '../errors/pipeline-error.ts';
 /** Stable error codes of the HTTP API (beyond the pipeline's own, e.g. DEPENDENCY_UNAVAILABLE). */
 export type ApiErrorCode =
   | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'JOB_NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'

@@ -7,6 +7,7 @@ import { postDocuments } from './documents.ts';
 import { HttpError } from './http-error.ts';
 import { getHealth, getMetrics, getReady } from './probes.ts';
 import { getJob, getSearch, listJobs } from './queries.ts';
+import { CONSOLE_ROUTES } from '../console/routes.ts';
 
 export interface Route {
   /** Path template, also the `route` metric label: `/jobs/:id`. */
@@ -24,6 +25,7 @@ export const ROUTES: readonly Route[] = [
   { template: '/metrics', public: false, methods: { GET: getMetrics } },
   { template: '/healthz', public: true, methods: { GET: getHealth } },
   { template: '/readyz', public: true, methods: { GET: getReady } },
+  ...CONSOLE_ROUTES,
 ];
 
 /** Paths answered without authentication. */

@@ -22,6 +22,7 @@ import { retryPolicyFor } from '../config/presets.ts';
 import { createPgClient } from '../storage/pg-client.ts';
 import { ONE_MIB } from './context.ts';
 import { createApiServer } from './server.ts';
+import { kafkaDeadLetters, wireConsole } from './console-wiring.ts';
 
 export interface ApiServiceOptions {
   /** Validated configuration; `databaseUrl` must be set. */
@@ -69,7 +70,10 @@ export async function runApiService({ config, port = config.apiPort, host = conf
     cleanups.push({ what: 'embedder', run: () => embedder.close?.() });
     const publisher = await connectPublisher(createKafka(config, logger, 'api'), { ensure: { specs: sourceTopicSpecs(config.topicPrefix), settings: topicSettings(config) } });
     cleanups.push({ what: 'kafka producer', run: () => publisher.close() });
-    const api = createApiServer({ publisher, db, embedder, registry: createMetrics().registry, logger }, {
+    const registry = createMetrics().registry;
+    const consoleParts = wireConsole({ db, embedder, config, registry, store: 'PostgreSQL + Kafka', deadLetters: kafkaDeadLetters(config) });
+    cleanups.push({ what: 'console', run: () => consoleParts.stop() });
+    const api = createApiServer({ publisher, db, embedder, registry, logger, console: consoleParts.data }, {
       topicPrefix: config.topicPrefix,
       limits: rawLimits(config),
       maxBodyBytes: config.apiMaxBodyBytes ?? config.maxDocumentBytes + ONE_MIB,

@@ -15,6 +15,10 @@ import { ClientGoneError } from './body.ts';
 import { resolveApiOptions, type ApiDependencies, type ApiOptions, type RequestContext } from './context.ts';
 import { HttpError, sendError, toHttpError } from './http-error.ts';
 import { handlerFor, matchRoute, PUBLIC_PATHS } from './routes.ts';
+import { cookieAuthorization } from '../console/routes.ts';
+
+/** A browser navigating (not a script or an API client): it is sent to the login form instead of a 401. */
+const wantsHtml = (req: IncomingMessage): boolean => req.method === 'GET' && (req.headers.accept ?? '').includes('text/html');
 
 export interface ApiServer {
   readonly server: Server;
@@ -51,8 +55,15 @@ export function createApiServer(deps: ApiDependencies, apiOptions: ApiOptions): 
       const path = q === -1 ? url : url.slice(0, q);
       const isPublic = PUBLIC_PATHS.has(path);
       if (closing && !isPublic) throw new HttpError(503, 'SHUTTING_DOWN', 'the server is shutting down; retry on another instance', { connection: 'close', 'retry-after': '1' });
-      if (!isPublic && check && !check(req.headers.authorization)) throw unauthorized(req.headers.authorization);
       const match = matchRoute(path);
+      if (!(match?.route.public ?? isPublic) && check) {
+        // A browser carries the token as the console's cookie (../console/routes.ts).
+        const authorization = req.headers.authorization ?? cookieAuthorization(req.headers.cookie);
+        if (!check(authorization)) {
+          if (wantsHtml(req)) throw new HttpError(303, 'UNAUTHORIZED', 'log in with the API token', { location: '/login' });
+          throw unauthorized(authorization);
+        }
+      }
       if (!match) throw new HttpError(404, 'NOT_FOUND', `no route ${JSON.stringify(path.slice(0, 100))}; routes: ${['POST /documents', 'GET /jobs', 'GET /jobs/:id', 'GET /search', 'GET /metrics', 'GET /healthz', 'GET /readyz'].join(', ')}`);
       template = match.route.template;
       const handler = handlerFor(match.route, req.method);

@@ -31,7 +31,7 @@ export function registerMinisters(program: Command): void {
         throw new CliError(`--page-size ${options.pageSize} is invalid: give a whole number from 1 to 100000`, EXIT.usage);
       }
       const config = configFrom({ databaseUrl: options.db });
-      const [{ withStore }, { exportMinisters }] = await Promise.all([import('../open-store.ts'), import('../ministers-export.ts')]);
+      const [{ withStore }, { exportMinisters }] = await Promise.all([import('../open-store.ts'), import('../../storage/ministers-export.ts')]);
       const summary = await withStore({ url: config.databaseUrl, dataDir: options.dataDir }, config, (client) => exportMinisters(client, dir, { pageSize }));
       if (options.json) return printJson(summary);
       process.stdout.write(`exported ${summary.ministers} ministers, ${summary.files} files, ${summary.entries} entries to ${summary.dir}\n`);

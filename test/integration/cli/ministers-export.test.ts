@@ -7,7 +7,7 @@ import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { categoryFileName, exportMinisters } from '../../../src/cli/ministers-export.ts';
+import { categoryFileName, exportMinisters } from '../../../src/storage/ministers-export.ts';
 import { migrate } from '../../../src/storage/migrate.ts';
 import { upsertMinisterProfiles } from '../../../src/storage/ministers.ts';
 import { createPgClient, type PgClient } from '../../../src/storage/pg-client.ts';

@@ -31,8 +31,8 @@
 import { createHash } from 'node:crypto';
 import { access, appendFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { readMinisterAggregates, type MinisterAggregate } from '../storage/ministers.ts';
-import type { SqlClient } from '../storage/sql-client.ts';
+import { readMinisterAggregates, type MinisterAggregate } from './ministers.ts';
+import type { SqlClient } from './sql-client.ts';
 
 export interface MinistersExportOptions {
   /** Chunks read per query. @defaultValue 1000 */
@@ -65,7 +65,7 @@ export function categoryFileName(category: string | null): string {
   return `${slug}~${createHash('sha256').update(category, 'utf8').digest('hex').slice(0, 10)}.jsonl`;
 }
 
-interface ChunkRow {
+export interface ChunkRow {
   chunk_id: string;
   doc_id: string;
   title: string | null;
@@ -99,6 +99,22 @@ async function exists(path: string): Promise<boolean> {
   return access(path).then(() => true, () => false);
 }
 
+/** One line of a category file. */
+export function entryLine(r: ChunkRow): { chunkId: string; docId: string; title: string | null; seq: number; text: string; headingPath: string[] } {
+  return { chunkId: r.chunk_id, docId: r.doc_id, title: r.title, seq: Number(r.seq), text: r.text, headingPath: r.heading_path ?? [] };
+}
+
+/** The current chunks in keyset pages of `pageSize` (see the file's contract), pending ones left out. */
+export async function* currentEntryPages(client: SqlClient, pageSize = 1000): AsyncGenerator<ChunkRow[]> {
+  for (let after = ''; ;) {
+    const { rows } = await client.query<ChunkRow>(PAGE_SQL, [after, pageSize]);
+    if (rows.length === 0) return;
+    yield rows.filter((r) => r.current);
+    after = rows.at(-1)!.chunk_id;
+    if (rows.length < pageSize) return;
+  }
+}
+
 /**
  * Writes the export into `dir` (created when missing).
  * @throws Error when a minister's target folder exists and is not an earlier export.
@@ -121,12 +137,9 @@ export async function exportMinisters(client: SqlClient, dir: string, { pageSize
     const files = new Map<string, Map<string | null, string>>();
     let entries = 0;
     let unrouted = 0;
-    for (let after = ''; ;) {
-      const { rows } = await client.query<ChunkRow>(PAGE_SQL, [after, pageSize]);
-      if (rows.length === 0) break;
+    for await (const rows of currentEntryPages(client, pageSize)) {
       const lines = new Map<string, string[]>();
       for (const r of rows) {
-        if (!r.current) continue;
         if (!ministers.has(r.minister_id)) {
           unrouted += 1;
           continue;
@@ -136,15 +149,13 @@ export async function exportMinisters(client: SqlClient, dir: string, { pageSize
         const file = byCategory.get(r.category) ?? categoryFileName(r.category);
         byCategory.set(r.category, file);
         const path = join(staging, r.minister_id, file);
-        const line = JSON.stringify({ chunkId: r.chunk_id, docId: r.doc_id, title: r.title, seq: Number(r.seq), text: r.text, headingPath: r.heading_path ?? [] });
+        const line = JSON.stringify(entryLine(r));
         const pending = lines.get(path);
         if (pending) pending.push(line);
         else lines.set(path, [line]);
         entries += 1;
       }
       for (const [path, text] of lines) await appendFile(path, `${text.join('\n')}\n`);
-      after = rows.at(-1)!.chunk_id;
-      if (rows.length < pageSize) break;
     }
     for (const [id, m] of ministers) {
       const byCategory = files.get(id) ?? new Map<string | null, string>();

@@ -1,0 +1,48 @@
+/**
+ * The console's data (./data.ts) on a store: search as `GET /search` does (the same function,
+ * the embedder's model), documents, jobs and ministers from the store's tables, dead letters
+ * from the source `serve` gives (the store's table or era.dlq), flow from the sampler.
+ */
+import { PIPELINE } from '../dataflow/pipeline.ts';
+import { documentDetail } from '../storage/document-detail.ts';
+import { SEARCH_MODES, searchWithEmbedder, type QueryEmbedder } from '../storage/hybrid-search.ts';
+import { jobSummary, recentJobs } from '../storage/jobs.ts';
+import { readMinisterAggregates } from '../storage/ministers.ts';
+import { chunkCount, documentCount } from '../storage/search.ts';
+import type { SqlClient } from '../storage/sql-client.ts';
+import type { ConsoleData, DeadLetterSource } from './data.ts';
+import type { FlowSampler } from './flow-sampler.ts';
+
+export interface ConsoleParts {
+  db: SqlClient;
+  embedder: QueryEmbedder;
+  /** Shown in the header, e.g. "PGlite in .era-data" or "PostgreSQL + Kafka". */
+  store: string;
+  deadLetters: DeadLetterSource;
+  flow: FlowSampler;
+}
+
+export function createConsoleData({ db, embedder, store, deadLetters, flow }: ConsoleParts): ConsoleData {
+  return {
+    store,
+    modes: SEARCH_MODES,
+    search: async (text, mode, filters, k) => ({ hits: await searchWithEmbedder(db, embedder, mode, text, { k, ...filters }), model: embedder.model }),
+    counts: async () => {
+      const [documents, chunks] = await Promise.all([documentCount(db), chunkCount(db)]);
+      return { documents, chunks };
+    },
+    document: (id) => documentDetail(db, id),
+    jobs: (limit) => recentJobs(db, PIPELINE.phases, limit),
+    job: (id) => jobSummary(db, id, PIPELINE.phases),
+    deadLetters: (filter, limit) => deadLetters.list(filter, limit),
+    replay: (filter, all) => deadLetters.replay(filter, all),
+    ministers: () => readMinisterAggregates(db),
+    ministerSample: async (ministerId, n) => {
+      const { rows } = await db.query<{ doc_id: string; title: string | null; category: string | null; text: string }>(
+        `SELECT c.doc_id, d.title, c.category, c.text FROM chunks c JOIN documents d ON d.doc_id = c.doc_id AND d.content_hash = c.content_hash
+         WHERE c.minister_id = $1::text ORDER BY c.doc_id, c.seq LIMIT $2::int`, [ministerId, n]);
+      return rows.map((r) => ({ docId: r.doc_id, title: r.title, category: r.category, text: r.text }));
+    },
+    flow: () => flow.snapshot(),
+  };
+}
