@@ -41,7 +41,7 @@ function hitItem(hit: SearchHit): SafeHtml {
 <a class="hit-title" href="${documentHref(hit.docId)}">${hit.title ?? hit.docId}</a>
 <span class="score" title="${ranks}">score ${hit.score.toFixed(4)}${ranks ? ` (${ranks})` : ''}</span>
 ${hit.headingPath.length ? html`<div class="meta heading-path">${hit.headingPath.join(' › ')}</div>` : ''}
-<p class="passage">${markedPassage(hit.passage)}</p>
+<p class="passage">${markedPassage(hit.passage.length > 480 ? `${hit.passage.slice(0, 480)}…` : hit.passage)}</p>
 <div class="meta">${hit.ministerId}${hit.category ? ` / ${hit.category}` : ''} · ${hit.docId}${hit.source ? html` · <span class="source">${hit.source}</span>` : ''}</div>
 </li>`;
 }
