@@ -28,3 +28,6 @@ export function configFrom(overrides: Partial<Record<SettingKey, string | undefi
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
+
+/** Where `run` keeps its embedded store, and where every command looks for it, unless --data-dir says otherwise. */
+export const DEFAULT_DATA_DIR = '.era-data';

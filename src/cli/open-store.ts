@@ -6,9 +6,9 @@ import { prepareStore } from '../storage/prepare-store.ts';
 import { createPgClient } from '../storage/pg-client.ts';
 import { createPgliteClient } from '../storage/pglite-client.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
-import { CliError, EXIT } from './context.ts';
+import { CliError, DEFAULT_DATA_DIR, EXIT } from './context.ts';
 
-export const DEFAULT_DATA_DIR = '.era-data';
+export { DEFAULT_DATA_DIR };
 
 export interface StoreChoice {
   /** PostgreSQL URL (--db or DATABASE_URL); unset = PGlite in `dataDir`. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CliError, configFrom, EXIT, printJson } from '../context.ts';
+import { CliError, configFrom, EXIT, printJson, DEFAULT_DATA_DIR } from '../context.ts';
 
 interface ExportOptions {
   db?: string;
@@ -15,7 +15,7 @@ export function registerMinisters(program: Command): void {
     .description('write one folder per minister: profile.json and one JSON-lines file of current chunks per category')
     .argument('<dir>', 'folder to write into (created when missing)')
     .option('--db <url>', 'PostgreSQL to read (DATABASE_URL); default: PGlite in --data-dir')
-    .option('--data-dir <dir>', 'PGlite data directory `era-ingest run` ingested into (one without a store is refused)', '.era-data')
+    .option('--data-dir <dir>', 'PGlite data directory `era-ingest run` ingested into (one without a store is refused)', DEFAULT_DATA_DIR)
     .option('--page-size <n>', 'chunks read per query', '1000')
     .option('--json', 'machine-readable summary')
     .addHelpText('after', [

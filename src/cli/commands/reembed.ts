@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CliError, configFrom, EXIT, printJson } from '../context.ts';
+import { CliError, configFrom, EXIT, printJson, DEFAULT_DATA_DIR } from '../context.ts';
 
 interface ReembedCliOptions {
   model?: string;
@@ -33,7 +33,7 @@ export function registerReembed(program: Command): void {
     .option('--list', 'list the re-embedded models with their progress')
     .option('--drop', 'delete the vector set of --model (its vectors and index)')
     .option('--db <url>', 'PostgreSQL of the pipeline (DATABASE_URL): re-embed through Kafka')
-    .option('--data-dir <dir>', 'without --db/DATABASE_URL: the embedded store `era-ingest run` filled (PGlite; refused when it holds none), re-embedded in this process', '.era-data')
+    .option('--data-dir <dir>', 'without --db/DATABASE_URL: the embedded store `era-ingest run` filled (PGlite; refused when it holds none), re-embedded in this process', DEFAULT_DATA_DIR)
     .option('--json', 'machine-readable output')
     .option('--no-progress', 'no progress bar')
     .addHelpText('after', `

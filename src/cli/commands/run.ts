@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { SUPPORTED_TYPES } from '../../documents/formats/index.ts';
-import { configFrom, printJson } from '../context.ts';
+import { configFrom, printJson, DEFAULT_DATA_DIR } from '../context.ts';
 
 interface RunOptions {
   db?: string;
@@ -20,7 +20,7 @@ export function registerRun(program: Command): void {
     .description('ingest files and folders in one process (embedded mode): chunk, embed, route and store without Kafka')
     .argument('<paths...>', `files or folders (${SUPPORTED_TYPES})`)
     .option('--db <url>', 'store into this PostgreSQL instead of PGlite (DATABASE_URL)')
-    .option('--data-dir <dir>', 'PGlite data directory (created when missing)', '.era-data')
+    .option('--data-dir <dir>', 'PGlite data directory (created when missing)', DEFAULT_DATA_DIR)
     .option('--embedder <name>', 'hash (lexical, built in), ollama or openai (EMBEDDER)')
     .option('--job <id>', 'job id recorded with the documents (default: a new one); `era-ingest status <id>` shows it')
     .option('--id-prefix <prefix>', 'put before the id of every file, e.g. team-a/ (not before the ids .json/.jsonl documents name)')

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { SearchFilters } from '../../storage/search-filters.ts';
 import type { SearchHit } from '../../storage/search.ts';
-import { CliError, configFrom, EXIT, printJson } from '../context.ts';
+import { CliError, configFrom, EXIT, printJson, DEFAULT_DATA_DIR } from '../context.ts';
 
 interface SearchCliOptions {
   mode: string;
@@ -31,7 +31,7 @@ export function registerSearch(program: Command): void {
     .option('--metadata <json>', 'only documents whose metadata contains this JSON object, e.g. \'{"type":"faq"}\'')
     .option('-k <n>', 'number of results', '5')
     .option('--db <url>', 'PostgreSQL to search (DATABASE_URL); default: PGlite in --data-dir')
-    .option('--data-dir <dir>', 'PGlite data directory `era-ingest run` ingested into (one without a store is refused)', '.era-data')
+    .option('--data-dir <dir>', 'PGlite data directory `era-ingest run` ingested into (one without a store is refused)', DEFAULT_DATA_DIR)
     .option('--model <name>', 'embed the query with this model and search its vectors (a re-embedded set, see reembed); default EMBED_MODEL')
     .option('--json', 'machine-readable output')
     // A query may start with a dash ("-2% growth"): unknown option-like words reach the action,
@@ -78,12 +78,20 @@ export function registerSearch(program: Command): void {
         const hits = await searchWithEmbedder(client, embedder, mode, query, { k, ...filters });
         if (options.json) return printJson(hits.map((h) => ({ ...h })));
         process.stdout.write(hits.length === 0 ? 'no results\n' : formatHits(hits));
+        // On run's embedded store, say how to browse it (npm start ends with this search).
+        if (!config.databaseUrl) process.stderr.write(`${consoleTip(options.dataDir, config.apiPort)}\n`);
         if (embedder.kind === 'lexical' && needsVector(mode)) process.stderr.write(`${LEXICAL_TIP}\n`);
       } finally {
         await embedder?.close?.();
         await client.close();
       }
     });
+}
+
+/** The command that opens the web console on an embedded store, and where. */
+export function consoleTip(dataDir: string | undefined, port: number): string {
+  const dir = dataDir && dataDir !== DEFAULT_DATA_DIR ? ` --data-dir ${dataDir}` : '';
+  return `Browse this store in the web console: npx era-ingest serve${dir}, then open http://127.0.0.1:${port || 8080}/ (search, documents, jobs, dead letters, flow, ministers).`;
 }
 
 /**
