@@ -76,6 +76,21 @@ export default defineConfig({
           poolOptions: { forks: { singleFork: true } },
         },
       },
+      {
+        test: {
+          // The web console in a real headless Chromium (Debian's package, installed by
+          // infra/tools/install-chromium.sh; the tests fail, not skip, without it). No Kafka or
+          // PostgreSQL: `serve --data-dir` on an embedded store. Screenshots: test-artifacts/console/.
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          sequence: { groupOrder: 5 },
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
+        },
+      },
     ],
   },
 });
