@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topicSpecs } from '../../../src/dataflow/topics.ts';
 import { connectPublisher, type Publisher } from '../../../src/kafka/publisher.ts';
 import { createApiServer, type ApiServer } from '../../../src/api/server.ts';
+import { kafkaDeadLetters, kafkaDocumentSink } from '../../../src/api/kafka-ports.ts';
 import { createHashEmbedder } from '../../../src/embedding/hash-embedder.ts';
 import { createMetrics } from '../../../src/metrics/metrics.ts';
 import { migrate } from '../../../src/storage/migrate.ts';
@@ -41,7 +42,7 @@ describe('HTTP API (real Kafka and PostgreSQL)', () => {
     db = createPgClient(database.url, { max: 2 });
     await migrate(db, { dimension: DIM });
     publisher = await connectPublisher(kit.kafka, { ensure: { specs: topicSpecs(prefix), settings: { partitions: 3, replicationFactor: 1, maxMessageBytes: 2 * 1024 * 1024 } } });
-    api = createApiServer({ publisher, db, embedder, registry: createMetrics().registry }, { topicPrefix: prefix, token: TOKEN, maxBodyBytes: 64 * 1024 });
+    api = createApiServer({ sink: kafkaDocumentSink(publisher, prefix), deadLetters: kafkaDeadLetters(kit.kafka, prefix, `${prefix}.dlq-replay`), db, embedder, registry: createMetrics().registry }, { token: TOKEN, maxBodyBytes: 64 * 1024 });
     base = `http://127.0.0.1:${await api.listen(0, '127.0.0.1')}`;
   });
   afterAll(async () => {
@@ -164,7 +165,7 @@ describe('HTTP API (real Kafka and PostgreSQL)', () => {
   it('cancels a search that outruns the statement timeout and answers 503, not a hung request', async () => {
     // A second API over a pool with a 300 ms statement_timeout (API_STATEMENT_TIMEOUT_MS).
     const bounded = createPgClient(database.url, { max: 2, statementTimeoutMs: 300 });
-    const slowApi = createApiServer({ publisher, db: bounded, embedder, registry: createMetrics().registry }, { topicPrefix: prefix, token: TOKEN });
+    const slowApi = createApiServer({ sink: kafkaDocumentSink(publisher, prefix), deadLetters: kafkaDeadLetters(kit.kafka, prefix, `${prefix}.dlq-replay`), db: bounded, embedder, registry: createMetrics().registry }, { token: TOKEN });
     const slowBase = `http://127.0.0.1:${await slowApi.listen(0, '127.0.0.1')}`;
     const locker = createPgClient(database.url, { max: 1 });
     try {
