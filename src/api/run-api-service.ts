@@ -117,7 +117,7 @@ export async function runApiService({ config, embedded, port = config.apiPort, h
   return code;
 }
 
-type Cleanups = Array<{ what: string; run: () => Promise<void> | void }>;
+export type Cleanups = Array<{ what: string; run: () => Promise<void> | void }>;
 type Built = { deps: Pick<ApiDependencies, 'sink' | 'deadLetters' | 'db' | 'embedder'>; where: Record<string, string> };
 
 /** Kafka: PostgreSQL from DATABASE_URL, the embedder of queries, a producer of the raw lanes, era.dlq. */
@@ -139,7 +139,7 @@ async function kafkaDependencies(config: Config, logger: ReturnType<typeof creat
 }
 
 /** An embedded store: opened once, shared by search and one in-process pipeline. */
-async function embeddedDependencies(store: EmbeddedStore, config: Config, logger: ReturnType<typeof createLogger>, signal: AbortSignal, cleanups: Cleanups): Promise<Built> {
+export async function embeddedDependencies(store: EmbeddedStore, config: Config, logger: ReturnType<typeof createLogger>, signal: AbortSignal, cleanups: Cleanups): Promise<Built> {
   const { client, where, config: settled } = await store.open(signal);
   cleanups.push({ what: 'store', run: () => client.close() });
   const resources = createResources(settled, { openDatabase: async () => client, ownsDatabase: false });

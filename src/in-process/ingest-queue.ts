@@ -42,6 +42,8 @@ export interface IngestQueueOptions {
 
 export type Offer = 'queued' | 'full' | 'closed';
 
+const STOPPED = 'the server stopped before this document was stored: submit it again';
+
 /** Entries handed to the pipeline per version statement. */
 const TAKE = 64;
 
@@ -106,7 +108,7 @@ export class IngestQueue {
       this.closing = true;
       this.wake?.();
       const timer = setTimeout(() => {
-        const reason = new PipelineError('SHUTDOWN', 'the server stopped before this document was stored: submit it again');
+        const reason = new PipelineError('SHUTDOWN', STOPPED);
         this.abort?.abort(reason);
         this.replaysAbort.abort(reason);
       }, deadlineMs);
@@ -198,7 +200,7 @@ export class IngestQueue {
     this.options.logger?.[error.code === 'SHUTDOWN' ? 'warn' : 'error']({ code: error.code, err: error.message, documents: unfinished.length }, 'the in-process pipeline stopped: its unfinished documents are recorded as failed');
     // After what the tracker buffered, so nothing it writes later moves them back (failed is the last phase).
     await this.run.jobs.flush();
-    const message = error.code === 'SHUTDOWN' ? error.message : `the in-process pipeline stopped before this document was stored (${error.code}: ${error.message}); submit it again`;
+    const message = error.code === 'SHUTDOWN' ? STOPPED : `the in-process pipeline stopped before this document was stored (${error.code}: ${error.message}); submit it again`;
     await recordPhases(this.run.client, unfinished.flatMap((u) => (u.jobId === undefined ? [] : [{ jobId: u.jobId, docId: u.docId, phase: FAILED_PHASE, stage: 'serve', errorCode: error.code, errorMessage: message }])), PIPELINE.phases)
       .catch((e: unknown) => this.options.logger?.error({ err: (e as Error).message }, 'the unfinished documents could not be recorded as failed'));
   }
