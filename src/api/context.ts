@@ -9,14 +9,16 @@ import type { Logger } from '../log/logger.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
 import { DEFAULT_RAW_LIMITS, type RawLimits } from '../topics/raw-document.ts';
 import type { ApiMetrics } from './api-metrics.ts';
-import type { Publisher } from '../kafka/publisher.ts';
 import { HttpError } from './http-error.ts';
 import type { ConsoleData } from '../console/data.ts';
+import type { DeadLetterSource, DocumentSink } from './ports.ts';
 
 export interface ApiDependencies {
-  /** Kafka producer of the raw lanes (see src/kafka/publisher.ts). Not closed by the server. */
-  publisher: Publisher;
-  /** Migrated database with the job records and chunks. Not closed by the server. */
+  /** Where POST /documents puts documents: Kafka's raw lanes or the in-process runner (./ports.ts). Not closed by the server. */
+  sink: DocumentSink;
+  /** The dead letters of that runner: era.dlq or the store's dead_letters table. */
+  deadLetters: DeadLetterSource;
+  /** Migrated database with the job records and chunks (the store the pipeline writes). Not closed by the server. */
   db: SqlClient;
   /** Embeds search queries; must match the stored vectors' dimension. Not closed by the server. */
   embedder: Embedder;
@@ -29,8 +31,6 @@ export interface ApiDependencies {
 }
 
 export interface ApiOptions {
-  /** TOPIC_PREFIX: documents go to `${prefix}.raw`, or `${prefix}.raw.priority` with priority high. */
-  topicPrefix: string;
   /** API_TOKEN: when set, every route but /healthz and /readyz needs it as a bearer token. */
   token?: string;
   /** Limits every document is validated with. @defaultValue DEFAULT_RAW_LIMITS (10 MiB, 1024-byte ids, metadata depth 32) */
@@ -39,7 +39,7 @@ export interface ApiOptions {
   maxBodyBytes?: number;
   /** Documents per POST /documents (413 beyond). @defaultValue 10_000 */
   maxDocuments?: number;
-  /** POST /documents handled at once; more get 503 BUSY (bounds buffered bodies). @defaultValue 8 */
+  /** POST /documents and POST /dead-letters/replay handled at once; more get 503 BUSY (bounds buffered bodies). @defaultValue 8 */
   maxConcurrentSubmissions?: number;
   /** GET /search handled at once (each embeds a query, unless mode=text, and runs a vector and/or a text search); more get 503 BUSY. @defaultValue 8 */
   maxConcurrentSearches?: number;
@@ -60,7 +60,6 @@ export const ONE_MIB = 1024 * 1024;
 export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
   const limits = options.limits ?? DEFAULT_RAW_LIMITS;
   const resolved: ResolvedApiOptions = {
-    topicPrefix: options.topicPrefix,
     limits,
     maxBodyBytes: options.maxBodyBytes ?? limits.maxBytes + ONE_MIB,
     maxDocuments: options.maxDocuments ?? 10_000,

@@ -25,14 +25,15 @@ async function databaseReachable(db: SqlClient, timeoutMs: number): Promise<bool
 
 /**
  * `GET /readyz`: 200 `{ status: 'ready', kafka: true, database: true }` when the producer is
- * connected and the database answers; else 503 with the same fields. 503 once close() began,
- * so a load balancer stops sending traffic before the server stops accepting it.
+ * connected (`pipeline: true` instead of `kafka` on an embedded store: the in-process runner
+ * takes documents) and the database answers; else 503 with the same fields. 503 once close()
+ * began, so a load balancer stops sending traffic before the server stops accepting it.
  */
 export const getReady: Handler = async ({ res, deps, options, closing }) => {
-  const kafka = deps.publisher.connected();
+  const sink = deps.sink.readiness();
   const database = await databaseReachable(deps.db, options.readyTimeoutMs);
-  const ready = kafka && database && !closing();
-  sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', kafka, database, ...(closing() ? { closing: true } : {}) });
+  const ready = Object.values(sink).every(Boolean) && database && !closing();
+  sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', ...sink, database, ...(closing() ? { closing: true } : {}) });
 };
 
 /** `GET /metrics`: the injected registry in the Prometheus text format. */

@@ -3,6 +3,8 @@
  * GET (Node sends no body for HEAD). `/healthz` and `/readyz` are public (probes carry no token).
  */
 import type { Handler } from './context.ts';
+import { getDocument, listMinisters } from './catalogue.ts';
+import { listDeadLetters, replayDeadLetters } from './dead-letters.ts';
 import { postDocuments } from './documents.ts';
 import { HttpError } from './http-error.ts';
 import { getHealth, getMetrics, getReady } from './probes.ts';
@@ -19,6 +21,10 @@ export interface Route {
 
 export const ROUTES: readonly Route[] = [
   { template: '/documents', public: false, methods: { POST: postDocuments } },
+  { template: '/documents/:id', public: false, methods: { GET: getDocument } },
+  { template: '/dead-letters', public: false, methods: { GET: listDeadLetters } },
+  { template: '/dead-letters/replay', public: false, methods: { POST: replayDeadLetters } },
+  { template: '/ministers', public: false, methods: { GET: listMinisters } },
   { template: '/jobs', public: false, methods: { GET: listJobs } },
   { template: '/jobs/:id', public: false, methods: { GET: getJob } },
   { template: '/search', public: false, methods: { GET: getSearch } },

@@ -1,5 +1,5 @@
 /**
- * The HTTP API of `era-ingest serve` on node:http (no framework: seven routes do not need one,
+ * The HTTP API of `era-ingest serve` on node:http (no framework: a dozen routes do not need one,
  * and the pipeline's own limits — streamed body limit, JSON depth, constant-time token check —
  * are easier to guarantee without one).
  *
@@ -14,8 +14,11 @@ import { createApiMetrics, methodLabel } from './api-metrics.ts';
 import { ClientGoneError } from './body.ts';
 import { resolveApiOptions, type ApiDependencies, type ApiOptions, type RequestContext } from './context.ts';
 import { HttpError, sendError, toHttpError } from './http-error.ts';
-import { handlerFor, matchRoute, PUBLIC_PATHS } from './routes.ts';
+import { handlerFor, matchRoute, PUBLIC_PATHS, ROUTES } from './routes.ts';
 import { cookieAuthorization } from '../console/routes.ts';
+
+/** Every route, for the 404 answer: `POST /documents, GET /documents/:id, …`. */
+const ROUTE_LIST = ROUTES.flatMap((r) => Object.keys(r.methods).map((m) => `${m} ${r.template}`)).join(', ');
 
 /** A browser navigating (not a script or an API client): it is sent to the login form instead of a 401. */
 const wantsHtml = (req: IncomingMessage): boolean => req.method === 'GET' && (req.headers.accept ?? '').includes('text/html');
@@ -64,7 +67,7 @@ export function createApiServer(deps: ApiDependencies, apiOptions: ApiOptions): 
           throw unauthorized(authorization);
         }
       }
-      if (!match) throw new HttpError(404, 'NOT_FOUND', `no route ${JSON.stringify(path.slice(0, 100))}; routes: ${['POST /documents', 'GET /jobs', 'GET /jobs/:id', 'GET /search', 'GET /metrics', 'GET /healthz', 'GET /readyz'].join(', ')}`);
+      if (!match) throw new HttpError(404, 'NOT_FOUND', `no route ${JSON.stringify(path.slice(0, 100))}; routes: ${ROUTE_LIST}`);
       template = match.route.template;
       const handler = handlerFor(match.route, req.method);
       const ctx: RequestContext = {

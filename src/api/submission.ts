@@ -1,5 +1,5 @@
 /**
- * The body of `POST /documents`, from parsed JSON to `era.raw` records (pure: no I/O).
+ * The body of `POST /documents`, from parsed JSON to validated documents (pure: no I/O).
  *
  * Accepted shapes:
  * - one raw document: `{ "id", "text", … }` (DESIGN.md §3);
@@ -12,8 +12,7 @@
  */
 import { PipelineError } from '../errors/pipeline-error.ts';
 import type { RawDocument } from '../topics/messages.ts';
-import { validateRawDocument, type RawLimits } from '../topics/raw-document.ts';
-import { rawRecord, type RawRecord } from '../topics/raw-record.ts';
+import { encodeRawDocument, validateRawDocument, type RawLimits } from '../topics/raw-document.ts';
 import { HttpError } from './http-error.ts';
 
 export interface Submission {
@@ -78,15 +77,15 @@ export function parseSubmission(body: unknown, maxDocuments: number): Submission
 const cut = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n)}…` : s);
 
 /**
- * Validates every document and builds its record (headers era.job, era.published.at,
- * era.trace; the request's job id replaces a document's own `jobId`, so the job counts exactly
- * the documents of its requests). Beyond validateRawDocument, it refuses ids with control
- * characters (PostgreSQL cannot store NUL) and ids repeated in one request (their order in
- * the job would be ambiguous), and checks each record's value against `limits.maxBytes`.
- * @returns the records when all are valid, else only the list of invalid ones.
+ * Validates every document and gives it the request's job id (which replaces a document's own
+ * `jobId`, so the job counts exactly the documents of its requests). Beyond
+ * validateRawDocument, it refuses ids with control characters (PostgreSQL cannot store NUL) and
+ * ids repeated in one request (their order in the job would be ambiguous), and checks each
+ * document's encoding (the era.raw value) against `limits.maxBytes`.
+ * @returns the documents when all are valid, else only the list of invalid ones.
  */
-export function prepareRecords(documents: readonly unknown[], jobId: string, limits: RawLimits, nowMs: number): { records: RawRecord[]; invalid: InvalidDocument[] } {
-  const records: RawRecord[] = [];
+export function prepareDocuments(documents: readonly unknown[], jobId: string, limits: RawLimits): { documents: RawDocument[]; invalid: InvalidDocument[] } {
+  const valid: RawDocument[] = [];
   const invalid: InvalidDocument[] = [];
   const seen = new Set<string>();
   documents.forEach((value, index) => {
@@ -104,10 +103,10 @@ export function prepareRecords(documents: readonly unknown[], jobId: string, lim
     if (CONTROL.test(doc.id)) return refuse('INVALID_MESSAGE', 'invalid raw document: id contains control characters');
     if (seen.has(doc.id)) return refuse('DUPLICATE_ID', `invalid request: id "${cut(doc.id, 100)}" appears more than once; send each document once per request`);
     seen.add(doc.id);
-    const record = rawRecord({ ...doc, jobId }, { jobId, nowMs });
-    const bytes = record.value?.byteLength ?? 0;
+    const withJob = { ...doc, jobId };
+    const bytes = encodeRawDocument(withJob).byteLength;
     if (bytes > limits.maxBytes) return refuse('MESSAGE_TOO_LARGE', `raw document is ${bytes} bytes, over the limit of ${limits.maxBytes} bytes (MAX_DOCUMENT_BYTES)`);
-    if (invalid.length === 0) records.push(record);
+    if (invalid.length === 0) valid.push(withJob);
   });
-  return invalid.length ? { records: [], invalid } : { records, invalid };
+  return invalid.length ? { documents: [], invalid } : { documents: valid, invalid };
 }

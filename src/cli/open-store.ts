@@ -31,6 +31,21 @@ function missingStore(dir: string): string | undefined {
 }
 
 /**
+ * Checks, before anything is opened, that the store chosen can be opened: a PGlite data
+ * directory must hold a store unless `create` is set (a PostgreSQL URL is checked on connect).
+ * @throws CliError (exit 2) naming the directory and what to do.
+ */
+export function requireStore(choice: StoreChoice): void {
+  if (choice.url) return;
+  const dir = resolve(choice.dataDir ?? DEFAULT_DATA_DIR);
+  const missing = missingStore(dir);
+  if (missing && !choice.create) {
+    throw new CliError(`the data directory ${dir} ${missing}: it holds no store of \`era-ingest run\`. Ingest into it first (era-ingest run <files> --data-dir ${choice.dataDir ?? DEFAULT_DATA_DIR}), ` +
+      'or give the --data-dir that run used (or --db / DATABASE_URL for a PostgreSQL store)', EXIT.usage);
+  }
+}
+
+/**
  * Opens the store a command works on, settles the embedding dimension with it and applies the
  * migrations. Returns the configuration with that dimension. The model is probed only for a
  * command that embeds and asks for it (`verify: true`: `run`, `search`), before anything is
@@ -47,11 +62,7 @@ export async function openStore(choice: StoreChoice, config: Config, settle: Omi
     where = new URL(choice.url).host;
   } else {
     const dir = resolve(choice.dataDir ?? DEFAULT_DATA_DIR);
-    const missing = missingStore(dir);
-    if (missing && !choice.create) {
-      throw new CliError(`the data directory ${dir} ${missing}: it holds no store of \`era-ingest run\`. Ingest into it first (era-ingest run <files> --data-dir ${choice.dataDir ?? DEFAULT_DATA_DIR}), ` +
-        'or give the --data-dir that run used (or --db / DATABASE_URL for a PostgreSQL store)', EXIT.usage);
-    }
+    requireStore(choice);
     mkdirSync(dir, { recursive: true });
     client = await createPgliteClient({ dataDir: dir });
     where = `PGlite in ${dir}`;

@@ -22,16 +22,13 @@ import { retry } from '../engine/backoff.ts';
 import type { Outcome } from '../engine/outcome.ts';
 import { toPipelineError } from '../errors/pipeline-error.ts';
 import { runInProcess, type DeadLetter, type Envelope } from '../in-process/runner.ts';
+import { deadLetterRecorder, trackOutcome, trackTaken, versionedEntries } from '../in-process/store-feed.ts';
 import { createLogger } from '../log/logger.ts';
 import { JobTracker } from '../service/job-tracker.ts';
-import { recordDeadLetters, type DeadLetterRow } from '../storage/dead-letters.ts';
 import { documentsUnder, existingDocuments } from '../storage/documents-by-source.ts';
 import { FAILED_PHASE, recordJob, recordPhases } from '../storage/jobs.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
-import { nextVersions } from '../storage/versions.ts';
-import { codecFor, encodeMessage } from '../topics/codec-async.ts';
-import { messageKey, type MessageKind, type Messages, type MinistersValue, type RawDocument, type StoredEvent } from '../topics/messages.ts';
-import { topicName } from '../topics/names.ts';
+import type { Messages, MinistersValue, RawDocument, StoredEvent } from '../topics/messages.ts';
 import { ChunkSizeTally } from './chunk-sizes.ts';
 import { openStore, type StoreChoice } from './open-store.ts';
 import { createRunBar, expectedDocuments, type BarPayload } from './run-progress.ts';
@@ -110,8 +107,7 @@ async function runEntries(entries: EntrySource, config: Config, store: StoreChoi
   const last = PIPELINE.stages.at(-1)!;
   const deleting = new Map<string, string | undefined>(); // id → source, of the deletions fed
   const onOutcome = (stage: StageSpec, outcome: Outcome<Envelope<unknown>, unknown>): void => {
-    const input = outcome.input.value as Messages[MessageKind] & { jobId?: string };
-    jobs.result(stage, { jobId: input.jobId, docId: messageKey(stage.input.kind, input) }, outcome.outputs, outcome.poison);
+    trackOutcome(jobs, stage, outcome);
     if (stage === PIPELINE.stages[0] && outcome.poison) rejectedWhole += 1;
     if (stage !== last || outcome.poison) return;
     const value = outcome.input.value as MinistersValue;
@@ -132,22 +128,11 @@ async function runEntries(entries: EntrySource, config: Config, store: StoreChoi
     status = '';
     show();
   };
-  // Each document gets its version from the store's counter (src/storage/versions.ts), a batch
-  // of documents per statement; a repeated id waits for the next statement, so it gets the next
-  // version.
-  async function* versioned(items: Entry[]): AsyncGenerator<Envelope<Messages['raw']>> {
-    while (items.length > 0) {
-      const ids = new Set<string>();
-      const now = items.filter((i) => !ids.has(i.docId) && ids.add(i.docId));
-      items = items.filter((i) => !now.includes(i));
-      const versions = await nextVersions(client, now.map((i) => i.docId));
-      for (const { docId, doc, origin, source } of now) {
-        if (doc === null) deleting.set(docId, source);
-        jobs.taken(PIPELINE.stages[0], [{ jobId, docId }]);
-        yield { value: { docId, doc, version: versions.get(docId)!, jobId }, origin };
-      }
-    }
-  }
+  // Each document gets its version from the store's counter (src/in-process/store-feed.ts).
+  const versioned = (items: Entry[]): AsyncGenerator<Envelope<Messages['raw']>> => versionedEntries(client, items.map((i) => ({ ...i, jobId })), (entry) => {
+    if (entry.doc === null) deleting.set(entry.docId, entry.source);
+    trackTaken(jobs, entry);
+  });
   async function* source(): AsyncGenerator<Envelope<Messages['raw']>> {
     const pending: Entry[] = [];
     for await (const entry of entries(client, summary)) {
@@ -159,18 +144,9 @@ async function runEntries(entries: EntrySource, config: Config, store: StoreChoi
     yield* versioned(pending);
   }
   const rejected = new Map<string, { count: number; first: string; failure: RunSummary['failures'][number] }>();
+  const record = deadLetterRecorder(client, config);
   const deadLetters = async (letters: readonly DeadLetter[]): Promise<void> => {
-    const rows: DeadLetterRow[] = [];
-    for (const { stage, input, error, attempts } of letters) {
-      const kind = stage.input.kind;
-      const codec = await codecFor(kind, topicName(config.topicPrefix, stage.input.name), { codec: 'json', schemaRegistryUrl: undefined });
-      const value = input.value as Messages[typeof kind] & { docId?: string; jobId?: string };
-      rows.push({
-        stage: stage.name, errorCode: error.code, errorMessage: error.message, origin: input.origin, messageKind: kind, attempts,
-        value: await encodeMessage(kind, codec, value), ...(value.docId !== undefined ? { docId: value.docId } : {}), ...(value.jobId !== undefined ? { jobId: value.jobId } : {}),
-      });
-    }
-    await recordDeadLetters(client, rows);
+    const rows = await record(letters);
     // One failure line per input and stage, however many of its chunks were rejected.
     for (const row of rows) {
       const key = `${row.origin}\u0000${row.stage}`;

@@ -1,16 +1,17 @@
 /**
  * The console's data (./data.ts) on a store: search as `GET /search` does (the same function,
  * the embedder's model), documents, jobs and ministers from the store's tables, dead letters
- * from the source `serve` gives (the store's table or era.dlq), flow from the sampler.
+ * from the API's port (the store's table or era.dlq), flow from the sampler.
  */
 import { PIPELINE } from '../dataflow/pipeline.ts';
-import { documentDetail } from '../storage/document-detail.ts';
+import { readDocument } from '../storage/document-view.ts';
 import { SEARCH_MODES, searchWithEmbedder, type QueryEmbedder } from '../storage/hybrid-search.ts';
 import { jobSummary, recentJobs } from '../storage/jobs.ts';
 import { readMinisterAggregates } from '../storage/ministers.ts';
 import { chunkCount, documentCount } from '../storage/search.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
-import type { ConsoleData, DeadLetterSource } from './data.ts';
+import type { DeadLetterSource } from '../api/ports.ts';
+import type { ConsoleData } from './data.ts';
 import type { FlowSampler } from './flow-sampler.ts';
 
 export interface ConsoleParts {
@@ -31,11 +32,11 @@ export function createConsoleData({ db, embedder, store, deadLetters, flow }: Co
       const [documents, chunks] = await Promise.all([documentCount(db), chunkCount(db)]);
       return { documents, chunks };
     },
-    document: (id) => documentDetail(db, id),
+    document: (id) => readDocument(db, id),
     jobs: (limit) => recentJobs(db, PIPELINE.phases, limit),
     job: (id) => jobSummary(db, id, PIPELINE.phases),
     deadLetters: (filter, limit) => deadLetters.list(filter, limit),
-    replay: (filter, all) => deadLetters.replay(filter, all),
+    replay: (filter, all) => deadLetters.replay(filter, { all }),
     ministers: () => readMinisterAggregates(db),
     ministerSample: async (ministerId, n) => {
       const { rows } = await db.query<{ doc_id: string; title: string | null; category: string | null; text: string }>(

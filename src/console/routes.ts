@@ -15,6 +15,7 @@ import { PIPELINE } from '../dataflow/pipeline.ts';
 import { currentEntryPages, entryLine } from '../storage/ministers-export.ts';
 import { DEFAULT_SEARCH_MODE, parseSearchMode } from '../storage/hybrid-search.ts';
 import type { Handler, RequestContext } from '../api/context.ts';
+import type { ReplayResult } from '../api/ports.ts';
 import { readBody } from '../api/body.ts';
 import { HttpError } from '../api/http-error.ts';
 import type { ConsoleData } from './data.ts';
@@ -82,10 +83,10 @@ const documentPage: Handler = async (ctx) => {
   if (id === '') throw new HttpError(400, 'INVALID_REQUEST', 'id is missing: /ui/document?id=<document id>');
   const doc = await consoleOf(ctx).document(id);
   if (!doc) {
-    sendPage(ctx, { title: 'Document not found', active: 'document' }, html`${notice('error', `No document ${id} in this store.`)}`, 404);
+    sendPage(ctx, { title: 'Document not found', active: 'document' }, html`${notice('error', `No current version of ${id} in this store (never stored, deleted, or still in progress).`)}`, 404);
     return;
   }
-  sendPage(ctx, { title: doc.current?.title ?? id, active: 'document' }, documentBody(doc));
+  sendPage(ctx, { title: doc.title ?? id, active: 'document' }, documentBody(doc));
 };
 
 const jobsPage: Handler = async (ctx) => {
@@ -129,11 +130,17 @@ async function formOf(ctx: RequestContext): Promise<URLSearchParams> {
   return new URLSearchParams((await readBody(ctx.req, 64 * 1024)).toString('utf8'));
 }
 
+/** A replay's result in one line. */
+function replaySummary(r: ReplayResult): string {
+  const where = 'byTopic' in r ? Object.entries(r.byTopic).map(([t, n]) => `${n} to ${t}`) : Object.entries(r.byStage).map(([s, n]) => `${n} to the ${s} stage`);
+  return `replayed ${r.replayed} dead letter${r.replayed === 1 ? '' : 's'}${where.length ? ` (${where.join(', ')})` : ''}; ${r.skipped} skipped (replayed before: tick "also those replayed before" to replay them again)`;
+}
+
 const replayAction: Handler = async (ctx) => {
   const form = await formOf(ctx);
   const filter = { stage: (form.get('stage') ?? '').trim(), code: (form.get('code') ?? '').trim() };
   const result = await consoleOf(ctx).replay({ ...(filter.stage ? { stage: filter.stage } : {}), ...(filter.code ? { code: filter.code } : {}) }, form.get('all') === '1');
-  const back = new URLSearchParams({ ...(filter.stage ? { stage: filter.stage } : {}), ...(filter.code ? { code: filter.code } : {}), replayed: result.summary });
+  const back = new URLSearchParams({ ...(filter.stage ? { stage: filter.stage } : {}), ...(filter.code ? { code: filter.code } : {}), replayed: replaySummary(result) });
   ctx.res.writeHead(303, { location: `/ui/dead-letters?${back}`, 'content-length': 0 });
   ctx.res.end();
 };

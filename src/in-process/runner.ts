@@ -54,11 +54,24 @@ export interface InProcessOptions {
   /** Limit on the share of dead letters (DLQ_MAX_RATIO over DLQ_WINDOW) per stage. */
   dlqLimit: { maxRatio: number; window: number };
   signal?: AbortSignal;
+  /**
+   * The stage `source` feeds (its input kind): the stages before it are not run. A replay of a
+   * stage's dead letters enters there, as `dlq replay` re-publishes to the stage's input topic.
+   * @defaultValue the first stage (the source gives raw entries)
+   */
+  from?: StageSpec;
 }
 
-/** Runs `source` through every stage of `options.flow`. Resolves when the last output is durable. */
-export async function runInProcess(source: AsyncIterable<Envelope<Messages['raw']>> | Iterable<Envelope<Messages['raw']>>, options: InProcessOptions): Promise<void> {
-  const { flow, context } = options;
+type Source<T> = AsyncIterable<Envelope<T>> | Iterable<Envelope<T>>;
+
+/** Runs `source` through every stage of `options.flow` (from `options.from`). Resolves when the last output is durable. */
+export async function runInProcess(source: Source<Messages['raw']>, options: InProcessOptions & { from?: undefined }): Promise<void>;
+export async function runInProcess(source: Source<unknown>, options: InProcessOptions): Promise<void>;
+export async function runInProcess(source: Source<unknown>, options: InProcessOptions): Promise<void> {
+  const { context } = options;
+  const start = options.from === undefined ? 0 : options.flow.stages.indexOf(options.from);
+  if (start < 0) throw new RangeError(`runInProcess: stage ${options.from?.name} is not a stage of this dataflow`);
+  const stages = options.flow.stages.slice(start);
   const abort = new AbortController();
   const onAbort = (): void => abort.abort(new PipelineError('SHUTDOWN', 'the run was interrupted'));
   if (options.signal?.aborted) onAbort();
@@ -66,12 +79,12 @@ export async function runInProcess(source: AsyncIterable<Envelope<Messages['raw'
   const transforms: Array<Transform<unknown, unknown>> = [];
   const inFlight = new Set<Promise<unknown>>();
   try {
-    for (const spec of flow.stages) {
+    for (const spec of stages) {
       // A dependency that is still starting (Ollama loading the model) is waited for like any outage.
       const hooks = { signal: abort.signal, onRetry: (error: unknown, attempt: number, delayMs: number) => options.onRetry?.(spec, error, attempt, delayMs) };
       transforms.push((await retry(() => spec.create(context), options.retryPolicy, hooks)).value as Transform<unknown, unknown>);
     }
-    const steps = flow.stages.flatMap((spec, i) => stageSteps(spec, transforms[i]!, options, abort.signal, inFlight));
+    const steps = stages.flatMap((spec, i) => stageSteps(spec, transforms[i]!, options, abort.signal, inFlight));
     await pipeline([Readable.from(source), ...steps, new Writable({ objectMode: true, write: (_item, _encoding, callback) => callback() })], { signal: abort.signal });
   } catch (error) {
     // Stop every other batch still retrying, and let those still running finish, before the

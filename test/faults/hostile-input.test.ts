@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topicSpecs } from '../../src/dataflow/topics.ts';
 import { connectPublisher, type Publisher } from '../../src/kafka/publisher.ts';
 import { createApiServer, type ApiServer } from '../../src/api/server.ts';
+import { kafkaDeadLetters, kafkaDocumentSink } from '../../src/api/kafka-ports.ts';
 import { createHashEmbedder } from '../../src/embedding/hash-embedder.ts';
 import { createMetrics } from '../../src/metrics/metrics.ts';
 import { createPgClient, type PgClient } from '../../src/storage/pg-client.ts';
@@ -168,7 +169,7 @@ describe('hostile input through every entry point', () => {
     const db: PgClient = createPgClient(p.dbUrl, { max: 2 });
     const publisher: Publisher = await connectPublisher(p.kit.kafka, { ensure: { specs: topicSpecs(p.prefix), settings: { partitions: 3, replicationFactor: 1, maxMessageBytes: MAX_DOC + 1024 * 1024 } } });
     const limits = { maxBytes: MAX_DOC, maxIdBytes: 1024, maxMetadataDepth: 32 };
-    const api: ApiServer = createApiServer({ publisher, db, embedder: createHashEmbedder({ dimension: 64 }), registry: createMetrics().registry }, { topicPrefix: p.prefix, limits });
+    const api: ApiServer = createApiServer({ sink: kafkaDocumentSink(publisher, p.prefix), deadLetters: kafkaDeadLetters(p.kit.kafka, p.prefix, `${p.prefix}.dlq-replay`), db, embedder: createHashEmbedder({ dimension: 64 }), registry: createMetrics().registry }, { limits });
     const base = `http://127.0.0.1:${await api.listen(0, '127.0.0.1')}`;
     const post = async (body: string | Buffer, type = 'application/json') => {
       const res = await fetch(`${base}/documents`, { method: 'POST', headers: { 'content-type': type }, body });

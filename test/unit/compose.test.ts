@@ -9,6 +9,8 @@ import { PIPELINE } from '../../src/dataflow/pipeline.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { exposureProblem } from '../../src/api/exposure.ts';
+import { loadConfig } from '../../src/config/load.ts';
 import { parse } from 'yaml';
 import { SETTINGS } from '../../src/config/schema.ts';
 
@@ -25,6 +27,7 @@ interface Service {
   volumes?: (string | { type?: string; source?: string })[];
   restart?: string;
   stop_grace_period?: string;
+  ports?: (string | number)[];
 }
 
 const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service> };
@@ -122,6 +125,34 @@ describe('docker-compose.yml', () => {
     for (const host of vars.OLLAMA_HOST!.split(',')) expect(services).toHaveProperty(new URL(host).hostname);
     expect(services['ollama-pull']?.command).toEqual(['pull', '${EMBED_MODEL:-all-minilm}']);
     expect(interpolate('${EMBED_MODEL:-all-minilm}')).toBe(vars.EMBED_MODEL);
+  });
+
+  it('runs the API (`serve`) on the stages\' settings, on every interface, refusing to start until API_TOKEN is set', () => {
+    const api = services.api!;
+    expect(api.command).toEqual(['serve']);
+    expect(api.build).toMatchObject({ context: '.', dockerfile: 'Dockerfile' });
+    const vars = env(api);
+    const { API_HOST, API_PORT, API_TOKEN, ...shared } = vars;
+    expect(shared, 'the stages\' environment').toEqual(env(stageService('store')));
+    for (const [key, value] of Object.entries(vars)) {
+      const setting = SETTING_BY_ENV.get(key);
+      expect(setting, `api: ${key} is not a setting in src/config/schema.ts`).toBeDefined();
+      if (value !== '') expect(setting!.schema.safeParse(value).success, `api: ${key}=${value}`).toBe(true);
+    }
+    expect(read('docker-compose.yml')).toMatch(/API_TOKEN: \$\{API_TOKEN:-\}/);
+    // Without API_TOKEN in the shell or .env: the default refusal of serve beyond loopback.
+    const config = loadConfig(vars);
+    expect(config.apiHost).toBe('0.0.0.0');
+    expect(API_TOKEN).toBe('');
+    expect(exposureProblem(config.apiHost, config)).toMatch(/Set API_TOKEN/);
+    expect(exposureProblem(config.apiHost, loadConfig({ ...vars, API_TOKEN: 'a'.repeat(32) }))).toBeUndefined();
+    // Healthy once ready (Kafka producer and PostgreSQL), on the port it listens on, published to loopback only.
+    const test = [api.healthcheck?.test ?? []].flat().join(' ');
+    expect(/https?:\/\/127\.0\.0\.1:(\d+)\/readyz/.exec(test)?.[1]).toBe(String(config.apiPort));
+    expect(API_PORT).toBe(String(config.apiPort));
+    expect(api.ports?.map(String)).toEqual([`127.0.0.1:\${API_PORT:-8080}:${config.apiPort}`]);
+    expect(dependsOn(api)).toMatchObject({ init: 'service_completed_successfully', postgres: 'service_healthy' });
+    expect(API_HOST).toBe('0.0.0.0');
   });
 
   it('gives every stage the same environment', () => {

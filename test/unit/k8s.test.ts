@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../src/config/load.ts';
 import { SETTINGS } from '../../src/config/schema.ts';
+import { exposureProblem } from '../../src/api/exposure.ts';
 import { startServiceServer, type ServiceServer } from '../../src/metrics/http-server.ts';
 import { PIPELINE } from '../../src/dataflow/pipeline.ts';
 import { topicNames } from '../../src/dataflow/topics.ts';
@@ -175,7 +176,7 @@ interface Container {
   image: string;
   command?: string[];
   args?: string[];
-  env?: { name: string }[];
+  env?: { name: string; value?: string }[];
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
   ports?: { name?: string; containerPort: number }[];
   livenessProbe?: { httpGet?: { path: string; port: string | number } };
@@ -205,9 +206,11 @@ describe.each(BUILDS)('%s', (dir) => {
   /** The configuration the pods load: the code's own resolution (env > PROFILE preset > default). */
   const config = loadConfig({ ...data, ...secretExample });
 
-  it('has a Deployment, a ScaledObject and a PodDisruptionBudget for each stage, and nothing else', () => {
+  it('has a Deployment, a ScaledObject and a PodDisruptionBudget for each stage, the API\'s Deployment and Service, and nothing else', () => {
     const components = (kind: string) => of(kind).map((r) => r.metadata.labels?.['app.kubernetes.io/component']).sort();
-    for (const kind of ['Deployment', 'ScaledObject', 'PodDisruptionBudget']) expect(components(kind), kind).toEqual([...PIPELINE.stageNames].sort());
+    for (const kind of ['ScaledObject', 'PodDisruptionBudget']) expect(components(kind), kind).toEqual([...PIPELINE.stageNames].sort());
+    expect(components('Deployment')).toEqual([...PIPELINE.stageNames, 'api'].sort());
+    expect(of('Service').map((r) => r.metadata.name)).toEqual(['era-ingest-api']);
     for (const stage of PIPELINE.stageNames) {
       expect(deployment(stage), stage).toBeDefined();
       expect(scaledObject(stage), stage).toBeDefined();
@@ -339,6 +342,33 @@ describe.each(BUILDS)('%s', (dir) => {
     }
   });
 
+  it('runs `serve` on every interface with the token required, probed on API_PORT, behind a Service', () => {
+    const api = find('Deployment', 'era-ingest-api')!;
+    const [c, ...sidecars] = podSpec(api).containers;
+    expect(sidecars).toEqual([]);
+    expect(c!.args).toEqual(['serve']);
+    expect(c!.command, 'keep the image\'s ENTRYPOINT (era-ingest)').toBeUndefined();
+    const env = Object.fromEntries((c!.env ?? []).map((e) => [e.name, e.value]));
+    // The pod's own configuration, as serve loads it: beyond loopback it refuses to start without API_TOKEN.
+    const apiConfig = loadConfig({ ...data, ...secretExample, ...env });
+    expect(apiConfig.apiHost).toBe('0.0.0.0');
+    expect(apiConfig.apiAuth, 'API_AUTH=none would serve without a token').toBe('token');
+    expect(exposureProblem(apiConfig.apiHost, apiConfig), 'without API_TOKEN in the Secret the pod must refuse to start').toMatch(/Set API_TOKEN/);
+    expect(exposureProblem(apiConfig.apiHost, loadConfig({ ...data, ...secretExample, ...env, API_TOKEN: 'a'.repeat(32) }))).toBeUndefined();
+    expect(read(SECRET_EXAMPLE)).toMatch(/^# API_TOKEN=/m);
+    const port = c!.ports?.find((p) => p.name === 'http')?.containerPort;
+    expect(port).toBe(apiConfig.apiPort);
+    const named = (p: string | number) => (typeof p === 'number' ? p : c!.ports?.find((x) => x.name === p)?.containerPort);
+    expect([c!.livenessProbe?.httpGet?.path, named(c!.livenessProbe!.httpGet!.port)]).toEqual(['/healthz', port]);
+    expect([c!.readinessProbe?.httpGet?.path, named(c!.readinessProbe!.httpGet!.port)]).toEqual(['/readyz', port]);
+    // SIGTERM: in-flight requests get SHUTDOWN_TIMEOUT_MS before the producer disconnects.
+    expect((podSpec(api).terminationGracePeriodSeconds ?? 30) * 1000).toBeGreaterThanOrEqual(config.shutdownTimeoutMs + SHUTDOWN_MARGIN_MS);
+    const service = find('Service', 'era-ingest-api')!;
+    expect(api.spec.template.metadata.labels).toMatchObject(service.spec.selector);
+    for (const stage of PIPELINE.stageNames) expect(deployment(stage).spec.template.metadata.labels, `the API Service must not select ${stage} pods`).not.toMatchObject(service.spec.selector);
+    expect(service.spec.ports).toEqual([expect.objectContaining({ port: 80, targetPort: 'http' })]);
+  });
+
   it('creates the topics, then migrates the database, in a Job that retries', () => {
     const spec = podSpec(job);
     expect(spec.initContainers?.map((c) => c.args)).toEqual([['topics', 'create']]);
@@ -423,7 +453,7 @@ describe('infra/k8s', () => {
     expect(await status('/readyz')).toBe(503);
   });
 
-  it('runs only commands the CLI has: `stage <name>`, `topics create`', async () => {
+  it('runs only commands the CLI has: `stage <name>`, `topics create`, `serve`', async () => {
     const commands = new Map<string, string[]>();
     for (const dir of BUILDS) {
       for (const r of build(dir).filter((x) => ['Deployment', 'Job'].includes(x.kind))) {
@@ -431,7 +461,7 @@ describe('infra/k8s', () => {
       }
     }
     commands.delete('db migrate'); // see the next test
-    expect([...commands.keys()].sort()).toEqual([...PIPELINE.stageNames.map((s) => `stage ${s}`), 'topics create'].sort());
+    expect([...commands.keys()].sort()).toEqual([...PIPELINE.stageNames.map((s) => `stage ${s}`), 'topics create', 'serve'].sort());
     const found = await Promise.all([...commands.values()].map(async (args) => [args.join(' '), await cliHas(args)]));
     expect(Object.fromEntries(found)).toEqual(Object.fromEntries([...commands.keys()].map((k) => [k, true])));
     expect(await cliHas(['stage', 'no-such-stage']), 'the probe itself').toBe(false);

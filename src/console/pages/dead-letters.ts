@@ -3,7 +3,7 @@
  * headers, and a replay form (POST, same rules as `era-ingest dlq replay`: each letter once to
  * its original place unless "all" is ticked), which needs the API token when one is set.
  */
-import type { DeadLetterView } from '../data.ts';
+import type { DeadLetterView } from '../../api/ports.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { time } from '../layout.ts';
 import { documentHref } from './search.ts';
@@ -13,6 +13,16 @@ export interface DeadLettersView {
   filter: { stage: string; code: string };
   stages: readonly string[];
   message?: string;
+}
+
+/** What the letter's error headers (era.dlq) or its row (the store) say beside stage, code and message. */
+function errorFacts(l: DeadLetterView): Array<[string, string]> {
+  const facts: Array<[string, string]> = [];
+  if (l.kafka) facts.push(['era.dlq.original.topic', l.kafka.originalTopic], ['era.dlq.original.partition', String(l.kafka.originalPartition)], ['era.dlq.original.offset', l.kafka.originalOffset], ['era.dlq position', `${l.kafka.partition}:${l.kafka.offset}`]);
+  if (l.origin) facts.push(['origin', l.origin]);
+  if (l.jobId) facts.push(['job', l.jobId]);
+  facts.push(['replayed', l.replayedAt ?? 'not yet']);
+  return facts;
 }
 
 export function deadLettersBody(view: DeadLettersView): SafeHtml {
@@ -30,8 +40,8 @@ ${view.letters.length === 0 ? html`<p class="meta" id="no-letters">No dead lette
 <table id="dead-letters">
 <caption>Dead letters, oldest first</caption>
 <thead><tr><th scope="col">When</th><th scope="col">Stage</th><th scope="col">Code</th><th scope="col">Document</th><th scope="col" class="num">Attempts</th><th scope="col">Error</th></tr></thead>
-<tbody>${view.letters.map((l) => html`<tr data-letter="${l.id}" data-replayed="${l.replayed === undefined ? "unknown" : String(l.replayed)}"><td>${time(l.failedAt)}</td><td>${l.stage}</td><td><code>${l.code}</code></td><td>${l.docId ? html`<a href="${documentHref(l.docId)}">${l.docId}</a>` : '—'}</td><td class="num">${l.attempts}</td>
-<td>${l.message}<details><summary>headers</summary><dl class="facts">${Object.entries(l.headers).map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl></details></td></tr>`)}</tbody>
+<tbody>${view.letters.map((l) => html`<tr data-letter="${l.id}" data-replayed="${l.replayedAt ? 'yes' : 'no'}"><td>${time(new Date(l.failedAt))}</td><td>${l.stage}</td><td><code>${l.code}</code></td><td>${l.docId ? html`<a href="${documentHref(l.docId)}">${l.docId}</a>` : '—'}</td><td class="num">${l.attempts}</td>
+<td>${l.message}<details><summary>details</summary><dl class="facts">${errorFacts(l).map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl></details></td></tr>`)}</tbody>
 </table>`}
 <h2>Replay</h2>
 <form method="post" action="/ui/dead-letters/replay" id="replay">

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topicSpecs } from '../../../src/dataflow/topics.ts';
 import { connectPublisher, type Publisher } from '../../../src/kafka/publisher.ts';
 import { createApiServer, type ApiServer } from '../../../src/api/server.ts';
+import { kafkaDeadLetters, kafkaDocumentSink } from '../../../src/api/kafka-ports.ts';
 import { createHashEmbedder } from '../../../src/embedding/hash-embedder.ts';
 import { createMetrics } from '../../../src/metrics/metrics.ts';
 import { migrate } from '../../../src/storage/migrate.ts';
@@ -13,6 +14,7 @@ import { createPgClient, type PgClient } from '../../../src/storage/pg-client.ts
 import { writeBatch } from '../../../src/storage/store.ts';
 import { topicNames } from '../../../src/dataflow/topics.ts';
 import type { RoutedChunk } from '../../../src/topics/messages.ts';
+import { DLQ_HEADERS } from '../../../src/topics/headers.ts';
 import { createTestDatabase } from '../../helpers/database.ts';
 import { KafkaTestKit } from '../../helpers/kafka.ts';
 import { uniqueName } from '../../helpers/names.ts';
@@ -36,12 +38,12 @@ describe('HTTP API (real Kafka and PostgreSQL)', () => {
   let base: string;
 
   beforeAll(async () => {
-    kit.track(topics.raw, topics.rawPriority);
+    kit.track(topics.raw, topics.rawPriority, topics.dlq, topics.chunks);
     database = await createTestDatabase();
     db = createPgClient(database.url, { max: 2 });
     await migrate(db, { dimension: DIM });
     publisher = await connectPublisher(kit.kafka, { ensure: { specs: topicSpecs(prefix), settings: { partitions: 3, replicationFactor: 1, maxMessageBytes: 2 * 1024 * 1024 } } });
-    api = createApiServer({ publisher, db, embedder, registry: createMetrics().registry }, { topicPrefix: prefix, token: TOKEN, maxBodyBytes: 64 * 1024 });
+    api = createApiServer({ sink: kafkaDocumentSink(publisher, prefix), deadLetters: kafkaDeadLetters(kit.kafka, prefix, `${prefix}.dlq-replay`), db, embedder, registry: createMetrics().registry }, { token: TOKEN, maxBodyBytes: 64 * 1024 });
     base = `http://127.0.0.1:${await api.listen(0, '127.0.0.1')}`;
   });
   afterAll(async () => {
@@ -156,6 +158,14 @@ describe('HTTP API (real Kafka and PostgreSQL)', () => {
 
     const filtered = (await (await fetch(`${base}/search?q=hospital&minister=finance&category=tax`, { headers: auth })).json()) as { hits: Array<{ docId: string }> };
     expect(filtered.hits.map((h) => h.docId)).toEqual(['s-3']);
+    // The stored documents and ministers, from the same PostgreSQL.
+    const shown = await fetch(`${base}/documents/s-1`, { headers: auth });
+    expect(shown.status).toBe(200);
+    expect(await shown.json()).toMatchObject({ docId: 's-1', version: 1, title: 'Title s-1', ministerId: 'finance', chunkCount: 1, chunks: [{ seq: 0, text: 'school budget and teacher salaries', tokenCount: 6, headingPath: ['H'], ministerId: 'finance', category: 'budget' }] });
+    expect((await fetch(`${base}/documents/s-unknown`, { headers: auth })).status).toBe(404);
+    const ministers = (await (await fetch(`${base}/ministers`, { headers: auth })).json()) as { ministers: Array<{ id: string; entryCount: number; categories: Record<string, number>; uncategorised: number }> };
+    expect(ministers.ministers.find((m) => m.id === 'finance')).toMatchObject({ entryCount: 2, categories: { budget: 1, tax: 1 }, uncategorised: 0 });
+    expect(ministers.ministers.find((m) => m.id === 'health')).toMatchObject({ entryCount: 1, uncategorised: 1 });
     const missing = await fetch(`${base}/search?k=3`, { headers: auth });
     expect(missing.status).toBe(400);
     expect((await fetch(`${base}/search?q=x&k=101`, { headers: auth })).status).toBe(400);
@@ -164,7 +174,7 @@ describe('HTTP API (real Kafka and PostgreSQL)', () => {
   it('cancels a search that outruns the statement timeout and answers 503, not a hung request', async () => {
     // A second API over a pool with a 300 ms statement_timeout (API_STATEMENT_TIMEOUT_MS).
     const bounded = createPgClient(database.url, { max: 2, statementTimeoutMs: 300 });
-    const slowApi = createApiServer({ publisher, db: bounded, embedder, registry: createMetrics().registry }, { topicPrefix: prefix, token: TOKEN });
+    const slowApi = createApiServer({ sink: kafkaDocumentSink(publisher, prefix), deadLetters: kafkaDeadLetters(kit.kafka, prefix, `${prefix}.dlq-replay`), db: bounded, embedder, registry: createMetrics().registry }, { token: TOKEN });
     const slowBase = `http://127.0.0.1:${await slowApi.listen(0, '127.0.0.1')}`;
     const locker = createPgClient(database.url, { max: 1 });
     try {
@@ -191,6 +201,37 @@ describe('HTTP API (real Kafka and PostgreSQL)', () => {
       await bounded.close();
       await locker.close();
     }
+  });
+
+  it('lists era.dlq as `dlq list` does and replays it to the original topic once, as `dlq replay` does', async () => {
+    const value = JSON.stringify({ kind: 'chunk', docId: 'dl-1', text: 'refused' });
+    await kit.produce(topics.dlq, [{
+      key: 'dl-1', value,
+      headers: {
+        [DLQ_HEADERS.stage]: 'embed', [DLQ_HEADERS.errorCode]: 'EMBEDDER_REJECTED_INPUT', [DLQ_HEADERS.errorMessage]: 'input too long',
+        [DLQ_HEADERS.originalTopic]: topics.chunks, [DLQ_HEADERS.originalPartition]: '0', [DLQ_HEADERS.originalOffset]: '7',
+        [DLQ_HEADERS.attempts]: '1', [DLQ_HEADERS.failedAt]: '1700000000000', 'era.job': 'job-dl',
+      },
+    }]);
+    const listed = await fetch(`${base}/dead-letters?stage=embed`, { headers: auth });
+    expect(listed.status).toBe(200);
+    expect(await listed.json()).toEqual({
+      filter: { stage: 'embed' },
+      deadLetters: [{
+        id: expect.stringMatching(/^\d+:\d+$/), stage: 'embed', code: 'EMBEDDER_REJECTED_INPUT', message: 'input too long', docId: 'dl-1', jobId: 'job-dl', attempts: 1,
+        failedAt: new Date(1700000000000).toISOString(), value, valueEncoding: 'utf8',
+        kafka: { partition: expect.any(Number), offset: expect.any(String), originalTopic: topics.chunks, originalPartition: 0, originalOffset: '7' },
+      }],
+    });
+    expect((await (await fetch(`${base}/dead-letters?code=UNDECODABLE`, { headers: auth })).json())).toMatchObject({ deadLetters: [] });
+    const replay = await fetch(`${base}/dead-letters/replay`, post({ stage: 'embed' }));
+    expect(replay.status).toBe(200);
+    expect(await replay.json()).toEqual({ replayed: 1, skipped: 0, byTopic: { [topics.chunks]: 1 } });
+    const [record] = await kit.readAll(topics.chunks, 1);
+    expect(record!.key!.toString()).toBe('dl-1');
+    expect(record!.value!.toString()).toBe(value);
+    // The replay group committed: the same letter is not replayed twice, unless `all`.
+    expect(await (await fetch(`${base}/dead-letters/replay`, post({ stage: 'embed' }))).json()).toEqual({ replayed: 0, skipped: 0, byTopic: {} });
   });
 
   it('serves Prometheus text with the API metrics', async () => {

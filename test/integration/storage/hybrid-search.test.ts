@@ -221,7 +221,7 @@ describe.each(clients)('migration 008 on an existing database (%s)', (_name, ope
     await writeBatch(db, before, { now: 1 });
     expect((await db.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'chunks' AND column_name = 'search_vector'`)).rowCount).toBe(0);
 
-    expect((await migrate(db, { dimension: DIM })).applied).toEqual(['008_text_search.sql']);
+    expect((await migrate(db, { dimension: DIM, through: 8 })).applied).toEqual(['008_text_search.sql']);
     const { rows } = await db.query<{ n: number | string }>('SELECT count(*) AS n FROM chunks WHERE search_vector IS NULL OR search_vector = \'\'::tsvector');
     expect(Number(rows[0]!.n)).toBe(0);
     const [hit] = await textSearch(db, 'legacy-99');

@@ -5,6 +5,8 @@
 import { Registry } from 'prom-client';
 import { createApiServer, type ApiServer } from '../../../src/api/server.ts';
 import type { ApiOptions } from '../../../src/api/context.ts';
+import { kafkaDocumentSink } from '../../../src/api/kafka-ports.ts';
+import type { DeadLetterFilter, DeadLetterSource, DeadLetterView, ReplayResult } from '../../../src/api/ports.ts';
 import type { Publisher } from '../../../src/kafka/publisher.ts';
 import { DependencyError } from '../../../src/errors/pipeline-error.ts';
 import { createHashEmbedder } from '../../../src/embedding/hash-embedder.ts';
@@ -40,6 +42,20 @@ export class FakePublisher implements Publisher {
   }
 }
 
+/** Dead letters held in memory; replays are recorded. */
+export class FakeDeadLetters implements DeadLetterSource {
+  letters: DeadLetterView[] = [];
+  readonly replays: Array<{ filter: DeadLetterFilter; all: boolean }> = [];
+  async list(filter: DeadLetterFilter, limit: number): Promise<DeadLetterView[]> {
+    return this.letters.filter((l) => (!filter.stage || l.stage === filter.stage) && (!filter.code || l.code === filter.code)).slice(0, limit);
+  }
+  async replay(filter: DeadLetterFilter, { all }: { all: boolean }): Promise<ReplayResult> {
+    this.replays.push({ filter, all });
+    const matched = await this.list(filter, 1000);
+    return { replayed: matched.length, skipped: this.letters.length - matched.length, byTopic: matched.length ? { 'unit.raw': matched.length } : {} };
+  }
+}
+
 export class FakeDb implements SqlClient {
   readonly kind = 'pg' as const;
   readonly queries: Array<{ sql: string; params?: unknown[] }> = [];
@@ -65,6 +81,7 @@ export interface Harness {
   db: FakeDb;
   registry: Registry;
   embedder: GatedEmbedder;
+  deadLetters: FakeDeadLetters;
 }
 
 /** The hash embedder, whose calls can be held (a search in flight) and counted. */
@@ -87,9 +104,10 @@ export async function startFakeApi(options: Partial<ApiOptions> = {}): Promise<H
   const db = new FakeDb();
   const registry = new Registry();
   const embedder = new GatedEmbedder();
-  const api = createApiServer({ publisher, db, embedder, registry }, { topicPrefix: 'unit', ...options });
+  const deadLetters = new FakeDeadLetters();
+  const api = createApiServer({ sink: kafkaDocumentSink(publisher, 'unit'), deadLetters, db, embedder, registry }, options);
   const port = await api.listen(0, '127.0.0.1');
-  return { api, base: `http://127.0.0.1:${port}`, publisher, db, registry, embedder };
+  return { api, base: `http://127.0.0.1:${port}`, publisher, db, registry, embedder, deadLetters };
 }
 
 export const json = (value: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof value === 'string' ? value : JSON.stringify(value) });

@@ -3,7 +3,9 @@ import { bearerCheck } from '../../../src/api/auth.ts';
 import { nestsDeeperThan, parseJsonBody } from '../../../src/api/body.ts';
 import { resolveApiOptions } from '../../../src/api/context.ts';
 import { matchRoute } from '../../../src/api/routes.ts';
-import { parseSubmission, prepareRecords } from '../../../src/api/submission.ts';
+import { kafkaDocumentSink } from '../../../src/api/kafka-ports.ts';
+import { parseSubmission, prepareDocuments } from '../../../src/api/submission.ts';
+import { FakePublisher } from './fakes.ts';
 import { DEFAULT_RAW_LIMITS } from '../../../src/topics/raw-document.ts';
 
 describe('JSON depth scan', () => {
@@ -52,23 +54,33 @@ describe('submission', () => {
     expect(() => parseSubmission([1, 2, 3], 2)).toThrow(expect.objectContaining({ status: 413, code: 'TOO_MANY_DOCUMENTS' }));
   });
 
-  it('refuses a record over the size limit after encoding', () => {
+  it('refuses a document over the size limit after encoding', () => {
     const limits = { ...DEFAULT_RAW_LIMITS, maxBytes: 100 };
-    const { records, invalid } = prepareRecords([{ id: 'a', text: 'x'.repeat(200) }], 'j', limits, 1);
-    expect(records).toEqual([]);
+    const { documents, invalid } = prepareDocuments([{ id: 'a', text: 'x'.repeat(200) }], 'j', limits);
+    expect(documents).toEqual([]);
     expect(invalid).toEqual([expect.objectContaining({ index: 0, id: 'a', code: 'MESSAGE_TOO_LARGE' })]);
   });
 
-  it('sets the headers of DESIGN.md §3 on every record', () => {
-    const { records } = prepareRecords([{ id: 'a', text: 'x' }], 'job-1', DEFAULT_RAW_LIMITS, 1234);
-    expect(records[0]).toMatchObject({ key: 'a', headers: { 'era.job': 'job-1', 'era.published.at': '1234', 'era.trace': expect.any(String) } });
+  it('gives every document the request\'s job id', () => {
+    const { documents } = prepareDocuments([{ id: 'a', text: 'x', jobId: 'own' }], 'job-1', DEFAULT_RAW_LIMITS);
+    expect(documents).toEqual([{ id: 'a', text: 'x', jobId: 'job-1' }]);
+  });
+
+  it('publishes through the Kafka sink with the headers of DESIGN.md §3 on every record', async () => {
+    const publisher = new FakePublisher();
+    const sink = kafkaDocumentSink(publisher, 'unit');
+    expect(await sink.submit([{ id: 'a', text: 'x', jobId: 'job-1' }], { jobId: 'job-1', priority: false, nowMs: 1234 })).toEqual({ accepted: 1, topic: 'unit.raw' });
+    expect(await sink.submit([{ id: 'b', text: 'y', jobId: 'job-1' }], { jobId: 'job-1', priority: true, nowMs: 1234 })).toEqual({ accepted: 1, topic: 'unit.raw.priority' });
+    expect(publisher.records[0]).toMatchObject({ key: 'a', headers: { 'era.job': 'job-1', 'era.published.at': '1234', 'era.trace': expect.any(String) } });
+    expect(JSON.parse(publisher.records[0]!.value!.toString())).toEqual({ id: 'a', text: 'x', jobId: 'job-1' });
+    expect(sink.readiness()).toEqual({ kafka: true });
   });
 });
 
 describe('options', () => {
   it('defaults the body limit to the document limit plus 1 MiB and validates numbers', () => {
-    expect(resolveApiOptions({ topicPrefix: 'x' }).maxBodyBytes).toBe(DEFAULT_RAW_LIMITS.maxBytes + 1024 * 1024);
-    expect(() => resolveApiOptions({ topicPrefix: 'x', maxBodyBytes: 0 })).toThrow(/maxBodyBytes must be a positive integer/);
-    expect(() => resolveApiOptions({ topicPrefix: 'x', token: '' })).toThrow(/token must not be empty/);
+    expect(resolveApiOptions({}).maxBodyBytes).toBe(DEFAULT_RAW_LIMITS.maxBytes + 1024 * 1024);
+    expect(() => resolveApiOptions({ maxBodyBytes: 0 })).toThrow(/maxBodyBytes must be a positive integer/);
+    expect(() => resolveApiOptions({ token: '' })).toThrow(/token must not be empty/);
   });
 });
