@@ -45,12 +45,12 @@ export function flowFragment(snapshot: FlowSnapshot): SafeHtml {
   return html`<div id="flow" data-points="${snapshot.points.length}">
 <div class="legend">${snapshot.stages.map((s, i) => html`<span><span class="swatch" style="background:${COLORS[i % COLORS.length]}"></span>${s}</span>`)}</div>
 ${last?.down.length ? html`<p class="notice error" role="alert">Not answering: ${last.down.join(', ')}</p>` : ''}
-${PANELS.map((p) => chart(snapshot, p.key, p.title, p.unit))}
+<div class="charts">${PANELS.map((p) => chart(snapshot, p.key, p.title, p.unit))}</div>
 <table id="flow-latest">
 <caption>Latest sample${last ? html` (${new Date(last.at).toISOString().slice(11, 19)} UTC)` : ': none yet'}</caption>
 <thead><tr><th scope="col">Stage</th>${PANELS.map((p) => html`<th scope="col" class="num">${p.title}</th>`)}</tr></thead>
 <tbody>${snapshot.stages.map((s) => html`<tr data-stage="${s}"><th scope="row">${s}</th>${PANELS.map((p) => html`<td class="num" data-metric="${p.key}">${fmt(last?.stages[s]?.[p.key] ?? 0)}</td>`)}</tr>`)}</tbody>
 </table>
-<p class="meta">Sampled every ${snapshot.intervalMs / 1000} s from ${snapshot.sources.join(', ') || 'nothing'}.</p>
+<p class="meta">Sampled every ${snapshot.intervalMs / 1000} s from ${snapshot.sources.join(', ') || 'nothing'}.${snapshot.sources.includes('this process') ? ' The stages run in this process (an embedded store): lag, controller rate and paused partitions are those of Kafka stage services, set CONSOLE_METRICS_URLS to watch them.' : ''}</p>
 </div>`;
 }
