@@ -109,7 +109,12 @@ describe('HTTP API on an embedded store (in-process runner, PGlite)', () => {
   });
 
   it('answers searches while it ingests (one PGlite connection shared by both), and versions a re-submitted document', async () => {
-    const api = await start();
+    // The Ollama-API double with a latency per request: the ingest lasts long enough for a search
+    // to start and end inside it whatever the machine's speed (the hash embedder can finish first).
+    const double: OllamaDouble = await startOllamaDouble({ dimension: 32 });
+    cleanups.push(() => double.close());
+    double.setLatency(150);
+    const api = await start({ EMBEDDER: 'ollama', OLLAMA_HOST: double.url, EMBED_DIM: '32' });
     const jobId = uniqueName('bulk');
     const docs = corpus(150).map((d) => ({ ...d, id: `bulk-${d.id}` }));
     expect((await fetch(`${api.base}/documents`, post({ documents: docs, jobId }))).status).toBe(202);
@@ -122,6 +127,7 @@ describe('HTTP API on an embedded store (in-process runner, PGlite)', () => {
       return before.done < 1 && after.done < 1 && after.phases.complete! > 0 ? { search, after } : false;
     }, { what: 'a search answered while the job was still ingesting', timeoutMs: 60_000 });
     expect(during.search.body.hits.length).toBeGreaterThan(0);
+    double.setLatency(0);
     const job = await api.finished(jobId, 120_000);
     expect(job.phases).toMatchObject({ complete: docs.length, failed: 0 });
 
