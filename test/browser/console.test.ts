@@ -34,7 +34,7 @@ describe('the web console in Chromium', () => {
   let page: Page;
   let env: Record<string, string>;
 
-  const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = (name: string, fullPage = true): Promise<Buffer> => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
   const submit = async (documents: unknown[]): Promise<string> => {
     const res = await fetch(`${base}/documents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ documents }) });
     expect(res.status, await res.clone().text()).toBe(202);
@@ -76,7 +76,7 @@ describe('the web console in Chromium', () => {
     const where = await page.locator('ol.hits li.hit .meta:last-child').allTextContents();
     expect(where.every((w) => w.startsWith('health'))).toBe(true);
     expect(await page.locator('ol.hits li.hit').first().locator('mark').count()).toBeGreaterThan(0);
-    await shot('search');
+    await shot('search', false);
 
     // The same search as a bookmark, in text mode: the page reads it from the URL.
     await page.goto(`${base}/?q=${encodeURIComponent('"surgical hubs"')}&mode=text&k=3`);
@@ -170,6 +170,6 @@ describe('the web console in Chromium', () => {
     const lines = exported.trim().split('\n').map((l) => JSON.parse(l) as { id?: string; docId?: string });
     expect(lines[0]!.id).toBe('health');
     expect(lines.length - 1).toBe(Number(await health.locator('[data-entries]').textContent()));
-    await shot('ministers');
+    await shot('ministers', false);
   });
 });

@@ -31,7 +31,7 @@ export function deadLettersBody(view: DeadLettersView): SafeHtml {
   for (const l of view.letters) counts.set(`${l.stage} ${l.code}`, (counts.get(`${l.stage} ${l.code}`) ?? 0) + 1);
   return html`<form class="search" method="get" action="/ui/dead-letters">
 <label>Stage <select name="stage"><option value="">any</option>${view.stages.map((s) => html`<option value="${s}"${s === filter.stage ? html` selected` : ''}>${s}</option>`)}</select></label>
-<label>Error code <input type="text" name="code" value="${filter.code}" placeholder="EMBED_INPUT_INVALID"></label>
+<label>Error code <input type="text" name="code" value="${filter.code}" placeholder="EMBEDDER_REJECTED_INPUT"></label>
 <button type="submit">Filter</button>
 </form>
 ${view.message ? html`<p class="notice ok" role="status" id="replay-result">${view.message}</p>` : ''}
