@@ -8,8 +8,16 @@ set -euo pipefail
 command_name=$1
 shift
 
+# The version line: on stdout for most tools, on stderr for some (promtool).
+version() {
+  local v
+  v=$("$command_name" --version 2>/dev/null | head -1)
+  [ -n "$v" ] || v=$("$command_name" --version 2>&1 | head -1)
+  echo "$v"
+}
+
 if command -v "$command_name" >/dev/null 2>&1; then
-  echo "$command_name already installed: $("$command_name" --version 2>&1 | head -1)"
+  echo "$command_name already installed: $(version)"
   exit 0
 fi
 
@@ -31,4 +39,4 @@ if ! command -v "$command_name" >/dev/null 2>&1; then
   echo "apt-install: the packages $* installed, but $command_name is not on the PATH" >&2
   exit 1
 fi
-echo "$command_name installed: $("$command_name" --version 2>&1 | head -1)"
+echo "$command_name installed: $(version)"
