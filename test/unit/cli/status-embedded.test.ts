@@ -30,6 +30,15 @@ describe('status of a job of era-ingest run', () => {
   }, 180_000);
   afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
+  it('search on that store ends by naming the command that opens the web console on it (what npm start ends with)', { timeout: 120_000 }, async () => {
+    const r = await runCli(['search', 'hospital waiting', '-k', '1'], ENV, 120_000, { cwd });
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/^1\. \[/m);
+    expect(r.output).toContain('Browse this store in the web console: npx era-ingest serve, then open http://127.0.0.1:8080/');
+    const other = await runCli(['search', 'hospital waiting', '-k', '1', '--data-dir', '.era-data'], { ...ENV, API_PORT: '9099' }, 120_000, { cwd });
+    expect(other.output).toContain('npx era-ingest serve, then open http://127.0.0.1:9099/');
+  });
+
   it('shows the job complete with its 2 documents, from the default data directory', { timeout: 120_000 }, async () => {
     const r = await runCli(['status', jobId, '--json'], ENV, 120_000, { cwd });
     expect(r.code, r.output).toBe(0);
