@@ -2,8 +2,8 @@
  * The API's ports on Kafka (the stage services' deployment): documents are published to the raw
  * lanes, dead letters are era.dlq's, read and replayed by the code of `era-ingest dlq`.
  */
-import type { Kafka } from 'kafkajs';
 import { topicNames } from '../dataflow/topics.ts';
+import type { createKafka } from '../kafka/client.ts';
 import { listDeadLetters, replayDeadLetters } from '../kafka/dead-letters.ts';
 import type { Publisher } from '../kafka/publisher.ts';
 import { HEADERS } from '../topics/headers.ts';
@@ -24,7 +24,7 @@ export function kafkaDocumentSink(publisher: Publisher, topicPrefix: string): Do
 }
 
 /** era.dlq through `era-ingest dlq list|replay`'s code; replays commit the consumer group `group` (`${GROUP_PREFIX}.dlq-replay`). */
-export function kafkaDeadLetters(kafka: Kafka, topicPrefix: string, group: string): DeadLetterSource {
+export function kafkaDeadLetters(kafka: ReturnType<typeof createKafka>, topicPrefix: string, group: string): DeadLetterSource {
   const dlq = topicNames(topicPrefix).dlq;
   return {
     async list(filter, limit) {
