@@ -45,7 +45,9 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, policy: Retr
     try {
       return { value: await fn(attempt), attempts: attempt + 1 };
     } catch (error) {
-      if (!isRetriable(error) || attempt + 1 >= policy.maxAttempts || hooks.signal?.aborted) throw error;
+      if (!isRetriable(error) || attempt + 1 >= policy.maxAttempts) throw error;
+      // Aborted while the attempt ran: the stop is the reason, not the failure it interrupted.
+      if (hooks.signal?.aborted) throw error instanceof PipelineError && error.code === 'SHUTDOWN' ? error : new PipelineError('SHUTDOWN', 'aborted', { cause: error });
       const delay = backoffDelay(attempt, policy);
       firstFailure ??= Date.now();
       const retried = Date.now() - firstFailure;

@@ -32,6 +32,17 @@ describe('retry with backoff', () => {
     await expect(pending).rejects.toMatchObject({ code: 'SHUTDOWN' });
   });
 
+  it('stops with SHUTDOWN, the failure as its cause, when the abort comes while an attempt is running', async () => {
+    // The race of a server's shutdown: the attempt in flight fails (503) after the signal aborted.
+    const controller = new AbortController();
+    const failure = new DependencyError('ollama', '503 server busy');
+    const pending = retry(async () => {
+      controller.abort();
+      throw failure;
+    }, fast, { signal: controller.signal });
+    await expect(pending).rejects.toMatchObject({ code: 'SHUTDOWN', cause: failure });
+  });
+
   describe('with a deadline (RETRY_DEADLINE_MS)', () => {
     afterEach(() => vi.useRealTimers());
 
