@@ -20,6 +20,7 @@ import { registerStatus } from './commands/status.ts';
 import { registerTopics } from './commands/topics.ts';
 import { CliError, configFrom, EXIT } from './context.ts';
 import { VERSION } from './version.ts';
+import { startTracing } from '../tracing/sdk.ts';
 
 /** Commands that talk to Kafka: a TLS misconfiguration is reported before they start. */
 const KAFKA_COMMANDS = new Set(['publish', 'replay', 'dlq', 'topics', 'serve']); // reembed and delete check on their Kafka path only
@@ -67,7 +68,27 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * The service name of this process's spans when OTEL_SERVICE_NAME does not say:
+ * `era-ingest-<command>`, and `era-ingest-<stage>` for `stage <name>`.
+ */
+export function defaultServiceName(argv: readonly string[]): string {
+  const words = argv.slice(2).filter((a) => !a.startsWith('-'));
+  const name = words[0] === 'stage' && words[1] ? words[1] : words[0];
+  return name && /^[a-z][a-z0-9-]*$/.test(name) ? `era-ingest-${name}` : 'era-ingest';
+}
+
 export async function main(argv: string[] = process.argv): Promise<number> {
+  // Off (nothing loaded) unless OTEL_EXPORTER_OTLP_ENDPOINT is set (../tracing/sdk.ts).
+  const tracing = await startTracing(defaultServiceName(argv));
+  try {
+    return await runCommand(argv);
+  } finally {
+    await tracing.shutdown();
+  }
+}
+
+async function runCommand(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;

@@ -12,6 +12,7 @@ import { loadMinistersFile } from '../stages/minister/ministers-file.ts';
 import { buildProfiles, type MinisterProfiles } from '../stages/minister/profiles.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
 import type { Resources } from '../stages/transform.ts';
+import { tracedEmbedder } from '../tracing/spans.ts';
 
 export interface OwnedResources extends Resources {
   /** Closes what was opened (embedder, database), each even when another fails. Idempotent. */
@@ -31,7 +32,8 @@ export function createResources(config: SettledConfig, { openDatabase, ownsDatab
   let ministers: Promise<MinisterProfiles> | undefined;
   let closing: Promise<void> | undefined;
   const resources: OwnedResources = {
-    embedder: () => (embedder ??= createEmbedder(config)),
+    // One span per embedder request when tracing is on (../tracing/spans.ts).
+    embedder: () => (embedder ??= tracedEmbedder(createEmbedder(config))),
     database() {
       if (!openDatabase) {
         return Promise.reject(new ConfigError('DATABASE_URL is not set: this stage needs PostgreSQL with pgvector (e.g. DATABASE_URL=postgres://user:pass@host:5432/db)'));

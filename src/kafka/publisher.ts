@@ -6,6 +6,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import { DependencyError } from '../errors/pipeline-error.ts';
 import type { Headers } from '../topics/headers.ts';
 import type { TopicSpec } from '../topics/names.ts';
+import { endSpan, startPublishSpan, withTraceContext } from '../tracing/spans.ts';
 import { ensureTopics, type TopicSettings } from './admin.ts';
 
 /** A record to publish; `value: null` is a tombstone. */
@@ -73,14 +74,22 @@ export async function connectPublisher(kafka: Kafka, { ensure, batchSize = 500, 
   return {
     async send(topic, records) {
       if (closed) throw new DependencyError('kafka', 'the publisher is closed');
+      // One `publish` span per record, ended when the broker acknowledged it; its context is the
+      // record's traceparent (a no-op span and the headers unchanged when tracing is off).
+      const spans = records.map((record) => startPublishSpan(topic, record));
+      const traced = records.map((record, i) => ({ ...record, headers: withTraceContext(record.headers, spans[i]!) }));
+      let sent = 0;
       try {
-        for (let i = 0; i < records.length; i += batchSize) {
-          await producer.send({ topic, acks: -1, messages: records.slice(i, i + batchSize) });
+        for (let i = 0; i < traced.length; i += batchSize) {
+          await producer.send({ topic, acks: -1, messages: traced.slice(i, i + batchSize) });
+          for (const span of spans.slice(i, (sent = Math.min(i + batchSize, traced.length)))) endSpan(span);
         }
         failedAt = Number.NEGATIVE_INFINITY;
       } catch (error) {
         failedAt = Date.now();
-        throw new DependencyError('kafka', `publishing to ${topic} failed: ${(error as Error).message}`, error);
+        const failure = new DependencyError('kafka', `publishing to ${topic} failed: ${(error as Error).message}`, error);
+        for (const span of spans.slice(sent)) endSpan(span, failure);
+        throw failure;
       }
     },
     connected: () => up && !closed && Date.now() - failedAt >= unhealthyMs,

@@ -41,6 +41,8 @@ import { PriorityForwarder } from './priority-forwarder.ts';
 import { KafkaSource } from './source.ts';
 import type { KafkaStageBinding } from './stage-binding.ts';
 import { confirmedCommit } from './confirmed-commit.ts';
+import type { Span } from '@opentelemetry/api';
+import { endSpan, startStageSpan, withBatchSpans, withTraceContext } from '../tracing/spans.ts';
 
 /** How long an input may be in flight before the runner says so (log line; era_oldest_in_flight_seconds always). */
 export const LONG_IN_FLIGHT_MS = 60_000;
@@ -94,6 +96,8 @@ export class StageRunner<In, Out> {
   private readonly tracker = new OffsetTracker();
   private readonly committer: OffsetCommitter;
   private readonly abort = new AbortController();
+  /** The span of each input in flight (../tracing/spans.ts): from taken to durable. */
+  private readonly spans = new Map<InputMessage, Span>();
   private consumer?: Consumer;
   private producer?: Producer;
   private source?: KafkaSource;
@@ -229,9 +233,12 @@ export class StageRunner<In, Out> {
         const end = metrics.processingSeconds.startTimer(label);
         for (const input of inputs) metrics.messagesIn.inc({ ...label, topic: input.topic });
         this.options.onTaken?.(inputs);
+        for (const input of inputs) this.spans.set(input, startStageSpan(binding.name, input));
         try {
           const { taken, abandoned } = await this.forwardPriority(inputs, retryPolicy, hooks);
-          const outcomes = await processBatch(transform, taken, { decode: (m) => binding.decode(m), retryPolicy, hooks });
+          for (const input of abandoned) this.endSpan(input, { message: 'abandoned: the priority lane partition was revoked' });
+          const spans = taken.map((input) => this.spans.get(input)!);
+          const outcomes = await withBatchSpans(spans, () => processBatch(transform, taken, { decode: (m) => binding.decode(m), retryPolicy, hooks }));
           const encoded = await Promise.all(outcomes.map((o) => this.encode(o, retryPolicy, hooks)));
           return [...encoded, ...abandoned.map((input): StageOutcome<Out> => ({ input, outputs: [] }))];
         } finally {
@@ -286,7 +293,12 @@ export class StageRunner<In, Out> {
     if (outcome.poison) return outcome;
     try {
       // One retry loop for the outcome (a registry outage would otherwise retry every output on its own).
-      const encode = () => Promise.all(outcome.outputs.map(async (value) => ({ value, record: await this.options.binding.encode(value, outcome.input) })));
+      const span = this.spans.get(outcome.input);
+      const encode = () => Promise.all(outcome.outputs.map(async (value) => {
+        const record = await this.options.binding.encode(value, outcome.input);
+        // The outputs' traceparent is this stage's span (the input's is carried when tracing is off).
+        return { value, record: span ? { ...record, headers: withTraceContext(record.headers, span) } : record };
+      }));
       return { input: outcome.input, outputs: (await retry(encode, policy, hooks)).value };
     } catch (error) {
       if (isFatal(error)) throw error;
@@ -298,6 +310,7 @@ export class StageRunner<In, Out> {
     const { metrics, binding } = this.options;
     const label = { stage: binding.name };
     this.tracker.complete(outcome.input.ticket);
+    this.endSpan(outcome.input, outcome.poison);
     if (outcome.poison) {
       metrics.dlqRecords.inc({ ...label, code: outcome.poison.code });
       metrics.errors.inc({ ...label, code: outcome.poison.code });
@@ -406,6 +419,7 @@ export class StageRunner<In, Out> {
       ['disconnect producer', () => this.producer?.disconnect()],
       ['disconnect priority producers', () => this.forwarder?.close()],
       ['disconnect admin', () => this.admin?.disconnect()],
+      ['end spans', () => { for (const input of [...this.spans.keys()]) this.endSpan(input, { message: 'abandoned at shutdown: redelivered after the restart' }); }],
     ];
     for (const [name, step] of steps) {
       try {
@@ -417,6 +431,13 @@ export class StageRunner<In, Out> {
     logger.info({ inFlightAbandoned: this.tracker.inFlight, halted: this.halted?.code }, `stage ${binding.name} stopped`);
     if (this.halted) this.settle.reject(this.halted);
     else this.settle.resolve();
+  }
+
+  private endSpan(input: InputMessage, error?: { code?: string; message: string }): void {
+    const span = this.spans.get(input);
+    if (!span) return;
+    this.spans.delete(input);
+    endSpan(span, error);
   }
 
   private async drain(deadlineMs: number): Promise<void> {

@@ -32,10 +32,16 @@ export const DLQ_HEADERS = {
 /** Headers on the wire: kafkajs gives Buffers (or arrays of them); we keep strings. */
 export type Headers = Record<string, string>;
 
+/**
+ * W3C trace context (https://www.w3.org/TR/trace-context/): carried unchanged like `era.trace`;
+ * a runner with tracing on replaces it with its own span's (src/tracing/spans.ts).
+ */
+export const TRACE_CONTEXT = { parent: 'traceparent', state: 'tracestate' } as const;
+
 /** The carried headers of an input, ready to be copied to its outputs. */
 export function carriedHeaders(headers: Headers): Headers {
   const out: Headers = {};
-  for (const name of [HEADERS.job, HEADERS.publishedAt, HEADERS.trace]) {
+  for (const name of [HEADERS.job, HEADERS.publishedAt, HEADERS.trace, TRACE_CONTEXT.parent, TRACE_CONTEXT.state]) {
     const value = headers[name];
     if (value !== undefined) out[name] = value;
   }
