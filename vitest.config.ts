@@ -78,6 +78,22 @@ export default defineConfig({
       },
       {
         test: {
+          // OpenTelemetry traces through the four stage processes into a real Jaeger v2
+          // (infra/jaeger/jaeger.sh), read back from its query API.
+          name: 'tracing',
+          include: ['test/tracing/**/*.test.ts'],
+          sequence: { groupOrder: 6 },
+          environment: 'node',
+          globalSetup: ['test/helpers/global-setup.ts', 'test/helpers/jaeger-setup.ts'],
+          testTimeout: 180_000,
+          // A first start builds Jaeger into the per-user cache (a few minutes on 2 cores).
+          hookTimeout: 20 * 60_000,
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
+        },
+      },
+      {
+        test: {
           // The web console in a real headless Chromium (Debian's package, installed by
           // infra/tools/install-chromium.sh; the tests fail, not skip, without it). No Kafka or
           // PostgreSQL: `serve --data-dir` on an embedded store. Screenshots: test-artifacts/console/.

@@ -13,10 +13,15 @@ const infra = fileURLToPath(new URL('../../infra/', import.meta.url));
 
 /** Runs `infra/<path> <command>`; returns its last line of stdout (status: undefined when not running). */
 export async function serviceScript(path: string, command: 'start' | 'stop' | 'status', env: Record<string, string> = {}): Promise<string | undefined> {
+  return (await serviceScriptLines(path, command, env))?.at(-1) || undefined;
+}
+
+/** Runs `infra/<path> <command>`; returns its lines of stdout (status: undefined when not running). */
+export async function serviceScriptLines(path: string, command: 'start' | 'stop' | 'status', env: Record<string, string> = {}): Promise<string[] | undefined> {
   try {
     // A first start may build or download the service (Ollama: about 9 minutes on 2 cores).
     const { stdout } = await run(`${infra}${path}`, [command], { timeout: 20 * 60_000, maxBuffer: 16 << 20, env: { ...process.env, ...env } });
-    return stdout.trim().split('\n').at(-1) || undefined;
+    return stdout.trim().split('\n');
   } catch (error) {
     if (command === 'status') return undefined;
     const e = error as { stderr?: string; message: string };
