@@ -109,7 +109,8 @@ const BATCH_LINKS = Symbol.for('era-ingest.batch-links');
 
 /**
  * `embedder` with one `embed request` span (CLIENT) per call: the batch size and the model as
- * attributes, a child of the active span (./withBatchSpans). With tracing off, the same embedder.
+ * attributes, a child of the active span (`withBatchSpans`). With tracing off, or outside a stage
+ * span, a call passes straight through (one no-op lookup of the active span).
  */
 export function tracedEmbedder(embedder: Embedder): Embedder {
   const tracer = trace.getTracer(TRACER);
