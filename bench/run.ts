@@ -157,6 +157,21 @@ export async function runBench(options: BenchOptions, env: BenchEnvironment, log
       result.notes.push(options.rate !== undefined ? `rate given with --rate` : max ? `rate = half of ${max.id}'s ${max.docsPerSec.toFixed(1)} documents/s` : 'no scaling run to take the maximum from: 50 documents/s');
       push(result);
     }
+    if (wants('delivery')) {
+      // The same run with DELIVERY=at-least-once and exactly-once: what the transactions cost (README "Exactly-once").
+      const runs: ScenarioResult[] = [];
+      for (const delivery of ['at-least-once', 'exactly-once'] as const) {
+        const base = spec('delivery', 'era-ingest', options.embedder, options.baselineDocs);
+        const context = ctx(options.embedder);
+        context.settings.stageEnv = { ...context.settings.stageEnv, DELIVERY: delivery };
+        runs.push(await measure(() => runKafkaScenario({ ...base, id: `${base.id}-${delivery}`, title: `${base.title}, DELIVERY=${delivery}` }, context)));
+      }
+      const [alo, eos] = runs as [ScenarioResult, ScenarioResult];
+      if (!alo.error && !eos.error) {
+        eos.notes.push(`exactly-once: ${(eos.chunksPerSec / alo.chunksPerSec * 100).toFixed(0)} % of at-least-once chunks/s (${Math.round(eos.chunksPerSec)} vs ${Math.round(alo.chunksPerSec)}), p95 publish→stored ${Math.round(eos.latency?.p95 ?? NaN)} vs ${Math.round(alo.latency?.p95 ?? NaN)} ms`);
+      }
+      runs.forEach(push);
+    }
     if (wants('reembed')) {
       await quiet();
       reembed = await measureReembed({

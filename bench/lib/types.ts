@@ -7,7 +7,7 @@ export type Mode = 'embedded' | 'kafka';
 export type Implementation = 'era-ingest' | 'naive';
 /** hash: built in; double: the Ollama TEST DOUBLE; model: a real model server (the `model` scenario). */
 export type EmbedderChoice = 'hash' | 'double' | 'model';
-export type ScenarioKind = 'scaling' | 'rate' | 'backlog' | 'ceiling';
+export type ScenarioKind = 'scaling' | 'rate' | 'backlog' | 'ceiling' | 'delivery';
 
 /** Latency distribution, ms. */
 export interface LatencySummary {

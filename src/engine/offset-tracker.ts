@@ -100,6 +100,23 @@ export class OffsetTracker {
     return ticket;
   }
 
+  /**
+   * Records that the partition's offsets up to `offset` carry nothing for this consumer
+   * (transaction markers, records of aborted transactions: the broker gives them offsets, a
+   * read_committed consumer never sees them), so commits may move past them once everything
+   * before is done. Ignored when `offset` is not above the highest offset tracked.
+   */
+  skip(topic: string, partition: number, offset: string): void {
+    const highest = this.partitions.get(keyOf(topic, partition))?.highest;
+    if (highest !== undefined && BigInt(offset) <= highest) return;
+    this.complete(this.track(topic, partition, offset, 0));
+  }
+
+  /** False once the ticket's partition was revoked after it was tracked (its work counts for nothing). */
+  isLive(ticket: Ticket): boolean {
+    return this.partitions.get(keyOf(ticket.topic, ticket.partition)) === (ticket as TicketImpl).state;
+  }
+
   /** Marks the ticket's input done. Idempotent; a no-op for revoked partitions. */
   complete(ticket: Ticket): void {
     const { state, entry } = ticket as TicketImpl;

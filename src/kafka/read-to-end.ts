@@ -42,23 +42,33 @@ export async function readToEnd(kafka: Kafka, topic: string, onMessage: (message
     await consumer.subscribe({ topic, fromBeginning });
     let finish!: () => void;
     const done = new Promise<void>((resolve) => (finish = resolve));
+    // A partition is done when the reader passed the end taken at the start. Offsets no
+    // read_committed reader gets (transaction markers, aborted records) count: kafkajs hands on
+    // the last offset of every batch it fetched, also of one it skips whole.
+    const passed = (partition: number, lastOffset: string): void => {
+      if (BigInt(lastOffset) + 1n >= ends.get(partition)!) remaining.delete(partition);
+      if (remaining.size === 0) finish();
+    };
+    const skipped = consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize === 0) passed(payload.partition, payload.lastOffset);
+    });
     await consumer.run({
       autoCommit: commit,
-      eachMessage: async ({ partition, message }) => {
-        const end = ends.get(partition)!;
-        if (BigInt(message.offset) >= end) {
-          remaining.delete(partition);
-        } else {
-          await onMessage(message, partition);
+      eachBatch: async ({ batch, resolveOffset }) => {
+        const end = ends.get(batch.partition)!;
+        for (const message of batch.messages) {
+          if (BigInt(message.offset) >= end) break;
+          await onMessage(message, batch.partition);
           count += 1;
-          if (BigInt(message.offset) + 1n >= end) remaining.delete(partition);
+          resolveOffset(message.offset);
         }
-        if (remaining.size === 0) finish();
+        passed(batch.partition, batch.lastOffset());
       },
     });
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([done, new Promise<void>((_, reject) => (timer = setTimeout(() => reject(new Error(`reading ${topic} did not reach its end within ${timeoutMs} ms`)), timeoutMs)))]);
     clearTimeout(timer);
+    skipped();
     if (commit) await confirmedCommit(consumer)([...ends].map(([partition, offset]) => ({ topic, partition, offset: offset.toString() })));
   } finally {
     await consumer.disconnect();

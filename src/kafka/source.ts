@@ -12,6 +12,13 @@
  * - kafkajs keeps pause state across rebalances and rewinds retained partitions to the last
  *   commit: on every group join the paused set is rebuilt from this source's own view, lost
  *   partitions are revoked from the tracker, and redelivered offsets still tracked are skipped.
+ * - With `claim` (exactly-once delivery, ./transactional-sink.ts) every group join holds all
+ *   assigned partitions paused and forgets their tracked work, calls `claim` (retried with
+ *   backoff until it answers, unless a newer join came meanwhile), seeks each partition to the
+ *   offset it returns and then lets them go: a partition is consumed only after its previous
+ *   owner was fenced, from what its transactions committed.
+ * - Offsets a read_committed consumer never sees (transaction markers, aborted records) are
+ *   recorded in the tracker as skipped, so the group's commit reaches the end of the topic.
  * - `heartbeat()` is called at least every `heartbeatEveryMs` during a long batch.
  * - kafkajs drops its consumer group when the consumer crashes and builds a new one when it
  *   restarts; in between `consumer.pause()` / `resume()` throw. This source's `paused` map is the
@@ -21,7 +28,7 @@
 import { Readable } from 'node:stream';
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { OffsetCommitter, TopicPartition } from '../engine/offset-committer.ts';
-import type { OffsetTracker } from '../engine/offset-tracker.ts';
+import type { CommitOffset, OffsetTracker } from '../engine/offset-tracker.ts';
 import { headersToStrings } from './headers.ts';
 import type { InputMessage } from './records.ts';
 
@@ -44,13 +51,23 @@ export interface KafkaSourceOptions {
   onPauseChange?: (paused: number) => void;
   /** The consumer crashed without restarting itself; the source rejoins (see `recover`). */
   onCrash?: (error: Error) => void;
+  /** Takes the assigned partitions over before they are consumed; resolves with the offsets to start from. */
+  claim?: (assignment: TopicPartition[]) => Promise<CommitOffset[]>;
+  /** A claim failed and is retried. */
+  onClaimRetry?: (error: Error, attempt: number) => void;
 }
 
 const tpKey = (topic: string, partition: number): string => `${topic}:${partition}`;
 
+type Optional = 'onAssign' | 'onPauseChange' | 'canResume' | 'onCrash' | 'claim' | 'onClaimRetry';
+
 export class KafkaSource extends Readable {
   private readonly paused = new Map<string, TopicPartition>();
-  private readonly options: Required<Omit<KafkaSourceOptions, 'onAssign' | 'onPauseChange' | 'canResume' | 'onCrash'>> & Pick<KafkaSourceOptions, 'onAssign' | 'onPauseChange' | 'canResume' | 'onCrash'>;
+  private readonly options: Required<Omit<KafkaSourceOptions, Optional>> & Pick<KafkaSourceOptions, Optional>;
+  /** Partitions held paused until their claim is done (see the contract). */
+  private held = new Set<string>();
+  /** Group joins seen: a claim of an older join is abandoned. */
+  private joins = 0;
   private stopped = false;
   private recovering = false;
   private readonly removers: Array<() => void> = [];
@@ -66,6 +83,11 @@ export class KafkaSource extends Readable {
     this.removers.push(
       consumer.on(consumer.events.REBALANCING, () => void committer.rebalanceStarted()),
       consumer.on(consumer.events.GROUP_JOIN, (event) => void this.onGroupJoin(event.payload.memberAssignment)),
+      // A fetched batch of transaction markers or aborted records only: kafkajs moves past it
+      // without calling eachBatch; the tracker learns of it here, so commits move past it too.
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        if (payload.batchSize === 0 && !this.stopped) this.options.tracker.skip(payload.topic, payload.partition, payload.lastOffset);
+      }),
     );
     this.removers.push(consumer.on(consumer.events.CRASH, (event) => {
       if (!event.payload.restart) void this.recover(event.payload.error);
@@ -122,6 +144,7 @@ export class KafkaSource extends Readable {
     // forgets them all when it restarts a crashed consumer with a new group. Keep ours for
     // partitions we still own, release the rest (a partition we get back later is live), and
     // make kafkajs' set equal to ours.
+    const join = ++this.joins;
     const owned = new Set(assignment.map((tp) => tpKey(tp.topic, tp.partition)));
     for (const key of [...this.paused.keys()]) if (!owned.has(key)) this.paused.delete(key);
     if (this.stopped) {
@@ -135,10 +158,41 @@ export class KafkaSource extends Readable {
     const missing = [...this.paused.values()].filter((tp) => !inKafka.some((k) => k.topic === tp.topic && k.partition === tp.partition));
     this.toKafka('resume', stale.map((tp) => ({ topic: tp.topic, partitions: [tp.partition] })));
     this.toKafka('pause', missing.map((tp) => ({ topic: tp.topic, partitions: [tp.partition] })));
+    if (this.options.claim) {
+      this.held = owned;
+      this.toKafka('pause', assignment.map((tp) => ({ topic: tp.topic, partitions: [tp.partition] })));
+    }
     const revoked = await this.options.committer.assign(assignment);
+    if (this.options.claim) this.options.tracker.revoke(assignment); // restart from what transactions committed
     this.options.onAssign?.(assignment, revoked);
     this.options.onPauseChange?.(this.paused.size);
+    if (this.options.claim) await this.claimed(join, assignment);
     this.maybeResume();
+  }
+
+  /** Claims the join's partitions (retried), seeks them to the offsets given and lets them go. */
+  private async claimed(join: number, assignment: TopicPartition[]): Promise<void> {
+    const current = (): boolean => join === this.joins && !this.stopped;
+    let offsets: CommitOffset[] | undefined;
+    for (let attempt = 0; current() && !offsets; attempt++) {
+      try {
+        offsets = await this.options.claim!(assignment);
+      } catch (error) {
+        this.options.onClaimRetry?.(error as Error, attempt + 1);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 200 * 2 ** attempt)));
+      }
+    }
+    if (!offsets || !current()) return;
+    for (const { topic, partition, offset } of offsets) {
+      try {
+        this.options.consumer.seek({ topic, partition, offset });
+      } catch {
+        return; // the group is away (a crash): its next join claims again
+      }
+    }
+    const free = assignment.filter((tp) => !this.paused.has(tpKey(tp.topic, tp.partition)));
+    this.held = new Set();
+    this.toKafka('resume', free.map((tp) => ({ topic: tp.topic, partitions: [tp.partition] })));
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }: EachBatchPayload): Promise<void> {
@@ -147,8 +201,10 @@ export class KafkaSource extends Readable {
     let lastBeat = Date.now();
     for (const message of batch.messages) {
       if (this.stopped || !isRunning() || isStale()) return;
+      const last = message === batch.messages.at(-1);
       if (tracker.isDuplicate(topic, partition, message.offset)) {
         resolveOffset(message.offset);
+        if (last) tracker.skip(topic, partition, batch.lastOffset());
         continue;
       }
       const bytes = (message.value?.byteLength ?? 0) + (message.key?.byteLength ?? 0);
@@ -170,6 +226,9 @@ export class KafkaSource extends Readable {
       };
       const more = this.push(input);
       resolveOffset(message.offset);
+      // The last record handed on: offsets after it in the batch (a transaction's marker) carry
+      // nothing (kafkajs moves past them when the last record is resolved).
+      if (last) tracker.skip(topic, partition, batch.lastOffset());
       if (!more) {
         this.pausePartition(topic, partition, pause);
         return;
@@ -192,6 +251,7 @@ export class KafkaSource extends Readable {
     if (this.stopped || this.paused.size === 0) return;
     if (this.readableLength >= this.readableHighWaterMark) return;
     for (const [key, tp] of this.paused) {
+      if (this.held.has(key)) continue;
       const may = this.options.canResume ? this.options.canResume(tp.topic, tp.partition) : this.options.admit(tp.topic, tp.partition, 0);
       if (!may) continue;
       this.paused.delete(key);

@@ -6,6 +6,11 @@
  *        ▲                                                                   │ acked
  *        └──── pause/resume ◀── in-flight limits ◀── OffsetTracker ◀────────┘ ─▶ OffsetCommitter
  *
+ * Delivery (DELIVERY): at-least-once produces through one idempotent producer and commits
+ * completed offsets every COMMIT_INTERVAL_MS; exactly-once writes each input partition's
+ * outputs and offset in one transaction (./transactional-sink.ts), claiming partitions on
+ * every group join before they are consumed (./source.ts).
+ *
  * Lifecycle: `start()` ensures the topics it is given (`topics`: the dataflow's catalogue, the
  * DLQ among them), connects, joins the group; the transform belongs to the caller, who closes
  * it. `close()` (SIGTERM) stops fetching, lets in-flight work finish within
@@ -35,8 +40,9 @@ import { SERVICE_STREAMS, topicName, type TopicSpec } from '../topics/names.ts';
 import { ensureTopics, topicSettings } from './admin.ts';
 import { stageGroupId } from './groups.ts';
 import { LagMonitor, type LagTarget } from './lag-monitor.ts';
-import type { InputMessage, OutputRecord } from './records.ts';
+import type { InputMessage, OutputRecord, RecordOutcome } from './records.ts';
 import { kafkaResultSink } from './sink.ts';
+import { TransactionalSink } from './transactional-sink.ts';
 import { PriorityForwarder } from './priority-forwarder.ts';
 import { KafkaSource } from './source.ts';
 import type { KafkaStageBinding } from './stage-binding.ts';
@@ -51,7 +57,7 @@ export const LONG_IN_FLIGHT_MS = 60_000;
 const FETCH_MAX_BYTES = 2 * 1024 * 1024;
 const FETCH_MAX_BYTES_PER_PARTITION = 256 * 1024;
 
-export type RunnerConfig = Pick<Config, 'topicPrefix' | 'topicPartitions' | 'topicReplicationFactor' | 'groupPrefix' | 'maxDocumentBytes' | 'maxInFlight' | 'maxInFlightBytes' | 'commitIntervalMs' | 'dlqMaxRatio' | 'dlqWindow' | 'shutdownTimeoutMs'>;
+export type RunnerConfig = Pick<Config, 'topicPrefix' | 'topicPartitions' | 'topicReplicationFactor' | 'groupPrefix' | 'maxDocumentBytes' | 'maxInFlight' | 'maxInFlightBytes' | 'commitIntervalMs' | 'delivery' | 'dlqMaxRatio' | 'dlqWindow' | 'shutdownTimeoutMs'>;
 
 /** An output message with the record it was encoded to. */
 export interface Encoded<Out> {
@@ -100,6 +106,7 @@ export class StageRunner<In, Out> {
   private readonly spans = new Map<InputMessage, Span>();
   private consumer?: Consumer;
   private producer?: Producer;
+  private transactions?: TransactionalSink;
   private source?: KafkaSource;
   private forwarder?: PriorityForwarder;
   private commitTimer?: NodeJS.Timeout;
@@ -121,6 +128,8 @@ export class StageRunner<In, Out> {
     this.groupId = options.groupId ?? stageGroupId(config.groupPrefix, binding.name);
     this.committer = new OffsetCommitter(this.tracker, async (offsets) => {
       const sentAt = Date.now();
+      // Exactly-once: the transactions commit offsets; the committer only moves past transaction markers (./transactional-sink.ts).
+      if (this.transactions) return this.transactions.advance(offsets);
       await confirmedCommit(this.consumer!)(offsets);
       // When the commit was sent, and what: lets a test check that no member commits a partition it lost.
       options.logger.debug({ offsets: offsets.map((o) => `${o.topic}:${o.partition}@${o.offset}`), sentAt }, 'offsets committed');
@@ -160,16 +169,30 @@ export class StageRunner<In, Out> {
       }
     }
 
-    this.producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
+    const exactlyOnce = config.delivery === 'exactly-once';
+    const dlq = { stage: binding.name, group: this.groupId, dlqTopic: topicName(config.topicPrefix, SERVICE_STREAMS.dlq.name) };
+    if (exactlyOnce) {
+      this.transactions = new TransactionalSink({
+        kafka, admin: () => this.admin!, groupId: this.groupId, tracker: this.tracker, dlq,
+        offsetsCommittedElsewhere: new Set(binding.priorityLane ? [binding.priorityLane.from] : []),
+        onCommitted: (topic, partition, offset) => this.committer.committedElsewhere(topic, partition, offset),
+      });
+    } else {
+      this.producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
+    }
     this.consumer = kafka.consumer({
       groupId: this.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250, sessionTimeout: 30_000, heartbeatInterval: 3_000,
+      // Outputs of aborted transactions (exactly-once upstream stages, the priority lane) are never read.
+      readUncommitted: false,
       // Fetch responses are whole Buffers until every message of them is copied out; kafkajs'
       // defaults (10 MiB, 1 MiB a partition) let a draining stage hold tens of MB of them.
       // A message larger than the limit still arrives alone (the broker returns the first batch).
       maxBytes: FETCH_MAX_BYTES, maxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION,
     });
-    await this.producer.connect();
+    await this.producer?.connect();
     await this.consumer.connect();
+    this.admin = kafka.admin();
+    await this.admin.connect();
 
     const label = { stage: binding.name };
     if (binding.priorityLane) {
@@ -202,6 +225,10 @@ export class StageRunner<In, Out> {
         logger.info({ assignment: assignment.length, partitions: assignment.map((tp) => `${tp.topic}:${tp.partition}`), revoked }, 'group joined');
       },
       onPauseChange: (paused) => metrics.pausedPartitions.set(label, paused),
+      ...(this.transactions ? {
+        claim: (assignment) => this.transactions!.claim(assignment),
+        onClaimRetry: (error, attempt) => logger.warn({ err: error.message, attempt }, 'claiming the assigned partitions (fencing their previous owner) failed; retrying'),
+      } : {}),
       onCrash: (error) => {
         this.joined = false;
         metrics.errors.inc({ ...label, code: 'DEPENDENCY_UNAVAILABLE' });
@@ -218,10 +245,20 @@ export class StageRunner<In, Out> {
       this.retriesSinceSample += 1;
       logger.warn({ code: e.code, attempt, delayMs, err: e.message }, 'dependency failure, retrying');
     };
-    const kafkaSink = kafkaResultSink({ producer: this.producer, dlq: { stage: binding.name, group: this.groupId, dlqTopic: topicName(config.topicPrefix, SERVICE_STREAMS.dlq.name) } });
+    const kafkaSink = this.transactions ?? kafkaResultSink({ producer: this.producer!, dlq });
     const records = this.options.wrapSink?.(kafkaSink) ?? kafkaSink;
+    // One record outcome per stage outcome, kept across retries (a sink may remember what it wrote).
+    const asRecords = new WeakMap<StageOutcome<Out>, RecordOutcome>();
+    const recordsOf = (o: StageOutcome<Out>): RecordOutcome => {
+      let r = asRecords.get(o);
+      if (!r) asRecords.set(o, (r = o.poison ? o : { input: o.input, outputs: o.outputs.map((e) => e.record) }));
+      return r;
+    };
     const sink: OutcomeSink<InputMessage, Encoded<Out>> = {
-      write: (outcomes) => records.write(outcomes.map((o) => (o.poison ? o : { input: o.input, outputs: o.outputs.map((e) => e.record) }))),
+      write: async (outcomes) => {
+        const dropped = await records.write(outcomes.map(recordsOf));
+        return dropped && new Set(outcomes.filter((o) => dropped.has(recordsOf(o))));
+      },
     };
     const { transform } = binding;
     const hooks = { signal, onRetry };
@@ -252,6 +289,7 @@ export class StageRunner<In, Out> {
         signal,
         onRetry,
         onDurable: (outcome) => this.onDurable(outcome),
+        onDropped: (outcome) => this.endSpan(outcome.input, { message: 'dropped: the partition was taken over; its new owner redoes this input' }),
       }),
       { signal },
     );
@@ -267,8 +305,6 @@ export class StageRunner<In, Out> {
     });
 
     this.commitTimer = setInterval(() => void this.commitNow(), config.commitIntervalMs);
-    this.admin = kafka.admin();
-    await this.admin.connect();
     this.monitor = new LagMonitor(this.admin, inputTopics.map((topic) => ({ groupId: this.groupId, topic })), this.options.flow?.downstream);
     this.sampleTimer = setInterval(() => void this.sampleFlow(), this.options.sampleMs ?? 5_000);
     await source.start();
@@ -417,6 +453,7 @@ export class StageRunner<In, Out> {
       ['detach', () => this.source?.detach()],
       ['disconnect consumer', () => this.consumer?.disconnect()],
       ['disconnect producer', () => this.producer?.disconnect()],
+      ['disconnect transactional producers', () => this.transactions?.close()],
       ['disconnect priority producers', () => this.forwarder?.close()],
       ['disconnect admin', () => this.admin?.disconnect()],
       ['end spans', () => { for (const input of [...this.spans.keys()]) this.endSpan(input, { message: 'abandoned at shutdown: redelivered after the restart' }); }],

@@ -3,13 +3,14 @@
  * for the drain, and verify that every document is stored exactly once with exactly the chunks
  * the chunker produces, nothing half-stored, nothing dead-lettered, every stage still running.
  */
+import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { PIPELINE } from '../../src/dataflow/pipeline.ts';
 import { chunkDocument } from '../../src/stages/chunk/transform.ts';
 import type { RawDocument } from '../../src/topics/messages.ts';
 import { rawRecord } from '../../src/topics/raw-record.ts';
 import type { TestPipeline } from './pipeline.ts';
-import type { ServiceProcess } from './processes.ts';
+import { descendants, type ServiceProcess } from './processes.ts';
 import { waitFor } from './wait-for.ts';
 
 /** More documents and rounds with FAULTS_SOAK=1. */
@@ -152,4 +153,45 @@ export function retriesByCode(proc: ServiceProcess): Record<string, number> {
 /** A one-line summary for the test log: retries per stage. */
 export function retrySummary(p: TestPipeline): string {
   return [...p.stages].map(([name, proc]) => `${name}=${JSON.stringify(retriesByCode(proc))}`).join(' ');
+}
+
+/** Whether `pid` still runs (a zombie waiting to be reaped does not). */
+const alive = (pid: number): boolean => {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * SIGKILLs a stage process — the service itself, not only its tsx wrapper: no orphan keeps
+ * consuming — and starts it again. Resolves with when it died (ms since `t0`).
+ */
+export async function killAndRestart(p: TestPipeline, name: string, t0: number): Promise<number> {
+  const proc = p.stages.get(name)!;
+  const tree = descendants(proc.child.pid!); // tsx's node child: the real service
+  expect(tree.length).toBeGreaterThan(0);
+  proc.kill('SIGKILL');
+  expect(await proc.exited).toBe('SIGKILL');
+  await waitFor(() => tree.every((pid) => !alive(pid)), { timeoutMs: 5_000, what: `${name} process tree to die` });
+  const at = Date.now() - t0;
+  await p.startStage(name);
+  return at;
+}
+
+/**
+ * One killer per stage, concurrently: a random moment (1–5 s), SIGKILL, restart; `kills` times
+ * each. Resolves with what happened, one line per kill.
+ */
+export async function killRepeatedly(p: TestPipeline, names: readonly string[], kills: number, t0: number): Promise<string[]> {
+  const killLog: string[] = [];
+  await Promise.all(names.map(async (name) => {
+    for (let k = 0; k < kills; k++) {
+      await sleep(1_000 + Math.random() * 4_000);
+      const at = await killAndRestart(p, name, t0);
+      killLog.push(`${name} killed at ${at} ms, back at ${Date.now() - t0} ms`);
+    }
+  }));
+  return killLog;
 }

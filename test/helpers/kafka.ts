@@ -4,6 +4,7 @@
 import { Kafka, logLevel, type Admin, type IHeaders, type Message, type Producer } from 'kafkajs';
 import { groupPositions, waitForLeaders } from '../../src/kafka/admin.ts';
 import { headersToStrings } from '../../src/kafka/headers.ts';
+import { readToEnd } from '../../src/kafka/read-to-end.ts';
 import type { Headers } from '../../src/topics/headers.ts';
 import { uniqueName } from './names.ts';
 import { kafkaBrokers } from './services.ts';
@@ -90,6 +91,13 @@ export class KafkaTestKit {
   /** Reads every record of `topic` from the beginning (a throwaway group), until `count` arrived. */
   async readAll(topic: string, count: number, timeoutMs = 60_000): Promise<ConsumedRecord[]> {
     return this.read(topic, (records) => waitFor(() => records.length >= count, { timeoutMs, what: `${count} records on ${topic} (have ${records.length})` }));
+  }
+
+  /** Every record of `topic` a read_committed reader gets from the beginning to the end offsets as they are now (src/kafka/read-to-end.ts). */
+  async readToEnd(topic: string, timeoutMs = 60_000): Promise<ConsumedRecord[]> {
+    const records: ConsumedRecord[] = [];
+    await readToEnd(this.kafka, topic, (message, partition) => void records.push({ topic, partition, offset: message.offset, key: message.key, value: message.value, headers: headersToStrings(message.headers), rawHeaders: message.headers ?? {} }), { timeoutMs });
+    return records;
   }
 
   /** Every record of `topic` a reader gets within `ms` (a throwaway group, from the beginning): for diagnostics. */

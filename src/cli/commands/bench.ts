@@ -13,7 +13,7 @@ export function registerBench(program: Command): void {
     .command('bench')
     .description('benchmark: throughput, publish→stored latency, memory and CPU per stage, in embedded and Kafka mode, against a naive baseline and the targets')
     .option('--mode <mode>', 'embedded (PGlite), kafka (real broker + PostgreSQL, four stage processes) or all', 'all')
-    .option('--scenarios <list>', 'comma list of scaling, baseline, ceiling, rate, backlog, index, codecs (JSON vs Avro; needs SCHEMA_REGISTRY_URL), reembed (era-ingest reembed while searching), model (the real model at OLLAMA_HOST: its own throughput, then the pipeline with it; skipped without OLLAMA_HOST)', 'scaling,baseline,ceiling,rate,backlog,index,codecs,reembed,model')
+    .option('--scenarios <list>', 'comma list of scaling, baseline, ceiling, rate, backlog, delivery (the same run with DELIVERY=at-least-once and exactly-once), index, codecs (JSON vs Avro; needs SCHEMA_REGISTRY_URL), reembed (era-ingest reembed while searching), model (the real model at OLLAMA_HOST: its own throughput, then the pipeline with it; skipped without OLLAMA_HOST)', 'scaling,baseline,ceiling,rate,backlog,delivery,index,codecs,reembed,model')
     .option('--docs <list>', 'documents per scaling run (default 100,1000,10000; --quick 100,1000)')
     .option('--embedder <name>', 'hash (built in) or double (the Ollama TEST DOUBLE) for the scaling, baseline, rate and backlog runs', 'hash')
     .option('--latency <ms>', 'Ollama double: delay per /api/embed request', '20')

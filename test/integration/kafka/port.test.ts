@@ -71,6 +71,26 @@ describe('the Kafka port on the real broker', () => {
     expect(config.topicPartitions).toBeGreaterThan(1);
   });
 
+  it('reads to the end of a topic written in transactions (the last offsets are markers and aborted records no reader gets)', async () => {
+    const { topics } = await setup();
+    const producer = kit.kafka.producer({ transactionalId: uniqueName('txn'), idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    try {
+      for (const [i, commit] of [[0, true], [1, true], [2, false]] as const) {
+        const txn = await producer.transaction();
+        await txn.send({ topic: topics.dlq, acks: -1, messages: [{ key: `doc-${i}`, value: `v${i}`, partition: 0 }] });
+        await (commit ? txn.commit() : txn.abort());
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    const seen: string[] = [];
+    const group = uniqueName('reader');
+    expect(await readToEnd(kit.kafka, topics.dlq, (m) => void seen.push(m.key!.toString()), { groupId: group, commit: true, timeoutMs: 20_000 })).toBe(2);
+    expect(seen).toEqual(['doc-0', 'doc-1']);
+    expect(await readToEnd(kit.kafka, topics.dlq, () => undefined, { groupId: group, commit: true, timeoutMs: 20_000 })).toBe(0);
+  });
+
   it('reads a group\'s position (start, end, commit) and its lag; sets it while the group is empty', async () => {
     const { admin, topics } = await setup();
     const group = uniqueName('g');
