@@ -3,9 +3,12 @@
  * Kafka, real PostgreSQL, the Ollama-API double) with OTEL_EXPORTER_OTLP_ENDPOINT pointing at a
  * real Jaeger v2, then read back from Jaeger's query API: one trace holding publish → chunk →
  * embed → minister → store, each the parent of the next, the document id on every span, and an
- * `embed request` span with the batch size.
+ * `embed request` span with the batch size. The trace is saved as Jaeger's JSON and as a text
+ * waterfall in test-artifacts/tracing/ (the README shows it: the Jaeger built from the Go module
+ * carries a placeholder instead of the UI, whose assets are built from the jaeger-ui repository).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -18,6 +21,9 @@ interface JaegerSpan {
   traceID: string;
   spanID: string;
   operationName: string;
+  /** µs since the epoch, and µs. */
+  startTime: number;
+  duration: number;
   references: Array<{ refType: 'CHILD_OF' | 'FOLLOWS_FROM'; traceID: string; spanID: string }>;
   tags: Array<{ key: string; value: unknown }>;
   processID: string;
@@ -26,6 +32,22 @@ interface JaegerTrace {
   traceID: string;
   spans: JaegerSpan[];
   processes: Record<string, { serviceName: string }>;
+}
+
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/tracing/', import.meta.url));
+
+/** The trace as a text waterfall: one line per span, indented by depth, with its start and length. */
+function waterfall(trace: JaegerTrace): string {
+  const spans = new Map(trace.spans.map((s) => [s.spanID, s]));
+  const t0 = Math.min(...trace.spans.map((s) => s.startTime));
+  const depth = (s: JaegerSpan): number => {
+    const parent = parentOf(s, spans);
+    return parent ? depth(parent) + 1 : 0;
+  };
+  return [...trace.spans].sort((a, b) => a.startTime - b.startTime).map((s) => {
+    const name = `${'  '.repeat(depth(s))}${s.operationName} (${trace.processes[s.processID]?.serviceName})`;
+    return `${name.padEnd(48)} +${((s.startTime - t0) / 1000).toFixed(1).padStart(7)} ms ${(s.duration / 1000).toFixed(1).padStart(7)} ms`;
+  }).join('\n');
 }
 
 const tag = (span: JaegerSpan, key: string): unknown => span.tags.find((t) => t.key === key)?.value;
@@ -91,5 +113,9 @@ describe('tracing through the stage processes into Jaeger', () => {
     expect(request, 'an embed request span').toBeDefined();
     expect(Number(tag(request!, 'era.embed.batch_size'))).toBeGreaterThanOrEqual(1);
     expect(parentOf(request!, spans)?.operationName).toBe('embed');
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(join(ARTIFACTS, 'trace.json'), `${JSON.stringify(trace, null, 2)}\n`);
+    writeFileSync(join(ARTIFACTS, 'trace.txt'), `${waterfall(trace)}\n`);
   });
 });
