@@ -21,9 +21,13 @@ export function bottleneckStage(run: ScenarioResult): string | undefined {
   return [...measured].sort((a, b) => b.processingSeconds! - a.processingSeconds! || b.maxInputLag - a.maxInputLag)[0]!.name;
 }
 
-/** Cores each process of the run used over its window, largest first: `embed 0.92, embed-2 0.88, …`. */
-export function stageCores(run: ScenarioResult): string {
-  return [...run.processes].sort((a, b) => b.cpuShare - a.cpuShare).map((p) => `${p.name} ${p.cpuShare.toFixed(2)}`).join(', ');
+/**
+ * Cores each process of the run used over its window, largest first, the services (PostgreSQL,
+ * the broker, the harness) by their short name: `postgres 0.64, embed 0.20, store-2 0.15, …`.
+ */
+export function processCores(run: ScenarioResult): string {
+  const all = [...run.processes, ...(run.services ?? []).map((s) => ({ ...s, name: s.name.split(' (')[0]! }))];
+  return all.sort((a, b) => b.cpuShare - a.cpuShare).map((p) => `${p.name} ${p.cpuShare.toFixed(2)}`).join(', ');
 }
 
 /**
@@ -40,7 +44,7 @@ export function replicaRows(scenarios: readonly ScenarioResult[]): TargetResult[
       ok && single && s !== single ? `${(s.chunksPerSec / single.chunksPerSec).toFixed(2)}× the 1-replica run` : undefined,
       s.successRate < 1 ? `only ${(s.successRate * 100).toFixed(1)} % of the documents were stored` : undefined,
       s.machineCpuBusy !== undefined ? `machine CPU ${(s.machineCpuBusy * 100).toFixed(0)} % busy` : undefined,
-      s.processes.length ? `cores: ${stageCores(s)}` : undefined,
+      s.processes.length || s.services?.length ? `cores: ${processCores(s)}` : undefined,
     ].filter(Boolean);
     return {
       id: `replicas-${stage}-${replicas}`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bottleneckStage, replicaRows, stageCores } from '../../../bench/lib/replicas.ts';
+import { bottleneckStage, replicaRows, processCores } from '../../../bench/lib/replicas.ts';
 import { evaluateTargets } from '../../../bench/lib/targets.ts';
 import type { ProcessFigures, ScenarioResult, StageThroughput } from '../../../bench/lib/types.ts';
 
@@ -27,8 +27,9 @@ describe('bench replicas scenario', () => {
     expect(bottleneckStage(scenario({ stages: [stage('store', 5)], error: 'broker down' }))).toBeUndefined();
   });
 
-  it('lists the cores each process used, busiest first', () => {
-    expect(stageCores(scenario({ processes: [proc('chunk', 0.1), proc('store', 0.95), proc('store-2', 0.5)] }))).toBe('store 0.95, store-2 0.50, chunk 0.10');
+  it('lists the cores each process and service used, busiest first', () => {
+    const services = [{ name: 'postgres (8 backends of this run\'s database)', cpuSeconds: 2.6, cpuShare: 0.64 }, { name: 'kafka broker (whole process)', cpuSeconds: 0.6, cpuShare: 0.14 }];
+    expect(processCores(scenario({ processes: [proc('chunk', 0.1), proc('store', 0.95), proc('store-2', 0.5)], services }))).toBe('store 0.95, postgres 0.64, store-2 0.50, kafka broker 0.14, chunk 0.10');
   });
 
   it('reports one INFO row per replica count with its speed-up over one replica and the CPU', () => {
