@@ -5,7 +5,8 @@
  * Order: the real model's ceiling (`model`, with OLLAMA_HOST), embedded runs (no services
  * needed), then the Kafka runs — the HNSW index cost, the scaling runs, the naive baseline, the
  * Ollama-double ceiling, the real model's run, the sustained rate (half of the largest scaling
- * run's rate unless --rate) and the backlog drain.
+ * run's rate unless --rate), the backlog drain, and the replicas runs (1 process of every stage,
+ * then 2 and 3 of the stage the first run found the busiest).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -20,6 +21,7 @@ import { formatReport, modelLines } from './lib/report.ts';
 import { describeDouble, evaluateTargets, NOISY_CORES } from './lib/targets.ts';
 import type { BenchReport, EmbedderChoice, ReembedFigures, ScenarioResult } from './lib/types.ts';
 import { describeModel, modelRunDocs, saturationNotes } from './lib/model.ts';
+import { bottleneckStage, REPLICA_COUNTS } from './lib/replicas.ts';
 import { prepareModel } from './model/scenario.ts';
 import { codecLines, measureCodecs } from './codecs.ts';
 import { runEmbeddedScenario } from './embedded/scenario.ts';
@@ -27,6 +29,7 @@ import { measureIndexCost } from './kafka/index-cost.ts';
 import { measureReembed, reembedLines } from './kafka/reembed.ts';
 import { runKafkaScenario, type KafkaScenarioSpec } from './kafka/scenario.ts';
 import type { PipelineSettings } from './kafka/pipeline.ts';
+import type { StageName } from '../src/dataflow/pipeline.ts';
 
 export interface BenchEnvironment {
   /** SCHEMA_REGISTRY_URL, for the codecs scenario. */
@@ -183,6 +186,27 @@ export async function runBench(options: BenchOptions, env: BenchEnvironment, log
     if (wants('backlog')) {
       const docs = Math.max(1, Math.ceil(options.backlogChunks / perDoc));
       push(await measure(() => runKafkaScenario(spec('backlog', 'era-ingest', options.embedder, docs), ctx(options.embedder))));
+    }
+    if (wants('replicas')) {
+      // One process per stage first (--replicas ignored: the runs differ only in the scaled stage).
+      let stage: StageName | undefined;
+      for (const n of REPLICA_COUNTS) {
+        const replicas = stage ? { [stage]: n } : {};
+        const run = { ...ctx(options.embedder), settings: { ...settings(options.embedder), replicas } };
+        const result = await measure(() => runKafkaScenario(spec('replicas', 'era-ingest', options.embedder, options.replicaDocs, {
+          id: `${runId}-${seq + 1}-kafka-${options.embedder}-replicas${n}-${options.replicaDocs}`, // spec() takes seq + 1 as its number
+          title: `Kafka, era-ingest, ${label(options.embedder)}, ${stage ? `${n} replicas of ${stage}` : 'one process per stage'}, ${options.replicaDocs} documents`,
+        }), run));
+        stage ??= bottleneckStage(result) as StageName | undefined;
+        if (!stage) {
+          result.notes.push('no bottleneck stage found (no processing figures): the 2- and 3-replica runs were skipped');
+          push(result);
+          break;
+        }
+        result.scaled = { stage, replicas: n };
+        if (n === 1) result.notes.push(`bottleneck: ${stage}, the stage with the most seconds inside batch processing (${result.stages.map((s) => `${s.name} ${s.processingSeconds?.toFixed(1) ?? '-'} s`).join(', ')})`);
+        push(result);
+      }
     }
   }
 

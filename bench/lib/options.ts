@@ -10,7 +10,7 @@ import type { DoubleSettings } from './targets.ts';
  * the bench does not start (SCHEMA_REGISTRY_URL, OLLAMA_HOST): without it they are skipped with
  * a note saying how to provide one, and the other scenarios run as usual.
  */
-export const SCENARIOS = ['scaling', 'baseline', 'ceiling', 'rate', 'backlog', 'delivery', 'index', 'codecs', 'reembed', 'model'] as const;
+export const SCENARIOS = ['scaling', 'baseline', 'ceiling', 'rate', 'backlog', 'delivery', 'index', 'codecs', 'reembed', 'model', 'replicas'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export class UsageError extends Error {}
@@ -31,6 +31,8 @@ export interface BenchOptions {
   durationS: number;
   backlogChunks: number;
   baselineDocs: number;
+  /** `replicas`: documents of each run (1, 2 and 3 processes of the bottleneck stage). */
+  replicaDocs: number;
   indexChunks: number;
   /** Chunks stored before the re-embedding run. */
   reembedChunks: number;
@@ -80,6 +82,7 @@ export interface RawBenchFlags {
   duration?: string;
   backlogChunks?: string;
   baselineDocs?: string;
+  replicaDocs?: string;
   indexChunks?: string;
   reembedChunks?: string;
   modelDocs?: string;
@@ -106,8 +109,8 @@ export interface RawBenchFlags {
 }
 
 const DEFAULTS = {
-  full: { docs: [100, 1_000, 10_000], durationS: 60, backlogChunks: 100_000, baselineDocs: 1_000, ceilingDocs: 2_500, indexChunks: 20_000, reembedChunks: 20_000, cooldownS: 5 },
-  quick: { docs: [100, 1_000], durationS: 20, backlogChunks: 20_000, baselineDocs: 1_000, ceilingDocs: 1_000, indexChunks: 5_000, reembedChunks: 5_000, cooldownS: 2 },
+  full: { docs: [100, 1_000, 10_000], durationS: 60, backlogChunks: 100_000, baselineDocs: 1_000, replicaDocs: 2_000, ceilingDocs: 2_500, indexChunks: 20_000, reembedChunks: 20_000, cooldownS: 5 },
+  quick: { docs: [100, 1_000], durationS: 20, backlogChunks: 20_000, baselineDocs: 1_000, replicaDocs: 1_000, ceilingDocs: 1_000, indexChunks: 5_000, reembedChunks: 5_000, cooldownS: 2 },
 } as const;
 
 function int(flag: string, value: string | undefined, fallback: number, min: number, max = 10_000_000): number {
@@ -180,6 +183,7 @@ export function parseBenchOptions(flags: RawBenchFlags, now = new Date()): Bench
     durationS: int('duration', flags.duration, d.durationS, 1, 86_400),
     backlogChunks: int('backlog-chunks', flags.backlogChunks, d.backlogChunks, 1),
     baselineDocs: int('baseline-docs', flags.baselineDocs, d.baselineDocs, 1),
+    replicaDocs: int('replica-docs', flags.replicaDocs, d.replicaDocs, 1),
     indexChunks: int('index-chunks', flags.indexChunks, d.indexChunks, 1),
     reembedChunks: int('reembed-chunks', flags.reembedChunks, d.reembedChunks, 1),
     ...(modelDocs !== undefined ? { modelDocs } : {}),

@@ -3,6 +3,7 @@
  * figures come in, PASS / FALL SHORT / NOT MEASURED rows go out. These are benchmark targets
  * printed beside the results, not timed tests.
  */
+import { replicaRows } from './replicas.ts';
 import { ratio } from './stats.ts';
 import type { BenchReport, IndexCost, ScenarioResult, TargetResult, TargetStatus } from './types.ts';
 
@@ -159,6 +160,7 @@ export function evaluateTargets({ scenarios, indexCost, double, model }: TargetI
     source: indexCost ? `store micro-benchmark, ${indexCost.chunks} chunks in batches of ${indexCost.batchSize}` : 'no index run',
     ...(indexCost ? { caveat: `${indexCost.withIndexRowsPerSec.toFixed(0)} rows/s with, ${indexCost.withoutIndexRowsPerSec.toFixed(0)} rows/s without` } : {}),
   });
+  rows.push(...replicaRows(scenarios));
   return rows;
 }
 

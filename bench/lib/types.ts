@@ -7,7 +7,8 @@ export type Mode = 'embedded' | 'kafka';
 export type Implementation = 'era-ingest' | 'naive';
 /** hash: built in; double: the Ollama TEST DOUBLE; model: a real model server (the `model` scenario). */
 export type EmbedderChoice = 'hash' | 'double' | 'model';
-export type ScenarioKind = 'scaling' | 'rate' | 'backlog' | 'ceiling' | 'delivery';
+/** `replicas`: a scaling burst with n processes of the bottleneck stage (`ScenarioResult.scaled`); `delivery`: a scaling burst with DELIVERY set. */
+export type ScenarioKind = 'scaling' | 'rate' | 'backlog' | 'ceiling' | 'replicas' | 'delivery';
 
 /** Latency distribution, ms. */
 export interface LatencySummary {
@@ -126,6 +127,8 @@ export interface ScenarioResult {
    * reused from the store or the stage's cache): what the model's ceiling is compared with.
    */
   embeddedChunks?: number;
+  /** `replicas` runs: the stage run with more than one process, and how many. */
+  scaled?: { stage: string; replicas: number };
   /** Set when the scenario failed to run; the figures are then partial. */
   error?: string;
 }

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { PIPELINE } from '../../src/dataflow/pipeline.ts';
+import { lagPerPartition, totalLag } from '../../src/flow-control/lag.ts';
 import { chunkDocument } from '../../src/stages/chunk/transform.ts';
 import type { RawDocument } from '../../src/topics/messages.ts';
 import { rawRecord } from '../../src/topics/raw-record.ts';
@@ -89,6 +90,33 @@ export async function halfStored(p: { sql: TestPipeline['sql'] }): Promise<strin
 }
 
 export const dlqCount = (p: TestPipeline): Promise<number> => p.kit.count(p.topics.dlq);
+
+/** A stage's input lag now: records on its input topics its group has not committed (as KEDA and the flow controller count it). */
+export async function stageLag(p: TestPipeline, stage: string): Promise<number> {
+  let lag = 0;
+  for (const topic of PIPELINE.inputTopics(PIPELINE.stage(stage), p.prefix)) {
+    const [ends, committed] = await Promise.all([p.kit.endOffsets(topic), p.kit.committed(`${p.env.GROUP_PREFIX}.${stage}`, topic)]);
+    lag += totalLag(lagPerPartition([...ends].map(([partition, high]) => ({ partition, high: high.toString() })), [...committed].map(([partition, offset]) => ({ partition, offset: offset.toString() }))));
+  }
+  return lag;
+}
+
+/**
+ * Every document of `jobId` reaches `complete` in the job tracking the stages write, none
+ * `failed`: waits for it in the database, then reads it back the way an operator does
+ * (`era-ingest status <job> --json`).
+ */
+export async function expectJobComplete(p: TestPipeline, jobId: string, docs: number, timeoutMs = 60_000): Promise<void> {
+  await waitFor(async () => {
+    const { rows } = await p.sql.query<{ n: number }>("SELECT count(*)::int AS n FROM job_documents WHERE job_id = $1 AND phase = 'complete'", [jobId]);
+    return rows[0]!.n >= docs;
+  }, { timeoutMs, intervalMs: 250, what: `${docs} documents of ${jobId} complete` });
+  const status = await p.cli(['status', jobId, '--json']);
+  expect(status.code, status.output).toBe(0);
+  const summary = JSON.parse(status.output.slice(status.output.search(/^\{/m))) as { phases: Record<string, number>; done: number };
+  expect(summary.phases, jobId).toMatchObject({ complete: docs, failed: 0 });
+  expect(summary.done, jobId).toBe(1);
+}
 
 /**
  * Waits until every stage's group has committed the end of its input topics: everything

@@ -7,118 +7,23 @@
  * (src/config/schema.ts, src/metrics/http-server.ts); pods drain before they are killed; the
  * setup Job runs CLI commands that exist.
  *
- * The renderer below supports exactly what the manifests use (resources, configMapGenerator,
- * JSON 6902 patches, namespace) and rejects anything else, so a manifest change it cannot
- * follow fails here instead of being checked wrongly. `kubectl kustomize infra/k8s/<dir>`
- * renders the same objects (plus content hashes on generated names).
+ * The renderer (test/helpers/kustomize.ts) supports exactly what the manifests use and rejects
+ * anything else, so a manifest change it cannot follow fails here instead of being checked wrongly.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/load.ts';
 import { SETTINGS } from '../../src/config/schema.ts';
 import { exposureProblem } from '../../src/api/exposure.ts';
 import { startServiceServer, type ServiceServer } from '../../src/metrics/http-server.ts';
 import { PIPELINE } from '../../src/dataflow/pipeline.ts';
 import { topicNames } from '../../src/dataflow/topics.ts';
-
-const ROOT = join(import.meta.dirname, '..', '..');
-const K8S = 'infra/k8s';
-const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
-
-// --- a minimal Kustomize -----------------------------------------------------------------------
-
-interface Resource {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  /** Checked field by field by the tests below. */
-  spec?: any;
-  data?: Record<string, string>;
-}
-
-interface Kustomization {
-  apiVersion?: string;
-  kind?: string;
-  namespace?: string;
-  resources?: string[];
-  configMapGenerator?: { name: string; behavior?: 'create' | 'merge'; envs?: string[]; literals?: string[] }[];
-  patches?: { path?: string; patch?: string; target?: { kind?: string; name?: string; labelSelector?: string } }[];
-}
-
-const SUPPORTED = new Set(['apiVersion', 'kind', 'namespace', 'resources', 'configMapGenerator', 'patches']);
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition']);
-
-/** KEY=VALUE lines of a Kustomize env file (comments and blank lines skipped). */
-function envFile(text: string): Record<string, string> {
-  const entries = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((l) => {
-    const i = l.indexOf('=');
-    if (i <= 0) throw new Error(`not KEY=VALUE: ${l}`);
-    return [l.slice(0, i), l.slice(i + 1)] as const;
-  });
-  return Object.fromEntries(entries);
-}
-
-function matches(resource: Resource, target: NonNullable<Kustomization['patches']>[number]['target'] = {}): boolean {
-  if (target.kind && resource.kind !== target.kind) return false;
-  if (target.name && resource.metadata.name !== target.name) return false;
-  const selector = (target.labelSelector ?? '').split(',').filter(Boolean).map((s) => s.split('=') as [string, string]);
-  return selector.every(([k, v]) => resource.metadata.labels?.[k] === v);
-}
-
-/** Applies one JSON 6902 operation (add, replace, remove) to a parsed object. */
-function applyOp(doc: unknown, op: { op: string; path: string; value?: unknown }): void {
-  const keys = op.path.split('/').slice(1).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
-  const last = keys.pop()!;
-  let node = doc as Record<string, unknown>;
-  for (const k of keys) {
-    if (node[k] === undefined) throw new Error(`patch path ${op.path}: no ${k}`);
-    node = node[k] as Record<string, unknown>;
-  }
-  if (op.op === 'remove') delete node[last];
-  else if (op.op === 'replace' && !(last in node)) throw new Error(`patch replace ${op.path}: nothing to replace`);
-  else if (op.op === 'add' && Array.isArray(node) && last === '-') node.push(op.value);
-  else if (op.op === 'add' || op.op === 'replace') node[last] = structuredClone(op.value);
-  else throw new Error(`JSON 6902 op ${op.op} is not supported by this test's renderer`);
-}
-
-/** Renders a kustomization directory (relative to the repository root). */
-function build(dir: string): Resource[] {
-  const k = parse(read(`${dir}/kustomization.yaml`)) as Kustomization;
-  const unsupported = Object.keys(k).filter((key) => !SUPPORTED.has(key));
-  if (unsupported.length) throw new Error(`${dir}/kustomization.yaml uses ${unsupported.join(', ')}: teach test/unit/k8s.test.ts's renderer`);
-  const out: Resource[] = [];
-  for (const r of k.resources ?? []) {
-    const path = posix.normalize(`${dir}/${r}`);
-    if (statSync(join(ROOT, path)).isDirectory()) out.push(...build(path));
-    else out.push(...parseAllDocuments(read(path)).map((d) => d.toJS() as Resource | null).filter((d): d is Resource => d !== null));
-  }
-  for (const g of k.configMapGenerator ?? []) {
-    const data: Record<string, string> = {};
-    for (const env of g.envs ?? []) Object.assign(data, envFile(read(`${dir}/${env}`)));
-    Object.assign(data, envFile((g.literals ?? []).join('\n')));
-    if ((g.behavior ?? 'create') === 'create') {
-      out.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: g.name }, data });
-    } else {
-      const existing = out.find((r) => r.kind === 'ConfigMap' && r.metadata.name === g.name);
-      if (!existing) throw new Error(`${dir}: configMapGenerator merges into ${g.name}, which the resources do not generate`);
-      existing.data = { ...existing.data, ...data };
-    }
-  }
-  for (const p of k.patches ?? []) {
-    const ops = parse(p.patch ?? read(`${dir}/${p.path}`)) as unknown;
-    if (!Array.isArray(ops)) throw new Error(`${dir}: only JSON 6902 patches (a list of operations) are supported by this test's renderer`);
-    const targets = out.filter((r) => matches(r, p.target));
-    if (targets.length === 0) throw new Error(`${dir}: patch target ${JSON.stringify(p.target)} matches nothing`);
-    for (const t of targets) for (const op of ops) applyOp(t, op);
-  }
-  if (k.namespace) for (const r of out) if (!CLUSTER_SCOPED.has(r.kind)) r.metadata.namespace = k.namespace;
-  return out;
-}
+import { build, CLUSTER_SCOPED, CONFIG_MAP, envFile, K8S, K8S_BUILDS, podConfig, read, ROOT, SECRET_EXAMPLE, type Kustomization, type Resource } from '../helpers/kustomize.ts';
 
 // --- what the code says ------------------------------------------------------------------------
 
@@ -161,11 +66,7 @@ async function cliHas(args: readonly string[]): Promise<boolean> {
 
 // --- the builds --------------------------------------------------------------------------------
 
-const OVERLAYS = readdirSync(join(ROOT, K8S, 'overlays')).map((o) => `${K8S}/overlays/${o}`);
-const BUILDS = [`${K8S}/base`, ...OVERLAYS];
-const CONFIG_MAP = 'era-ingest-config';
 const SECRET = 'era-ingest-secrets';
-const SECRET_EXAMPLE = `${K8S}/secrets.env.example`;
 /** Room the runtime needs above the in-flight bytes a stage may hold. */
 const RUNTIME_HEADROOM_BYTES = 192 * 2 ** 20;
 /** Time after the drain deadline for the final commit, leaving the group and disconnecting. */
@@ -193,7 +94,7 @@ function podSpec(r: Resource): { containers: Container[]; initContainers?: Conta
 
 const containersOf = (r: Resource): Container[] => [...(podSpec(r).initContainers ?? []), ...podSpec(r).containers];
 
-describe.each(BUILDS)('%s', (dir) => {
+describe.each(K8S_BUILDS)('%s', (dir) => {
   const resources = build(dir);
   const find = (kind: string, name: string) => resources.find((r) => r.kind === kind && r.metadata.name === name);
   const of = (kind: string) => resources.filter((r) => r.kind === kind);
@@ -203,8 +104,7 @@ describe.each(BUILDS)('%s', (dir) => {
   const configMap = find('ConfigMap', CONFIG_MAP);
   const data = configMap?.data ?? {};
   const secretExample = envFile(read(SECRET_EXAMPLE));
-  /** The configuration the pods load: the code's own resolution (env > PROFILE preset > default). */
-  const config = loadConfig({ ...data, ...secretExample });
+  const config = podConfig(resources);
 
   it('has a Deployment, a ScaledObject and a PodDisruptionBudget for each stage, the API\'s Deployment and Service, and nothing else', () => {
     const components = (kind: string) => of(kind).map((r) => r.metadata.labels?.['app.kubernetes.io/component']).sort();
@@ -455,7 +355,7 @@ describe('infra/k8s', () => {
 
   it('runs only commands the CLI has: `stage <name>`, `topics create`, `serve`', async () => {
     const commands = new Map<string, string[]>();
-    for (const dir of BUILDS) {
+    for (const dir of K8S_BUILDS) {
       for (const r of build(dir).filter((x) => ['Deployment', 'Job'].includes(x.kind))) {
         for (const c of containersOf(r)) commands.set(c.args!.join(' '), c.args!);
       }

@@ -7,11 +7,11 @@ describe('bench options', () => {
   it('defaults to every mode and scenario at the issue\'s sizes', () => {
     const o = parseBenchOptions({}, now);
     expect(o.modes).toEqual(['embedded', 'kafka']);
-    expect(o.scenarios).toEqual(['scaling', 'baseline', 'ceiling', 'rate', 'backlog', 'delivery', 'index', 'codecs', 'reembed', 'model']);
+    expect(o.scenarios).toEqual(['scaling', 'baseline', 'ceiling', 'rate', 'backlog', 'delivery', 'index', 'codecs', 'reembed', 'model', 'replicas']);
     expect(o.modelDocs).toBeUndefined();
     expect(o.modelBatches).toBeUndefined();
     expect(o.docs).toEqual([100, 1000, 10000]);
-    expect(o).toMatchObject({ embedder: 'hash', double: { latencyMs: 20, itemLatencyMs: 2, concurrency: 2, batchSize: 16 }, backlogChunks: 100_000, durationS: 60, flowRate: 'unlimited', profile: 'standard', reembedChunks: 20_000 });
+    expect(o).toMatchObject({ embedder: 'hash', double: { latencyMs: 20, itemLatencyMs: 2, concurrency: 2, batchSize: 16 }, backlogChunks: 100_000, durationS: 60, flowRate: 'unlimited', profile: 'standard', reembedChunks: 20_000, replicaDocs: 2000 });
     expect(o.rate).toBeUndefined();
     expect(o.out).toBe('bench/results/2026-11-29T10-00-00Z.json');
   });
@@ -19,7 +19,12 @@ describe('bench options', () => {
   it('shrinks the runs with --quick, and explicit flags still win', () => {
     const o = parseBenchOptions({ quick: true, backlogChunks: '5000', mode: 'kafka' }, now);
     expect(o.docs).toEqual([100, 1000]);
-    expect(o).toMatchObject({ durationS: 20, backlogChunks: 5000, modes: ['kafka'], quick: true });
+    expect(o).toMatchObject({ durationS: 20, backlogChunks: 5000, modes: ['kafka'], quick: true, replicaDocs: 1000 });
+  });
+
+  it('takes the replicas scenario alone, with its run size', () => {
+    expect(parseBenchOptions({ scenarios: 'replicas', replicaDocs: '3_000' }, now)).toMatchObject({ scenarios: ['replicas'], replicaDocs: 3000 });
+    expect(() => parseBenchOptions({ replicaDocs: '0' })).toThrow(/--replica-docs 0 is invalid/);
   });
 
   it('parses lists, numbers and stage environment', () => {
