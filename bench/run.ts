@@ -28,6 +28,7 @@ import { runEmbeddedScenario } from './embedded/scenario.ts';
 import { measureIndexCost } from './kafka/index-cost.ts';
 import { measureReembed, reembedLines } from './kafka/reembed.ts';
 import { runKafkaScenario, type KafkaScenarioSpec } from './kafka/scenario.ts';
+import { measureTracingOff } from './tracing-off.ts';
 import type { PipelineSettings } from './kafka/pipeline.ts';
 import type { StageName } from '../src/dataflow/pipeline.ts';
 
@@ -220,7 +221,13 @@ export async function runBench(options: BenchOptions, env: BenchEnvironment, log
     }
   }
 
-  const targets = evaluateTargets({ scenarios, ...(indexCost ? { indexCost } : {}), double, ...(model ? { model } : {}) });
+  let tracingOff: BenchReport['tracingOff'];
+  if (wants('tracing')) {
+    tracingOff = measureTracingOff();
+    log(`tracing ${tracingOff.tracingOn ? 'ON (OTEL_EXPORTER_OTLP_ENDPOINT is set)' : 'off'}: ${tracingOff.perInputUs.toFixed(2)} µs of span calls per input record (${tracingOff.iterations} per round)`);
+  }
+
+  const targets = evaluateTargets({ scenarios, ...(indexCost ? { indexCost } : {}), double, ...(model ? { model } : {}), ...(tracingOff ? { tracingOff } : {}) });
   const report: BenchReport = {
     version: 1,
     startedAt: startedAt.toISOString(),
@@ -233,6 +240,7 @@ export async function runBench(options: BenchOptions, env: BenchEnvironment, log
     ...(codecs ? { codecs } : {}),
     ...(reembed ? { reembed } : {}),
     ...(model ? { model } : {}),
+    ...(tracingOff ? { tracingOff } : {}),
     targets,
   };
   const files = { json: jsonPath, svg: `${base}.svg` };

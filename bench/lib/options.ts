@@ -10,7 +10,7 @@ import type { DoubleSettings } from './targets.ts';
  * the bench does not start (SCHEMA_REGISTRY_URL, OLLAMA_HOST): without it they are skipped with
  * a note saying how to provide one, and the other scenarios run as usual.
  */
-export const SCENARIOS = ['scaling', 'baseline', 'ceiling', 'rate', 'backlog', 'delivery', 'index', 'codecs', 'reembed', 'model', 'replicas'] as const;
+export const SCENARIOS = ['scaling', 'baseline', 'ceiling', 'rate', 'backlog', 'delivery', 'tracing', 'index', 'codecs', 'reembed', 'model', 'replicas'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export class UsageError extends Error {}

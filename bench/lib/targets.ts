@@ -18,6 +18,8 @@ export const TARGETS = {
   backlogChunks: 100_000,
   /** CPU of the four stage processes per stored chunk, summed, ms. */
   stageCpuMsPerChunk: 0.4,
+  /** Span calls with tracing off, as a share of the stages' CPU per chunk, %: nothing measurable. */
+  tracingOffSharePct: 1,
 } as const;
 
 /** The pipeline's stage processes in a scenario's process list (not PostgreSQL, broker, harness). */
@@ -30,6 +32,8 @@ export interface TargetInputs {
   double: DoubleSettings;
   /** The real model's ceiling (the `model` scenario), or why it was not measured. */
   model?: BenchReport['model'];
+  /** The span calls per input with tracing off (the `tracing` scenario). */
+  tracingOff?: BenchReport['tracingOff'];
 }
 
 /**
@@ -94,7 +98,7 @@ function row(base: Omit<TargetResult, 'status' | 'source' | 'caveat'>, source: S
   };
 }
 
-export function evaluateTargets({ scenarios, indexCost, double, model }: TargetInputs): TargetResult[] {
+export function evaluateTargets({ scenarios, indexCost, double, model, tracingOff }: TargetInputs): TargetResult[] {
   const rows: TargetResult[] = [];
   const isScaling = (mode: ScenarioResult['mode'], impl: ScenarioResult['implementation']) => (s: ScenarioResult) =>
     s.mode === mode && s.implementation === impl && s.embedder === 'hash' && s.kind === 'scaling';
@@ -111,6 +115,16 @@ export function evaluateTargets({ scenarios, indexCost, double, model }: TargetI
     kafka && stages.length > 0 && kafka.storedChunks > 0 ? kafka : undefined, kafka ? 'no stage process figures' : 'no Kafka scaling run',
     kafka && kafka.storedChunks > 0 ? (stageCpu * 1000) / kafka.storedChunks : undefined,
     kafka ? [stages.map((p) => `${p.name} ${((p.cpuSeconds * 1000) / kafka.storedChunks).toFixed(2)}`).join(', '), incomplete(kafka)] : []));
+
+  // Every stage makes one span per input: per stored chunk, one for each of embed, minister and
+  // store, and one per document for chunk (and for publish).
+  const spansPerChunk = kafka && kafka.storedChunks > 0 ? 3 + (2 * kafka.storedDocs) / kafka.storedChunks : undefined;
+  const stageCpuMs = kafka && stages.length > 0 && kafka.storedChunks > 0 ? (stageCpu * 1000) / kafka.storedChunks : undefined;
+  rows.push(row({ id: 'tracing-off', description: 'Tracing off: span calls per stored chunk, share of the stages\' CPU per chunk', unit: '%', comparator: '<=', threshold: TARGETS.tracingOffSharePct },
+    tracingOff && !tracingOff.tracingOn && stageCpuMs !== undefined ? kafka : undefined,
+    !tracingOff ? 'no tracing scenario' : tracingOff.tracingOn ? 'OTEL_EXPORTER_OTLP_ENDPOINT was set: tracing was on' : 'no Kafka scaling run to compare with',
+    tracingOff && spansPerChunk !== undefined && stageCpuMs !== undefined ? (tracingOff.perInputUs * spansPerChunk) / (stageCpuMs * 10) : undefined,
+    tracingOff ? [`${tracingOff.perInputUs.toFixed(2)} µs per input${spansPerChunk !== undefined ? ` × ${spansPerChunk.toFixed(2)} inputs per chunk` : ''}${stageCpuMs !== undefined ? ` vs ${stageCpuMs.toFixed(2)} ms of stage CPU per chunk` : ''}`] : []));
 
   rows.push(row({ id: 'naive-ratio', description: `Kafka mode: era-ingest chunks/s ÷ naive baseline chunks/s (${10}× the aim)`, unit: '×', comparator: '>=', threshold: TARGETS.naiveRatio },
     naive && peer ? naive : undefined, naive ? 'no era-ingest run to compare with' : 'no naive baseline run',

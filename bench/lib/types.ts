@@ -243,6 +243,8 @@ export interface BenchReport {
   reembed?: ReembedFigures;
   /** The real model's own throughput (the `model` scenario), or why it was not measured. */
   model?: ModelCeiling | { skipped: string } | { failed: string };
+  /** The span calls per input with tracing off (the `tracing` scenario, bench/tracing-off.ts). */
+  tracingOff?: import('../tracing-off.ts').TracingOffFigures;
   targets: TargetResult[];
 }
 

@@ -7,7 +7,7 @@ describe('bench options', () => {
   it('defaults to every mode and scenario at the issue\'s sizes', () => {
     const o = parseBenchOptions({}, now);
     expect(o.modes).toEqual(['embedded', 'kafka']);
-    expect(o.scenarios).toEqual(['scaling', 'baseline', 'ceiling', 'rate', 'backlog', 'delivery', 'index', 'codecs', 'reembed', 'model', 'replicas']);
+    expect(o.scenarios).toEqual(['scaling', 'baseline', 'ceiling', 'rate', 'backlog', 'delivery', 'tracing', 'index', 'codecs', 'reembed', 'model', 'replicas']);
     expect(o.modelDocs).toBeUndefined();
     expect(o.modelBatches).toBeUndefined();
     expect(o.docs).toEqual([100, 1000, 10000]);

@@ -33,7 +33,7 @@ describe('benchmark targets', () => {
   it('reports every target as not measured when nothing ran', () => {
     const rows = evaluateTargets({ scenarios: [], double });
     expect(rows.map((r) => r.status)).toEqual(rows.map(() => 'NOT MEASURED'));
-    expect(rows.map((r) => r.id)).toEqual(['kafka-throughput', 'stage-cpu', 'naive-ratio', 'embedded-throughput', 'ceiling-kafka', 'ceiling-embedded', 'model-kafka', 'model-embedded', 'latency-p95', 'backlog-rss', 'index-share']);
+    expect(rows.map((r) => r.id)).toEqual(['kafka-throughput', 'stage-cpu', 'tracing-off', 'naive-ratio', 'embedded-throughput', 'ceiling-kafka', 'ceiling-embedded', 'model-kafka', 'model-embedded', 'latency-p95', 'backlog-rss', 'index-share']);
   });
 
   it('takes the largest scaling run and the naive ratio at the same document count', () => {
@@ -54,6 +54,18 @@ describe('benchmark targets', () => {
     expect(rows.get('naive-ratio')).toMatchObject({ measured: 15, status: 'PASS', source: 'naive1000' });
     // (0.4 + 1.2) s of the stage processes over 4,000 stored chunks; PostgreSQL is not a stage.
     expect(rows.get('stage-cpu')).toMatchObject({ measured: 0.4, status: 'PASS', source: 'k1000', caveat: 'chunk 0.10, store 0.30' });
+  });
+
+  it('holds the span calls of tracing off against the stages\' CPU per chunk', () => {
+    const kafka = scenario({ id: 'k', storedDocs: 1000, storedChunks: 4000, processes: [
+      { name: 'embed', pid: 1, peakRssMb: 100, maxSampledRssMb: 90, cpuSeconds: 2, cpuShare: 0.5, cpuSecondsTotal: 2 },
+    ] });
+    // 0.5 ms of stage CPU per chunk; 3.5 inputs per chunk (3 stages, plus chunk and publish per 4-chunk document) × 1 µs.
+    const off = byId(evaluateTargets({ scenarios: [kafka], double, tracingOff: { iterations: 10, perInputUs: 1, tracingOn: false } })).get('tracing-off');
+    expect(off).toMatchObject({ status: 'PASS', source: 'k', caveat: '1.00 µs per input × 3.50 inputs per chunk vs 0.50 ms of stage CPU per chunk' });
+    expect(off!.measured).toBeCloseTo(0.7, 5);
+    expect(byId(evaluateTargets({ scenarios: [kafka], double, tracingOff: { iterations: 10, perInputUs: 2, tracingOn: true } })).get('tracing-off')).toMatchObject({ status: 'NOT MEASURED' });
+    expect(byId(evaluateTargets({ scenarios: [], double, tracingOff: { iterations: 10, perInputUs: 2, tracingOn: false } })).get('tracing-off')).toMatchObject({ status: 'NOT MEASURED' });
   });
 
   it('evaluates the ceiling, latency and backlog targets with their caveats', () => {
