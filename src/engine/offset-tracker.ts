@@ -104,11 +104,13 @@ export class OffsetTracker {
    * Records that the partition's offsets up to `offset` carry nothing for this consumer
    * (transaction markers, records of aborted transactions: the broker gives them offsets, a
    * read_committed consumer never sees them), so commits may move past them once everything
-   * before is done. Ignored when `offset` is not above the highest offset tracked.
+   * before is done. Ignored when `offset` is not above the highest offset tracked, and before
+   * anything was tracked on the partition (since it was assigned): what comes before it is
+   * unknown then.
    */
   skip(topic: string, partition: number, offset: string): void {
     const highest = this.partitions.get(keyOf(topic, partition))?.highest;
-    if (highest !== undefined && BigInt(offset) <= highest) return;
+    if (highest === undefined || BigInt(offset) <= highest) return;
     this.complete(this.track(topic, partition, offset, 0));
   }
 

@@ -11,9 +11,11 @@
  *
  * Zombies are fenced the pre-KIP-447 way (kafkajs has no KIP-447): one transactional producer per
  * priority partition, with a transactional id derived from the group and the partition, so a
- * new owner's producer fences the old owner's. Producers are created when a partition is
- * assigned (which also aborts a transaction its previous owner left open: read_committed
- * consumers of the main topic wait for it) and dropped when it is revoked.
+ * new owner's producer fences the old owner's. Producers are created and initialised when a
+ * partition is assigned (which fences the previous owner and aborts a transaction it left open:
+ * read_committed consumers of the main topic wait for it) and dropped when it is revoked. With
+ * DELIVERY=exactly-once the stage claims its partitions (./source.ts) only after `assign`
+ * resolved, so it reads the lane's committed offsets after the fence.
  */
 import type { Kafka, Producer } from 'kafkajs';
 import { DependencyError } from '../errors/pipeline-error.ts';
@@ -59,12 +61,16 @@ export class PriorityForwarder {
 
   constructor(private readonly options: PriorityForwarderOptions) {}
 
-  /** The group's assignment changed: producers for newly owned lane partitions (fencing the previous owner), none for lost ones. */
+  /**
+   * The group's assignment changed: producers for newly owned lane partitions, initialised
+   * (fencing the previous owner), none for lost ones. Rejects when a producer could not be
+   * initialised (the next `forward` or `assign` tries again).
+   */
   async assign(partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<void> {
     const now = new Set(partitions.filter((p) => p.topic === this.options.from).map((p) => p.partition));
     for (const p of this.owned) if (!now.has(p)) await this.drop(p);
     this.owned = now;
-    await Promise.all([...now].map((p) => this.producer(p).catch(() => undefined)));
+    await Promise.all([...now].map((p) => this.producer(p)));
   }
 
   /**
@@ -133,7 +139,11 @@ export class PriorityForwarder {
         allowAutoTopicCreation: false,
         transactionTimeout: this.options.transactionTimeoutMs ?? 10_000,
       });
-      p = producer.connect().then(() => producer);
+      // kafkajs initialises a transactional id (the fencing) at its first transaction: now.
+      p = producer.connect().then(async () => {
+        await (await producer.transaction()).abort();
+        return producer;
+      });
       p.catch(() => this.producers.delete(partition));
       this.producers.set(partition, p);
     }

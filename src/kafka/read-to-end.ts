@@ -54,13 +54,16 @@ export async function readToEnd(kafka: Kafka, topic: string, onMessage: (message
     });
     await consumer.run({
       autoCommit: commit,
-      eachBatch: async ({ batch, resolveOffset }) => {
+      // Only what was handed on is resolved (and committed): never records past the end.
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
         const end = ends.get(batch.partition)!;
         for (const message of batch.messages) {
           if (BigInt(message.offset) >= end) break;
           await onMessage(message, batch.partition);
           count += 1;
           resolveOffset(message.offset);
+          await heartbeat(); // onMessage may be slow (a replay's acknowledged send); kafkajs throttles it
         }
         passed(batch.partition, batch.lastOffset());
       },

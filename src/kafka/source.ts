@@ -86,7 +86,7 @@ export class KafkaSource extends Readable {
       // A fetched batch of transaction markers or aborted records only: kafkajs moves past it
       // without calling eachBatch; the tracker learns of it here, so commits move past it too.
       consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-        if (payload.batchSize === 0 && !this.stopped) this.options.tracker.skip(payload.topic, payload.partition, payload.lastOffset);
+        if (payload.batchSize === 0 && !this.stopped && !this.held.has(tpKey(payload.topic, payload.partition))) this.options.tracker.skip(payload.topic, payload.partition, payload.lastOffset);
       }),
     );
     this.removers.push(consumer.on(consumer.events.CRASH, (event) => {
@@ -199,8 +199,12 @@ export class KafkaSource extends Readable {
     const { topic, partition } = batch;
     const { tracker, admit, heartbeatEveryMs } = this.options;
     let lastBeat = Date.now();
+    // A group join while this batch is handed on (kafkajs may rejoin from one fetcher while
+    // another's batch is here) ends it: the join reset what is tracked, the rest is fetched again.
+    const join = this.joins;
+    const key = tpKey(topic, partition);
     for (const message of batch.messages) {
-      if (this.stopped || !isRunning() || isStale()) return;
+      if (this.stopped || !isRunning() || isStale() || join !== this.joins || this.held.has(key)) return;
       const last = message === batch.messages.at(-1);
       if (tracker.isDuplicate(topic, partition, message.offset)) {
         resolveOffset(message.offset);

@@ -226,7 +226,11 @@ export class StageRunner<In, Out> {
       },
       onPauseChange: (paused) => metrics.pausedPartitions.set(label, paused),
       ...(this.transactions ? {
-        claim: (assignment) => this.transactions!.claim(assignment),
+        // The lane's forwarder fences its partitions' previous owner first (its commits are the lane's offsets).
+        claim: async (assignment) => {
+          await this.forwarder?.assign(assignment);
+          return this.transactions!.claim(assignment);
+        },
         onClaimRetry: (error, attempt) => logger.warn({ err: error.message, attempt }, 'claiming the assigned partitions (fencing their previous owner) failed; retrying'),
       } : {}),
       onCrash: (error) => {

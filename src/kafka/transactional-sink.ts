@@ -14,18 +14,23 @@
  *   the group's committed offsets are read — stable now, as nobody else can commit them — and
  *   returned: the source seeks there, and the tracker has forgotten everything in flight from
  *   before the join. The partition restarts from what transactions committed.
- * - `write(outcomes)`: one transaction per input partition. Outcomes whose ticket was revoked, or
- *   of a partition whose producer was fenced (another member owns it now and redoes them), are
- *   dropped and returned. Any other failure aborts the transaction and is thrown (retriable,
- *   unless the broker refused a record for good); the retry reconciles that partition first: a
- *   fresh producer, the committed offset read again, and outcomes below it (committed by a
- *   transaction whose answer was lost) count as written. Outcomes written in an attempt that
- *   failed elsewhere are not written again by the retry.
+ * - `write(outcomes)`: one transaction per input partition. Outcomes whose ticket was revoked
+ *   (another member owns the partition now and redoes them) are dropped and returned. Outcomes
+ *   below the partition's committed offset as this member last knew it count as written (a
+ *   transaction of another producer committed them). Any failure aborts the transaction and is
+ *   thrown (retriable, unless the broker refused a record for good), a fence included (a new
+ *   owner's claim, or the coordinator aborting a transaction past its timeout); the next
+ *   transaction of that partition reconciles first: a fresh producer (fencing whoever holds the
+ *   id — a member that lost the partition learns it at its next rejoin, until then a fence goes
+ *   back and forth and each side counts what the other committed as written), and the committed
+ *   offset read again. Outcomes written in an attempt that failed elsewhere are not written again.
  * - `advance(offsets)` (the committer's commits in this mode): moves a partition's committed
  *   offset past records that carry nothing (transaction markers, aborted records), in an
- *   offsets-only transaction; never backwards. A partition's transactions run one at a time.
+ *   offsets-only transaction; never backwards; rejects while the partition is being claimed. A
+ *   partition's transactions run one at a time.
  * - Offsets of `offsetsCommittedElsewhere` topics (the priority lane, whose forwarder commits them
- *   in its own transactions) are neither committed nor returned by `claim`.
+ *   in its own transactions, fencing on claim too) are never committed here; `claim` returns
+ *   them like the others.
  */
 import type { Admin, Kafka, Producer, Transaction } from 'kafkajs';
 import type { TopicPartition } from '../engine/offset-committer.ts';
@@ -34,6 +39,7 @@ import type { OutcomeSink } from '../engine/sink-stream.ts';
 import type { DlqContext } from './dlq-record.ts';
 import type { InputMessage, OutputRecord, RecordOutcome } from './records.ts';
 import { outcomeRecords, produceError, topicMessages } from './sink.ts';
+import { DependencyError } from '../errors/pipeline-error.ts';
 
 export interface TransactionalSinkOptions {
   kafka: Kafka;
@@ -60,7 +66,7 @@ const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
 
 interface PartitionProducer {
   readonly ready: Promise<Producer>;
-  fenced: boolean;
+  /** Its last transaction failed: reconcile before the next (see the contract). */
   reconcile: boolean;
 }
 
@@ -81,7 +87,7 @@ export class TransactionalSink implements OutcomeSink<InputMessage, OutputRecord
   async claim(assignment: readonly TopicPartition[]): Promise<CommitOffset[]> {
     await this.close();
     await Promise.all(assignment.map((tp) => this.fresh(tp).ready));
-    const offsets = await this.committed(assignment.filter((tp) => !this.options.offsetsCommittedElsewhere?.has(tp.topic)));
+    const offsets = await this.committed(assignment);
     this.committedAt.clear();
     for (const o of offsets) this.committedAt.set(keyOf(o), BigInt(o.offset));
     return offsets;
@@ -93,14 +99,14 @@ export class TransactionalSink implements OutcomeSink<InputMessage, OutputRecord
     for (const outcome of outcomes) {
       if (this.written.has(outcome)) continue;
       const producer = this.producers.get(keyOf(outcome.input));
-      if (!producer || producer.fenced || !this.options.tracker.isLive(outcome.input.ticket)) {
+      if (!producer || !this.options.tracker.isLive(outcome.input.ticket)) {
         dropped.add(outcome);
         continue;
       }
       const key = keyOf(outcome.input);
       byPartition.set(key, [...(byPartition.get(key) ?? []), outcome]);
     }
-    const results = await Promise.allSettled([...byPartition].map(([key, list]) => this.serial(key, () => this.transaction(list, dropped))));
+    const results = await Promise.allSettled([...byPartition].map(([key, list]) => this.serial(key, () => this.transaction(list))));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     return dropped;
@@ -109,10 +115,10 @@ export class TransactionalSink implements OutcomeSink<InputMessage, OutputRecord
   /** See the contract. Rejects (retriable) when a transaction fails; the committer retries. */
   async advance(offsets: readonly CommitOffset[]): Promise<void> {
     await Promise.all(offsets.map((o) => this.serial(keyOf(o), async () => {
-      const key = keyOf(o);
-      const state = this.producers.get(key);
-      if (!state || state.fenced || state.reconcile || this.options.offsetsCommittedElsewhere?.has(o.topic)) return;
-      if (BigInt(o.offset) <= (this.committedAt.get(key) ?? -1n)) return;
+      if (this.options.offsetsCommittedElsewhere?.has(o.topic)) return;
+      if (!this.producers.has(keyOf(o))) throw new DependencyError('kafka', `${keyOf(o)} is being claimed: its offset is committed after`);
+      const state = await this.reconciled(o);
+      if (BigInt(o.offset) <= (this.committedAt.get(keyOf(o)) ?? -1n)) return;
       await this.commitTransaction(state, o.topic, o.partition, o.offset, async () => undefined);
     })));
   }
@@ -125,38 +131,47 @@ export class TransactionalSink implements OutcomeSink<InputMessage, OutputRecord
   }
 
   /** One partition's outcomes (in offset order) in one transaction. */
-  private async transaction(outcomes: RecordOutcome[], dropped: Set<RecordOutcome>): Promise<void> {
+  private async transaction(outcomes: RecordOutcome[]): Promise<void> {
     const { topic, partition } = outcomes[0]!.input;
-    let state = this.producers.get(keyOf({ topic, partition }))!;
-    if (state.reconcile) {
-      state = this.fresh({ topic, partition });
-      await state.ready.catch((error: unknown) => {
-        state.reconcile = true;
-        throw produceError(error);
-      });
-      const [committed] = await this.committed([{ topic, partition }]);
-      const floor = committed ? BigInt(committed.offset) : -1n;
-      if (committed) this.committedAt.set(keyOf({ topic, partition }), floor);
+    const state = await this.reconciled({ topic, partition });
+    const ownOffsets = !this.options.offsetsCommittedElsewhere?.has(topic);
+    if (ownOffsets) {
+      const floor = this.committedAt.get(keyOf({ topic, partition })) ?? -1n;
       for (const o of outcomes) if (BigInt(o.input.offset) < floor) this.written.add(o);
       outcomes = outcomes.filter((o) => !this.written.has(o));
       if (outcomes.length === 0) return;
     }
-    const { dlq, offsetsCommittedElsewhere, now = Date.now } = this.options;
+    const { dlq, now = Date.now } = this.options;
     const records = outcomeRecords(outcomes, dlq, now());
     const next = (BigInt(outcomes.at(-1)!.input.offset) + 1n).toString();
-    const committed = await this.commitTransaction(state, topic, partition, offsetsCommittedElsewhere?.has(topic) ? undefined : next, async (txn) => {
+    await this.commitTransaction(state, topic, partition, ownOffsets ? next : undefined, async (txn) => {
       if (records.length) await txn.sendBatch({ topicMessages: topicMessages(records), acks: -1 });
     });
-    if (committed) for (const o of outcomes) this.written.add(o);
-    else for (const o of outcomes) dropped.add(o); // fenced: another member owns the partition now and redoes them
+    for (const o of outcomes) this.written.add(o);
+  }
+
+  /** The partition's producer, reconciled first when its last transaction failed (see the contract). */
+  private async reconciled(tp: TopicPartition): Promise<PartitionProducer> {
+    const current = this.producers.get(keyOf(tp))!;
+    if (!current.reconcile) return current;
+    const state = this.fresh(tp);
+    try {
+      await state.ready;
+      if (this.options.offsetsCommittedElsewhere?.has(tp.topic)) return state;
+      const [committed] = await this.committed([tp]);
+      if (committed) this.committedAt.set(keyOf(tp), BigInt(committed.offset));
+      return state;
+    } catch (error) {
+      state.reconcile = true;
+      throw produceError(error);
+    }
   }
 
   /**
    * One transaction on the partition's producer: `send`, then the offset (unless undefined),
-   * then commit. Resolves false when the producer was fenced (nothing of it counts), true when
-   * committed; any other failure aborts and is thrown.
+   * then commit. Any failure aborts it, marks the partition for reconciling and is thrown.
    */
-  private async commitTransaction(state: PartitionProducer, topic: string, partition: number, offset: string | undefined, send: (txn: Transaction) => Promise<void>): Promise<boolean> {
+  private async commitTransaction(state: PartitionProducer, topic: string, partition: number, offset: string | undefined, send: (txn: Transaction) => Promise<void>): Promise<void> {
     const producer = await state.ready.catch((error: unknown) => {
       state.reconcile = true;
       throw produceError(error);
@@ -168,19 +183,15 @@ export class TransactionalSink implements OutcomeSink<InputMessage, OutputRecord
       await txn.commit();
     } catch (error) {
       await txn.abort().catch(() => undefined);
-      const type = (error as { type?: string }).type ?? (error as { cause?: { type?: string } }).cause?.type;
-      if (type && FENCED.has(type)) {
-        state.fenced = true;
-        return false;
-      }
       state.reconcile = true;
+      const type = (error as { type?: string }).type ?? (error as { cause?: { type?: string } }).cause?.type;
+      if (type && FENCED.has(type)) throw new DependencyError('kafka', `the transactional producer of ${topic}[${partition}] was fenced (a new owner claimed the partition, or its transaction timed out): reconciling`, error);
       throw produceError(error);
     }
     if (offset !== undefined) {
       this.committedAt.set(keyOf({ topic, partition }), BigInt(offset));
       this.options.onCommitted?.(topic, partition, offset);
     }
-    return true;
   }
 
   /** Runs `fn` after the partition's running transaction (one at a time per partition). */
@@ -213,7 +224,7 @@ export class TransactionalSink implements OutcomeSink<InputMessage, OutputRecord
       await txn.abort();
       return producer;
     })();
-    const state: PartitionProducer = { ready, fenced: false, reconcile: false };
+    const state: PartitionProducer = { ready, reconcile: false };
     ready.catch(() => {
       void producer.disconnect().catch(() => undefined);
       if (this.producers.get(key) === state) state.reconcile = true;

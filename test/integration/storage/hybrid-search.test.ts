@@ -219,7 +219,7 @@ describe.each(clients)('migration 008 on an existing database (%s)', (_name, ope
     await migrate(db, { dimension: DIM, through: 7 });
     const before = doc({ docId: 'old', minister: 'finance', source: 'file:///old.md', metadata: { type: 'legacy' }, texts: ['Stored before full-text search: LEGACY-99 budget.', 'Second chunk.'] });
     await writeBatch(db, before, { now: 1 });
-    expect((await db.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'chunks' AND column_name = 'search_vector'`)).rowCount).toBe(0);
+    expect((await db.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'chunks' AND column_name = 'search_vector'`)).rowCount).toBe(0);
 
     expect((await migrate(db, { dimension: DIM, through: 8 })).applied).toEqual(['008_text_search.sql']);
     const { rows } = await db.query<{ n: number | string }>('SELECT count(*) AS n FROM chunks WHERE search_vector IS NULL OR search_vector = \'\'::tsvector');
