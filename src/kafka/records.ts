@@ -29,3 +29,12 @@ export interface OutputRecord {
 
 /** An input's outcome with its outputs encoded (what the Kafka sink produces). */
 export type RecordOutcome = Outcome<InputMessage, OutputRecord>;
+
+/** An output message with the record it was encoded to. */
+export interface Encoded<Out> {
+  readonly value: Out;
+  readonly record: OutputRecord;
+}
+
+/** The outcome of one consumed record, its outputs encoded (what the stage runner hands its sink). */
+export type StageOutcome<Out> = Outcome<InputMessage, Encoded<Out>>;

@@ -2,9 +2,10 @@
  * The Kafka runner: one stage (a transform bound to its topics, ./stage-binding.ts) as a
  * consumer-producer service:
  *
- *   KafkaSource ─▶ batchStep ─▶ orderedParallelStep(processBatch, encode) ─▶ sinkStream(kafkaResultSink)
+ *   KafkaSource ─▶ batchStep ─▶ orderedParallelStep(processBatch, encode) ─▶ sinkStream(record sink)
  *        ▲                                                                   │ acked
  *        └──── pause/resume ◀── in-flight limits ◀── OffsetTracker ◀────────┘ ─▶ OffsetCommitter
+ *        └──── pause/resume ◀── flow gate ◀── FlowSampler (lag, every FLOW_SAMPLE_MS; ./flow-sampler.ts)
  *
  * Delivery (DELIVERY): at-least-once produces through one idempotent producer and commits
  * completed offsets every COMMIT_INTERVAL_MS; exactly-once writes each input partition's
@@ -40,7 +41,9 @@ import { SERVICE_STREAMS, topicName, type TopicSpec } from '../topics/names.ts';
 import { ensureTopics, topicSettings } from './admin.ts';
 import { stageGroupId } from './groups.ts';
 import { LagMonitor, type LagTarget } from './lag-monitor.ts';
-import type { InputMessage, OutputRecord, RecordOutcome } from './records.ts';
+import { FlowSampler } from './flow-sampler.ts';
+import type { Encoded, InputMessage, OutputRecord, StageOutcome } from './records.ts';
+import { encodedSink } from './encoded-sink.ts';
 import { kafkaResultSink } from './sink.ts';
 import { TransactionalSink } from './transactional-sink.ts';
 import { PriorityForwarder } from './priority-forwarder.ts';
@@ -50,8 +53,6 @@ import { confirmedCommit } from './confirmed-commit.ts';
 import type { Span } from '@opentelemetry/api';
 import { endSpan, startStageSpan, withBatchSpans, withTraceContext } from '../tracing/spans.ts';
 
-/** How long an input may be in flight before the runner says so (log line; era_oldest_in_flight_seconds always). */
-export const LONG_IN_FLIGHT_MS = 60_000;
 
 /** Bytes of one fetch response, and of one partition in it (kafkajs: 10 MiB and 1 MiB). */
 const FETCH_MAX_BYTES = 2 * 1024 * 1024;
@@ -59,14 +60,6 @@ const FETCH_MAX_BYTES_PER_PARTITION = 256 * 1024;
 
 export type RunnerConfig = Pick<Config, 'topicPrefix' | 'topicPartitions' | 'topicReplicationFactor' | 'groupPrefix' | 'maxDocumentBytes' | 'maxInFlight' | 'maxInFlightBytes' | 'commitIntervalMs' | 'delivery' | 'dlqMaxRatio' | 'dlqWindow' | 'shutdownTimeoutMs'>;
 
-/** An output message with the record it was encoded to. */
-export interface Encoded<Out> {
-  readonly value: Out;
-  readonly record: OutputRecord;
-}
-
-/** The outcome of one consumed record, its outputs encoded. */
-export type StageOutcome<Out> = Outcome<InputMessage, Encoded<Out>>;
 
 export interface StageRunnerOptions<In, Out> {
   binding: KafkaStageBinding<In, Out>;
@@ -113,10 +106,7 @@ export class StageRunner<In, Out> {
   private sampleTimer?: NodeJS.Timeout;
   private resumeTimer?: NodeJS.Timeout;
   private admin?: Admin;
-  private monitor?: LagMonitor;
-  private retriesSinceSample = 0;
-  /** The in-flight input last reported as long-running (reported once). */
-  private reportedOldest: string | undefined;
+  private sampler?: FlowSampler;
   private pipelineDone?: Promise<void>;
   private closing?: Promise<void>;
   private joined = false;
@@ -246,24 +236,11 @@ export class StageRunner<In, Out> {
     const onRetry = (error: unknown, attempt: number, delayMs: number): void => {
       const e = toPipelineError(error);
       metrics.retries.inc({ ...label, code: e.code });
-      this.retriesSinceSample += 1;
+      this.sampler?.dependencyRetried();
       logger.warn({ code: e.code, attempt, delayMs, err: e.message }, 'dependency failure, retrying');
     };
     const kafkaSink = this.transactions ?? kafkaResultSink({ producer: this.producer!, dlq });
-    const records = this.options.wrapSink?.(kafkaSink) ?? kafkaSink;
-    // One record outcome per stage outcome, kept across retries (a sink may remember what it wrote).
-    const asRecords = new WeakMap<StageOutcome<Out>, RecordOutcome>();
-    const recordsOf = (o: StageOutcome<Out>): RecordOutcome => {
-      let r = asRecords.get(o);
-      if (!r) asRecords.set(o, (r = o.poison ? o : { input: o.input, outputs: o.outputs.map((e) => e.record) }));
-      return r;
-    };
-    const sink: OutcomeSink<InputMessage, Encoded<Out>> = {
-      write: async (outcomes) => {
-        const dropped = await records.write(outcomes.map(recordsOf));
-        return dropped && new Set(outcomes.filter((o) => dropped.has(recordsOf(o))));
-      },
-    };
+    const sink = encodedSink<Out>(this.options.wrapSink?.(kafkaSink) ?? kafkaSink);
     const { transform } = binding;
     const hooks = { signal, onRetry };
 
@@ -309,8 +286,12 @@ export class StageRunner<In, Out> {
     });
 
     this.commitTimer = setInterval(() => void this.commitNow(), config.commitIntervalMs);
-    this.monitor = new LagMonitor(this.admin, inputTopics.map((topic) => ({ groupId: this.groupId, topic })), this.options.flow?.downstream);
-    this.sampleTimer = setInterval(() => void this.sampleFlow(), this.options.sampleMs ?? 5_000);
+    this.sampler = new FlowSampler({
+      stage: binding.name, groupId: this.groupId, priorityTopic: inputTopics.length > 1 ? inputTopics[0] : undefined, maxInFlight: config.maxInFlight,
+      tracker: this.tracker, monitor: new LagMonitor(this.admin, inputTopics.map((topic) => ({ groupId: this.groupId, topic })), this.options.flow?.downstream),
+      metrics, logger, ...(this.options.flow ? { flow: this.options.flow } : {}), resume: () => this.source?.maybeResume(),
+    });
+    this.sampleTimer = setInterval(() => void this.sampler?.sample(), this.options.sampleMs ?? 5_000);
     await source.start();
     logger.info({ group: this.groupId, inputTopics }, `stage ${binding.name} started`);
   }
@@ -374,58 +355,6 @@ export class StageRunner<In, Out> {
       this.resumeTimer = undefined;
       this.source?.maybeResume();
     }, Math.max(1, wait));
-  }
-
-  /** Exports the age of the oldest input in flight; warns once per input past LONG_IN_FLIGHT_MS. */
-  private reportLongInFlight(now: number): void {
-    const oldest = this.tracker.oldestInFlight();
-    const ms = oldest ? now - oldest.at : 0;
-    this.options.metrics.oldestInFlight.set({ stage: this.options.binding.name }, ms / 1000);
-    if (!oldest || ms < LONG_IN_FLIGHT_MS) return;
-    const key = `${oldest.topic}:${oldest.partition}@${oldest.offset}`;
-    if (key === this.reportedOldest) return;
-    this.reportedOldest = key;
-    this.options.logger.warn({ input: key, seconds: Math.round(ms / 1000), inFlight: this.tracker.inFlight }, 'an input is in flight for long: a dependency is being retried, or its work is stuck (commits of its partition wait for it)');
-  }
-
-  /** Measures lag, exports it, and lets the adaptive controller decide. Never rejects. */
-  async sampleFlow(): Promise<void> {
-    const { metrics, binding, config, logger, flow } = this.options;
-    const label = { stage: binding.name };
-    this.reportLongInFlight(Date.now());
-    if (!this.monitor) return;
-    try {
-      const now = Date.now();
-      const sample = await this.monitor.sample(now);
-      let inputLag = 0;
-      let priorityLag = 0;
-      const priorityTopic = binding.inputTopics.length > 1 ? binding.inputTopics[0] : undefined;
-      for (const [topic, partitions] of sample.input) {
-        for (const [partition, lag] of partitions) {
-          metrics.consumerLag.set({ ...label, group: this.groupId, topic, partition: String(partition) }, lag);
-          inputLag += lag;
-          if (topic === priorityTopic) priorityLag += lag;
-        }
-      }
-      if (flow) {
-        const decision = flow.gate.observe({
-          downstreamLag: sample.downstream ?? 0,
-          downstreamLagLimit: flow.downstreamLagLimit,
-          inputLag,
-          inFlight: this.tracker.inFlight,
-          inFlightLimit: config.maxInFlight,
-          dependencyErrors: this.retriesSinceSample,
-        }, priorityLag, now);
-        this.retriesSinceSample = 0;
-        metrics.controllerDecisions.inc({ ...label, decision: decision.pauseAll ? 'pause' : decision.action });
-        metrics.rate.set(label, Number.isFinite(decision.rate) ? decision.rate : -1);
-        metrics.tokens.set(label, Math.min(flow.gate.tokens(now), Number.MAX_SAFE_INTEGER));
-        if (decision.action !== 'hold' || decision.pauseAll) logger.info({ decision }, 'flow controller decision');
-        if (!decision.pauseAll) this.source?.maybeResume();
-      }
-    } catch (error) {
-      logger.warn({ err: (error as Error).message }, 'lag sample failed');
-    }
   }
 
   /** Commits completed offsets now; failures are logged and retried on the next tick. */

@@ -30,7 +30,8 @@ import { ensureTopics, groupMembers, groupPositions, setGroupOffsets, topicSetti
 import { asKafkaDependencyError, createKafka } from '../kafka/client.ts';
 import { checkKafkaTls } from '../kafka/preflight.ts';
 import { connectPublisher } from '../kafka/publisher.ts';
-import { StageRunner, type StageOutcome } from '../kafka/stage-runner.ts';
+import { StageRunner } from '../kafka/stage-runner.ts';
+import type { StageOutcome } from '../kafka/records.ts';
 import { chunkEmbedder, embedLimiter } from '../stages/embed/embed-chunks.ts';
 import { prepareStore } from '../storage/prepare-store.ts';
 import { settleDimension } from '../embedding/dimension.ts';
