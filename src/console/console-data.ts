@@ -7,7 +7,7 @@ import { PIPELINE } from '../dataflow/pipeline.ts';
 import { readDocument } from '../storage/document-view.ts';
 import { SEARCH_MODES, searchWithEmbedder, type QueryEmbedder } from '../storage/hybrid-search.ts';
 import { jobSummary, recentJobs } from '../storage/jobs.ts';
-import { readMinisterAggregates } from '../storage/ministers.ts';
+import { readMinisterAggregates, readMinisterSample } from '../storage/ministers.ts';
 import { chunkCount, documentCount } from '../storage/search.ts';
 import type { SqlClient } from '../storage/sql-client.ts';
 import type { DeadLetterSource } from '../api/ports.ts';
@@ -38,12 +38,7 @@ export function createConsoleData({ db, embedder, store, deadLetters, flow }: Co
     deadLetters: (filter, limit) => deadLetters.list(filter, limit),
     replay: (filter, all) => deadLetters.replay(filter, { all }),
     ministers: () => readMinisterAggregates(db),
-    ministerSample: async (ministerId, n) => {
-      const { rows } = await db.query<{ doc_id: string; title: string | null; category: string | null; text: string }>(
-        `SELECT c.doc_id, d.title, c.category, c.text FROM chunks c JOIN documents d ON d.doc_id = c.doc_id AND d.content_hash = c.content_hash
-         WHERE c.minister_id = $1::text ORDER BY c.doc_id, c.seq LIMIT $2::int`, [ministerId, n]);
-      return rows.map((r) => ({ docId: r.doc_id, title: r.title, category: r.category, text: r.text }));
-    },
+    ministerSample: (ministerId, n) => readMinisterSample(db, ministerId, n),
     flow: () => flow.snapshot(),
   };
 }

@@ -7,7 +7,7 @@ import type { DeadLetterFilter, DeadLetterView, ReplayResult } from '../api/port
 import type { DocumentView } from '../storage/document-view.ts';
 import type { SearchMode } from '../storage/hybrid-search.ts';
 import type { JobSummary } from '../storage/jobs.ts';
-import type { MinisterAggregate } from '../storage/ministers.ts';
+import type { MinisterAggregate, MinisterEntry } from '../storage/ministers.ts';
 import type { SearchHit } from '../storage/search.ts';
 import type { SearchFilters } from '../storage/search-filters.ts';
 import type { FlowSnapshot } from './flow-sampler.ts';
@@ -26,6 +26,6 @@ export interface ConsoleData {
   replay(filter: DeadLetterFilter, all: boolean): Promise<ReplayResult>;
   ministers(): Promise<MinisterAggregate[]>;
   /** A few current chunks of a minister, for its card. */
-  ministerSample(ministerId: string, n: number): Promise<Array<{ docId: string; title: string | null; category: string | null; text: string }>>;
+  ministerSample(ministerId: string, n: number): Promise<MinisterEntry[]>;
   flow(): FlowSnapshot;
 }

@@ -52,3 +52,19 @@ export async function readMinisterAggregates(client: SqlClient): Promise<Ministe
     categories: Object.fromEntries(Object.entries(r.categories ?? {}).map(([k, v]) => [k, Number(v)])),
   }));
 }
+
+/** An entry of a minister: a current chunk routed to it, with its document's title. */
+export interface MinisterEntry {
+  docId: string;
+  title: string | null;
+  category: string | null;
+  text: string;
+}
+
+/** The first `n` current chunks routed to `ministerId`, in document and chunk order (a sample to show). */
+export async function readMinisterSample(client: SqlClient, ministerId: string, n: number): Promise<MinisterEntry[]> {
+  const { rows } = await client.query<{ doc_id: string; title: string | null; category: string | null; text: string }>(
+    `SELECT c.doc_id, d.title, c.category, c.text FROM chunks c JOIN documents d ON d.doc_id = c.doc_id AND d.content_hash = c.content_hash
+     WHERE c.minister_id = $1::text ORDER BY c.doc_id, c.seq LIMIT $2::int`, [ministerId, n]);
+  return rows.map((r) => ({ docId: r.doc_id, title: r.title, category: r.category, text: r.text }));
+}
