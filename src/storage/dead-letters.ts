@@ -86,3 +86,9 @@ export async function takeDeadLettersForReplay(client: SqlClient, filter: DeadLe
     return { letters: rows.map(fromRow).sort((a, b) => a.id - b.id), skipped: Number(other?.n ?? 0) };
   });
 }
+
+/** How many dead letters the store holds (replayed ones included). */
+export async function deadLetterCount(client: SqlClient): Promise<number> {
+  const { rows: [row] } = await client.query<{ n: number | string }>('SELECT count(*) AS n FROM dead_letters');
+  return Number(row!.n);
+}

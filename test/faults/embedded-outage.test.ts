@@ -111,5 +111,24 @@ describe('fault: the embedder stops during `era-ingest run`', () => {
     } finally {
       await db.close();
     }
+
+    // The cause is fixed: `dlq replay --data-dir` runs the letters from the embed stage on, once.
+    double.reset();
+    const replayed = startProcess('src/cli/main.ts', ['dlq', 'replay', '--data-dir', dataDir, '--json'], { ...ENV, OLLAMA_HOST: double.url });
+    expect(await replayed.exited, replayed.output()).toBe(0);
+    const result = JSON.parse(replayed.output().slice(replayed.output().indexOf('{'))) as { replayed: number; skipped: number; byStage: Record<string, number>; recordedAgain: number };
+    expect(result).toEqual({ replayed: summary.deadLetters, skipped: 0, byStage: { embed: summary.deadLetters }, recordedAgain: 0 });
+    const again = startProcess('src/cli/main.ts', ['dlq', 'replay', '--data-dir', dataDir, '--json'], { ...ENV, OLLAMA_HOST: double.url });
+    expect(await again.exited, again.output()).toBe(0);
+    expect(JSON.parse(again.output().slice(again.output().indexOf('{')))).toMatchObject({ replayed: 0, recordedAgain: 0 });
+    const after = await createPgliteClient({ dataDir });
+    try {
+      const { rows: [d] } = await after.query<{ n: number }>("SELECT count(*)::int AS n FROM documents WHERE doc_id = 'doc-7'");
+      expect(Number(d!.n)).toBe(1);
+      const { rows: [c] } = await after.query<{ n: number }>("SELECT count(*)::int AS n FROM chunks WHERE doc_id = 'doc-7' AND text LIKE '%POISON-INPUT-MARKER%'");
+      expect(Number(c!.n)).toBe(1);
+    } finally {
+      await after.close();
+    }
   });
 });

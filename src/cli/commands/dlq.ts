@@ -42,14 +42,28 @@ export function registerDlq(program: Command): void {
     .option('--stage <name>', 'only from this stage')
     .option('--code <code>', 'only with this error code')
     .option('--all', 'replay every dead letter again, not only those not replayed yet')
+    .option('--data-dir <dir>', 'replay the dead letters of `era-ingest run` in this embedded store (PGlite) through the in-process pipeline, each from the stage that rejected it, not era.dlq')
+    .option('--db <url>', 'the same for the dead letters of `era-ingest run --db` in this PostgreSQL')
     .option('--json', 'machine-readable output')
     .action(async (options: DlqOptions) => {
+      if (options.dataDir !== undefined || options.db !== undefined) return replayStoreLetters(options);
       const config = configFrom();
       const [{ createKafka }, { replayDeadLetters }, { topicNames }] = await Promise.all([import('../../kafka/client.ts'), import('../../kafka/dead-letters.ts'), import('../../dataflow/topics.ts')]);
       const result = await replayDeadLetters(createKafka(config), topicNames(config.topicPrefix).dlq, { ...(options.stage ? { stage: options.stage } : {}), ...(options.code ? { code: options.code } : {}) }, { group: `${config.groupPrefix}.dlq-replay`, all: options.all === true });
       if (options.json) printJson(result);
       else process.stdout.write(`replayed ${result.replayed} dead letters${Object.entries(result.byTopic).map(([t, n]) => `, ${n} to ${t}`).join('')}; ${result.skipped} did not match\n`);
     });
+}
+
+/** `dlq replay --data-dir|--db`: the store's dead letters through the in-process pipeline (../replay-embedded.ts). */
+async function replayStoreLetters(options: DlqOptions): Promise<void> {
+  const config = configFrom({ databaseUrl: options.db });
+  const { replayEmbeddedDeadLetters } = await import('../replay-embedded.ts');
+  const filter = { ...(options.stage ? { stage: options.stage } : {}), ...(options.code ? { code: options.code } : {}) };
+  const result = await replayEmbeddedDeadLetters({ ...(options.db ? { url: config.databaseUrl } : {}), ...(options.dataDir ? { dataDir: options.dataDir } : {}) }, config, filter, { all: options.all === true });
+  if (options.json) printJson(result);
+  else process.stdout.write(`replayed ${result.replayed} dead letters${Object.entries(result.byStage).map(([s, n]) => `, ${n} from ${s}`).join('')}; ${result.skipped} did not match; ${result.recordedAgain} recorded again (see \`era-ingest dlq list\` with the same store)\n`);
+  if (result.recordedAgain > 0) process.exitCode = EXIT.failure;
 }
 
 /** `dlq list --data-dir|--db`: the in-process runner's dead letters, from the store's dead_letters table. */
