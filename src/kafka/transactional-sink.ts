@@ -182,9 +182,11 @@ export class TransactionalSink implements OutcomeSink<InputMessage, OutputRecord
       if (offset !== undefined) await txn.sendOffsets({ consumerGroupId: this.options.groupId, topics: [{ topic, partitions: [{ partition, offset }] }] });
       await txn.commit();
     } catch (error) {
-      await txn.abort().catch(() => undefined);
-      state.reconcile = true;
+      const aborted = await txn.abort().then(() => true, () => false);
       const type = (error as { type?: string }).type ?? (error as { cause?: { type?: string } }).cause?.type;
+      // The broker still completing this producer's previous transaction: the producer is fine, retry with it.
+      if (type === 'CONCURRENT_TRANSACTIONS' && aborted) throw new DependencyError('kafka', `the broker was still completing the previous transaction of ${topic}[${partition}]: retrying`, error);
+      state.reconcile = true;
       if (type && FENCED.has(type)) throw new DependencyError('kafka', `the transactional producer of ${topic}[${partition}] was fenced (a new owner claimed the partition, or its transaction timed out): reconciling`, error);
       throw produceError(error);
     }
