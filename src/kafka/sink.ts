@@ -35,9 +35,14 @@ export function topicMessages(records: readonly OutputRecord[]): TopicMessages[]
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
 
+/** The Kafka error type of a kafkajs error, or of the error it wraps (a retrier's last failure). */
+export function kafkaErrorType(error: unknown): string | undefined {
+  return (error as { type?: string }).type ?? (error as { cause?: { type?: string } }).cause?.type;
+}
+
 /** A produce failure as the runner handles it: a refusal that retrying cannot fix is INTERNAL, the rest retriable. */
 export function produceError(error: unknown): PipelineError {
-  const type = (error as { type?: string; cause?: { type?: string } }).type ?? (error as { cause?: { type?: string } }).cause?.type;
+  const type = kafkaErrorType(error);
   if (type && NON_RETRIABLE_PRODUCE.has(type)) {
     return new PipelineError('INTERNAL', `the broker refused the stage's output (${type}): check the topics exist and their max.message.bytes is above MAX_DOCUMENT_BYTES`, { cause: error });
   }

@@ -38,7 +38,7 @@ import type { CommitOffset, OffsetTracker } from '../engine/offset-tracker.ts';
 import type { OutcomeSink } from '../engine/sink-stream.ts';
 import type { DlqContext } from './dlq-record.ts';
 import type { InputMessage, OutputRecord, RecordOutcome } from './records.ts';
-import { outcomeRecords, produceError, topicMessages } from './sink.ts';
+import { kafkaErrorType, outcomeRecords, produceError, topicMessages } from './sink.ts';
 import { DependencyError } from '../errors/pipeline-error.ts';
 
 export interface TransactionalSinkOptions {
@@ -183,7 +183,7 @@ export class TransactionalSink implements OutcomeSink<InputMessage, OutputRecord
       await txn.commit();
     } catch (error) {
       const aborted = await txn.abort().then(() => true, () => false);
-      const type = (error as { type?: string }).type ?? (error as { cause?: { type?: string } }).cause?.type;
+      const type = kafkaErrorType(error);
       // The broker still completing this producer's previous transaction: the producer is fine, retry with it.
       if (type === 'CONCURRENT_TRANSACTIONS' && aborted) throw new DependencyError('kafka', `the broker was still completing the previous transaction of ${topic}[${partition}]: retrying`, error);
       state.reconcile = true;
