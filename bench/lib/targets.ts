@@ -3,6 +3,7 @@
  * figures come in, PASS / FALL SHORT / NOT MEASURED rows go out. These are benchmark targets
  * printed beside the results, not timed tests.
  */
+import { PIPELINE } from '../../src/dataflow/pipeline.ts';
 import { replicaRows } from './replicas.ts';
 import { ratio } from './stats.ts';
 import type { BenchReport, IndexCost, ScenarioResult, TargetResult, TargetStatus } from './types.ts';
@@ -22,8 +23,8 @@ export const TARGETS = {
   tracingOffSharePct: 1,
 } as const;
 
-/** The pipeline's stage processes in a scenario's process list (not PostgreSQL, broker, harness). */
-const STAGE_PROCESSES: readonly string[] = ['chunk', 'embed', 'minister', 'store'];
+/** The pipeline's stage processes in a scenario's process list (not PostgreSQL, broker, harness): named after the declared stages. */
+const STAGE_PROCESSES: readonly string[] = PIPELINE.stageNames;
 
 export interface TargetInputs {
   scenarios: readonly ScenarioResult[];
@@ -111,14 +112,14 @@ export function evaluateTargets({ scenarios, indexCost, double, model, tracingOf
   const peer = naive ? largest(scenarios, (s) => isScaling('kafka', 'era-ingest')(s) && s.docs === naive.docs) ?? kafka : undefined;
   const stages = kafka?.processes.filter((p) => STAGE_PROCESSES.includes(p.name.replace(/-\d+$/, ''))) ?? []; // replicas: store-2
   const stageCpu = stages.reduce((sum, p) => sum + p.cpuSeconds, 0);
-  rows.push(row({ id: 'stage-cpu', description: 'Kafka mode: CPU of the four stages per stored chunk, summed', unit: 'ms/chunk', comparator: '<=', threshold: TARGETS.stageCpuMsPerChunk },
+  rows.push(row({ id: 'stage-cpu', description: `Kafka mode: CPU of the ${PIPELINE.stages.length} stages per stored chunk, summed`, unit: 'ms/chunk', comparator: '<=', threshold: TARGETS.stageCpuMsPerChunk },
     kafka && stages.length > 0 && kafka.storedChunks > 0 ? kafka : undefined, kafka ? 'no stage process figures' : 'no Kafka scaling run',
     kafka && kafka.storedChunks > 0 ? (stageCpu * 1000) / kafka.storedChunks : undefined,
     kafka ? [stages.map((p) => `${p.name} ${((p.cpuSeconds * 1000) / kafka.storedChunks).toFixed(2)}`).join(', '), incomplete(kafka)] : []));
 
-  // Every stage makes one span per input: per stored chunk, one for each of embed, minister and
-  // store, and one per document for chunk (and for publish).
-  const spansPerChunk = kafka && kafka.storedChunks > 0 ? 3 + (2 * kafka.storedDocs) / kafka.storedChunks : undefined;
+  // Every stage makes one span per input: the first stage and publish one per document, every
+  // later stage one per chunk.
+  const spansPerChunk = kafka && kafka.storedChunks > 0 ? PIPELINE.stages.length - 1 + (2 * kafka.storedDocs) / kafka.storedChunks : undefined;
   const stageCpuMs = kafka && stages.length > 0 && kafka.storedChunks > 0 ? (stageCpu * 1000) / kafka.storedChunks : undefined;
   rows.push(row({ id: 'tracing-off', description: 'Tracing off: span calls per stored chunk, share of the stages\' CPU per chunk', unit: '%', comparator: '<=', threshold: TARGETS.tracingOffSharePct },
     tracingOff && !tracingOff.tracingOn && stageCpuMs !== undefined ? kafka : undefined,

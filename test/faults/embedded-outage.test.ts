@@ -53,7 +53,9 @@ describe('fault: the embedder stops during `era-ingest run`', () => {
     await waitFor(() => double.inputs > 100, { timeoutMs: 90_000, what: 'the run to embed its first chunks' });
     expect(run.child.exitCode).toBeNull();
     await double.close();
-    await sleep(20_000); // the outage
+    const stopped = Date.now();
+    await run.waitForOutput(/embed stage: .*retrying in/, 60_000); // the run saw the outage and backs off
+    await sleep(Math.max(0, 20_000 - (Date.now() - stopped))); // the rest of the 20 s outage
     expect(run.child.exitCode).toBeNull(); // waited, did not give up or finish without the embedder
     double = await startOllamaDouble({ dimension: DIM, port });
     const code = await run.exited;

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { PIPELINE } from '../../src/dataflow/pipeline.ts';
 import { uniqueName } from '../helpers/names.ts';
 import { startPipeline, type TestPipeline } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -92,22 +93,25 @@ describe('tracing through the stage processes into Jaeger', () => {
     expect(published.code, published.output).toBe(0);
     await waitFor(() => p.stored.some((e) => e.id === docId), { timeoutMs: 60_000, what: `era.stored for ${docId}` });
 
+    // The publish span and the declared stages in order, each the child of the one before it.
+    const hops = ['publish', ...PIPELINE.stageNames];
+    const last = hops.at(-1)!;
     // The store span reaches Jaeger last (after the store's commit and the output's ack).
     const trace = await waitFor(async () => {
       const traces = await tracesOf(queryUrl, 'era-ingest-publish', docId);
-      const found = traces.find((t) => t.spans.some((s) => s.operationName === 'store'));
+      const found = traces.find((t) => t.spans.some((s) => s.operationName === last));
       return found;
     }, { timeoutMs: 60_000, intervalMs: 500, what: `a trace in Jaeger (${queryUrl}) with a store span for ${docId}` });
     const again = await tracesOf(queryUrl, 'era-ingest-publish', docId);
     expect(again.map((t) => t.traceID), 'one trace for the document').toEqual([trace.traceID]);
 
     const spans = new Map(trace.spans.map((s) => [s.spanID, s]));
-    const store = trace.spans.find((s) => s.operationName === 'store')!;
+    const store = trace.spans.find((s) => s.operationName === last)!;
     const chain: JaegerSpan[] = [];
     for (let s: JaegerSpan | undefined = store; s; s = parentOf(s, spans)) chain.unshift(s);
-    expect(chain.map((s) => s.operationName)).toEqual(['publish', 'chunk', 'embed', 'minister', 'store']);
+    expect(chain.map((s) => s.operationName)).toEqual(hops);
     for (const s of chain) expect(tag(s, 'era.document.id'), s.operationName).toBe(docId);
-    expect(chain.map((s) => trace.processes[s.processID]?.serviceName)).toEqual(['era-ingest-publish', 'era-ingest-chunk', 'era-ingest-embed', 'era-ingest-minister', 'era-ingest-store']);
+    expect(chain.map((s) => trace.processes[s.processID]?.serviceName)).toEqual(hops.map((name) => `era-ingest-${name}`));
 
     const request = trace.spans.find((s) => s.operationName === 'embed request');
     expect(request, 'an embed request span').toBeDefined();

@@ -1,6 +1,7 @@
 import { SpanKind, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { PIPELINE } from '../../../src/dataflow/pipeline.ts';
 import { carriedHeaders, HEADERS } from '../../../src/topics/headers.ts';
 import type { Embedder } from '../../../src/embedding/types.ts';
 import { ATTR_DOCUMENT_ID, ATTR_EMBED_BATCH_SIZE, contextFromHeaders, endSpan, startPublishSpan, startStageSpan, tracedEmbedder, withBatchSpans, withTraceContext } from '../../../src/tracing/spans.ts';
@@ -46,14 +47,14 @@ describe('trace context in Kafka headers', () => {
     let headers = withTraceContext({ [HEADERS.job]: 'job-1' }, publish);
     endSpan(publish);
     const spans = [publish];
-    for (const stage of ['chunk', 'embed', 'minister', 'store']) {
+    for (const stage of PIPELINE.stageNames) {
       const hop = stageHop(stage, headers, 'doc-2');
       headers = hop.headers;
       spans.push(hop.span);
     }
     expect(headers[HEADERS.job]).toBe('job-1');
     const finished = exporter.getFinishedSpans();
-    expect(finished.map((s) => s.name)).toEqual(['publish', 'chunk', 'embed', 'minister', 'store']);
+    expect(finished.map((s) => s.name)).toEqual(['publish', ...PIPELINE.stageNames]);
     for (let i = 1; i < finished.length; i += 1) {
       expect(finished[i]!.spanContext().traceId).toBe(publish.spanContext().traceId);
       expect(finished[i]!.parentSpanContext?.spanId).toBe(finished[i - 1]!.spanContext().spanId);
