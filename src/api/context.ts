@@ -10,7 +10,7 @@ import type { SqlClient } from '../storage/sql-client.ts';
 import { DEFAULT_RAW_LIMITS, type RawLimits } from '../topics/raw-document.ts';
 import type { ApiMetrics } from './api-metrics.ts';
 import { HttpError } from './http-error.ts';
-import type { ConsoleData } from '../console/data.ts';
+import type { ConsoleData } from './console/data.ts';
 import type { DeadLetterSource, DocumentSink } from './ports.ts';
 
 export interface ApiDependencies {

@@ -9,7 +9,7 @@ import { postDocuments } from './documents.ts';
 import { HttpError } from './http-error.ts';
 import { getHealth, getMetrics, getReady } from './probes.ts';
 import { getJob, getSearch, listJobs } from './queries.ts';
-import { CONSOLE_ROUTES } from '../console/routes.ts';
+import { CONSOLE_ROUTES } from './console/routes.ts';
 
 export interface Route {
   /** Path template, also the `route` metric label: `/jobs/:id`. */

@@ -15,7 +15,7 @@ import { ClientGoneError } from './body.ts';
 import { resolveApiOptions, type ApiDependencies, type ApiOptions, type RequestContext } from './context.ts';
 import { HttpError, sendError, toHttpError } from './http-error.ts';
 import { handlerFor, matchRoute, PUBLIC_PATHS, ROUTES } from './routes.ts';
-import { cookieAuthorization } from '../console/routes.ts';
+import { cookieAuthorization } from './console/routes.ts';
 
 /** Every route, for the 404 answer: `POST /documents, GET /documents/:id, …`. */
 const ROUTE_LIST = ROUTES.flatMap((r) => Object.keys(r.methods).map((m) => `${m} ${r.template}`)).join(', ');

@@ -80,7 +80,7 @@ export function defaultServiceName(argv: readonly string[]): string {
 
 export async function main(argv: string[] = process.argv): Promise<number> {
   // Off (nothing loaded) unless OTEL_EXPORTER_OTLP_ENDPOINT is set (../tracing/sdk.ts).
-  const tracing = await startTracing(defaultServiceName(argv));
+  const tracing = await startTracing({ name: defaultServiceName(argv), version: VERSION });
   try {
     return await runCommand(argv);
   } finally {

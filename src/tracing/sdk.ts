@@ -39,23 +39,23 @@ let started: Tracing | undefined;
 /**
  * Starts the SDK when the environment asks for it (see `tracingWanted`), registering it as the
  * global tracer provider with the W3C trace-context propagator; otherwise returns a handle
- * that does nothing. `serviceName` is used when OTEL_SERVICE_NAME does not say.
+ * that does nothing. `service.name` is used when OTEL_SERVICE_NAME does not say; `service.version`
+ * is the package's version (the caller reads it: this folder knows no package layout).
  * A second call returns the first call's handle.
  */
-export async function startTracing(serviceName: string, env: Env = process.env): Promise<Tracing> {
+export async function startTracing(service: { name: string; version: string }, env: Env = process.env): Promise<Tracing> {
   if (started) return started;
   if (!tracingWanted(env)) return (started = OFF);
   // Loaded only when on: tracing off costs no SDK import either.
-  const [{ NodeTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { defaultResource, detectResources, envDetector, resourceFromAttributes }, { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION }, { VERSION }] = await Promise.all([
+  const [{ NodeTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { defaultResource, detectResources, envDetector, resourceFromAttributes }, { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION }] = await Promise.all([
     import('@opentelemetry/sdk-trace-node'),
     import('@opentelemetry/exporter-trace-otlp-proto'),
     import('@opentelemetry/resources'),
     import('@opentelemetry/semantic-conventions'),
-    import('../cli/version.ts'),
   ]);
   // The environment's attributes (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES) win over ours.
   const resource = defaultResource()
-    .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName, [ATTR_SERVICE_VERSION]: VERSION }))
+    .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: service.name, [ATTR_SERVICE_VERSION]: service.version }))
     .merge(detectResources({ detectors: [envDetector] }));
   const provider = new NodeTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())] });
   provider.register();

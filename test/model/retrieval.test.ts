@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
-import { evaluateEmbedder, type EmbedderEvaluation } from '../../src/eval/evaluate.ts';
-import { DEFAULT_CORPUS, DEFAULT_QUESTION_SET, loadQuestionSet, parseQuestionSet } from '../../src/eval/question-set.ts';
+import { evaluateEmbedder, type EmbedderEvaluation } from '../../src/cli/eval/evaluate.ts';
+import { DEFAULT_CORPUS, DEFAULT_QUESTION_SET, loadQuestionSet, parseQuestionSet } from '../../src/cli/eval/question-set.ts';
 import { ollamaHost } from '../helpers/services.ts';
 
 /** The configuration of an embedder, from these settings alone (not this process's environment). */

@@ -3,14 +3,14 @@
  * the embedder's model), documents, jobs and ministers from the store's tables, dead letters
  * from the API's port (the store's table or era.dlq), flow from the sampler.
  */
-import { PIPELINE } from '../dataflow/pipeline.ts';
-import { readDocument } from '../storage/document-view.ts';
-import { SEARCH_MODES, searchWithEmbedder, type QueryEmbedder } from '../storage/hybrid-search.ts';
-import { jobSummary, recentJobs } from '../storage/jobs.ts';
-import { readMinisterAggregates, readMinisterSample } from '../storage/ministers.ts';
-import { chunkCount, documentCount } from '../storage/search.ts';
-import type { SqlClient } from '../storage/sql-client.ts';
-import type { DeadLetterSource } from '../api/ports.ts';
+import { PIPELINE } from '../../dataflow/pipeline.ts';
+import { readDocument } from '../../storage/document-view.ts';
+import { SEARCH_MODES, searchWithEmbedder, type QueryEmbedder } from '../../storage/hybrid-search.ts';
+import { jobSummary, recentJobs } from '../../storage/jobs.ts';
+import { readMinisterAggregates, readMinisterSample } from '../../storage/ministers.ts';
+import { chunkCount, documentCount } from '../../storage/search.ts';
+import type { SqlClient } from '../../storage/sql-client.ts';
+import type { DeadLetterSource } from '../ports.ts';
 import type { ConsoleData } from './data.ts';
 import type { FlowSampler } from './flow-sampler.ts';
 

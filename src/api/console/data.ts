@@ -3,13 +3,13 @@
  * (PGlite or PostgreSQL) and the API's dead-letter port (era.dlq with Kafka, the store's table
  * otherwise), in ./console-data.ts. Pages are pure functions of what these return.
  */
-import type { DeadLetterFilter, DeadLetterView, ReplayResult } from '../api/ports.ts';
-import type { DocumentView } from '../storage/document-view.ts';
-import type { SearchMode } from '../storage/hybrid-search.ts';
-import type { JobSummary } from '../storage/jobs.ts';
-import type { MinisterAggregate, MinisterEntry } from '../storage/ministers.ts';
-import type { SearchHit } from '../storage/search.ts';
-import type { SearchFilters } from '../storage/search-filters.ts';
+import type { DeadLetterFilter, DeadLetterView, ReplayResult } from '../ports.ts';
+import type { DocumentView } from '../../storage/document-view.ts';
+import type { SearchMode } from '../../storage/hybrid-search.ts';
+import type { JobSummary } from '../../storage/jobs.ts';
+import type { MinisterAggregate, MinisterEntry } from '../../storage/ministers.ts';
+import type { SearchHit } from '../../storage/search.ts';
+import type { SearchFilters } from '../../storage/search-filters.ts';
 import type { FlowSnapshot } from './flow-sampler.ts';
 
 export interface ConsoleData {

@@ -10,7 +10,7 @@
  * A source that does not answer is reported as down at that point and contributes nothing.
  * Stages are the dataflow declaration's; several sources for one stage (replicas) add up.
  */
-import { metricSum } from '../metrics/exposition.ts';
+import { metricSum } from '../../metrics/exposition.ts';
 
 export interface FlowSource {
   /** Shown when the source is down: its URL, or "this process". */

@@ -1,6 +1,6 @@
 /**
  * `era-ingest eval`: retrieval and routing quality per embedder on a labelled question set
- * (src/eval/). Contract: every option, the set file and the corpus are checked before anything
+ * (src/cli/eval/). Contract: every option, the set file and the corpus are checked before anything
  * is ingested (exit 2 naming the problem); one evaluation per embedder, one after another, each
  * in its own temporary store, asked in every search mode of --mode; exit 1 when a document could not be ingested or the run was
  * interrupted (SIGINT/SIGTERM stop the run in progress and remove its store), else 0, whatever
@@ -46,7 +46,7 @@ export function registerEval(program: Command): void {
     ].join('\n'))
     .action(async (options: EvalCliOptions) => {
       const [{ loadQuestionSet, DEFAULT_CORPUS, DEFAULT_QUESTION_SET }, { evaluateEmbedder }, { formatReport, reportJson }, { ConfigError }] = await Promise.all([
-        import('../../eval/question-set.ts'), import('../../eval/evaluate.ts'), import('../../eval/report.ts'), import('../../errors/pipeline-error.ts'),
+        import('../eval/question-set.ts'), import('../eval/evaluate.ts'), import('../eval/report.ts'), import('../../errors/pipeline-error.ts'),
       ]);
       // Everything a person can get wrong is checked before the first (slow) ingest.
       const configs = embedderConfigs(options.embedder);

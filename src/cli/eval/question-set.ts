@@ -19,14 +19,14 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { describePath, issueMessage } from '../config/file-issues.ts';
-import { ConfigError } from '../errors/pipeline-error.ts';
-import { MINISTER_ID_PATTERN } from '../stages/minister/ids.ts';
+import { describePath, issueMessage } from '../../config/file-issues.ts';
+import { ConfigError } from '../../errors/pipeline-error.ts';
+import { MINISTER_ID_PATTERN } from '../../stages/minister/ids.ts';
 
 /** The bundled set, written for the bundled corpus. */
-export const DEFAULT_QUESTION_SET = fileURLToPath(new URL('../../eval/samples.json', import.meta.url));
+export const DEFAULT_QUESTION_SET = fileURLToPath(new URL('../../../eval/samples.json', import.meta.url));
 /** The bundled corpus (`npm start` ingests it too). */
-export const DEFAULT_CORPUS = fileURLToPath(new URL('../../samples', import.meta.url));
+export const DEFAULT_CORPUS = fileURLToPath(new URL('../../../samples', import.meta.url));
 
 const text = z.string().trim().min(1, 'must not be empty');
 

@@ -3,11 +3,11 @@
  * the search passage's marks, and the flow sampler's arithmetic on real expositions.
  */
 import { describe, expect, it } from 'vitest';
-import { FlowSampler } from '../../../src/console/flow-sampler.ts';
-import { html, raw } from '../../../src/console/html.ts';
-import { flowFragment } from '../../../src/console/pages/flow.ts';
-import { markedPassage } from '../../../src/console/pages/search.ts';
-import { cookieAuthorization } from '../../../src/console/routes.ts';
+import { FlowSampler } from '../../../src/api/console/flow-sampler.ts';
+import { html, raw } from '../../../src/api/console/html.ts';
+import { flowFragment } from '../../../src/api/console/pages/flow.ts';
+import { markedPassage } from '../../../src/api/console/pages/search.ts';
+import { cookieAuthorization } from '../../../src/api/console/routes.ts';
 
 describe('console html', () => {
   it('escapes every interpolated value that is not already HTML', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { meanScores, rankDocuments, recallAtK, reciprocalRank, routingAccuracy, scoreQuestion } from '../../../src/eval/metrics.ts';
+import { meanScores, rankDocuments, recallAtK, reciprocalRank, routingAccuracy, scoreQuestion } from '../../../src/cli/eval/metrics.ts';
 
 describe('eval metrics', () => {
   it('ranks documents by their best chunk and drops chunks of unknown documents', () => {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readDocuments } from '../../../src/documents/files.ts';
-import { documentKeyMapper } from '../../../src/eval/document-keys.ts';
-import { DEFAULT_CORPUS, DEFAULT_QUESTION_SET, loadQuestionSet, parseQuestionSet } from '../../../src/eval/question-set.ts';
+import { documentKeyMapper } from '../../../src/cli/eval/document-keys.ts';
+import { DEFAULT_CORPUS, DEFAULT_QUESTION_SET, loadQuestionSet, parseQuestionSet } from '../../../src/cli/eval/question-set.ts';
 import { ConfigError } from '../../../src/errors/pipeline-error.ts';
 
 const valid = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { EmbedderEvaluation } from '../../../src/eval/evaluate.ts';
-import { formatReport, reportJson, shortfalls, verdict } from '../../../src/eval/report.ts';
+import type { EmbedderEvaluation } from '../../../src/cli/eval/evaluate.ts';
+import { formatReport, reportJson, shortfalls, verdict } from '../../../src/cli/eval/report.ts';
 
 const base: EmbedderEvaluation = {
   embedder: 'ollama', mode: 'vector', model: 'all-minilm', kind: 'semantic', dimension: 384, questions: 2, documents: 2, chunks: 5,

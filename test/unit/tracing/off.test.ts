@@ -17,7 +17,7 @@ describe('tracing off', () => {
   });
 
   it('starts no SDK when no endpoint is set: spans are no-ops', async () => {
-    const tracing = await startTracing('era-ingest-test', {});
+    const tracing = await startTracing({ name: 'era-ingest-test', version: '0.0.0' }, {});
     expect(tracing.enabled).toBe(false);
     await tracing.shutdown();
     const span = startPublishSpan('era.raw', { key: 'doc-1', headers: {} });

@@ -3,7 +3,7 @@
  * headers, and a replay form (POST, same rules as `era-ingest dlq replay`: each letter once to
  * its original place unless "all" is ticked), which needs the API token when one is set.
  */
-import type { DeadLetterView } from '../../api/ports.ts';
+import type { DeadLetterView } from '../../ports.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { time } from '../layout.ts';
 import { documentHref } from './search.ts';

@@ -3,7 +3,7 @@
  * minister and category), its chunks in order with token counts, minister and category, and the
  * history the store keeps (the jobs that carried its versions, with the phase each reached).
  */
-import type { DocumentView } from '../../storage/document-view.ts';
+import type { DocumentView } from '../../../storage/document-view.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { time } from '../layout.ts';
 

@@ -4,7 +4,7 @@
  * their reasons. Both are live: the script re-renders them from `?fragment=1` (a job stops
  * refreshing once it is done).
  */
-import type { JobSummary } from '../../storage/jobs.ts';
+import type { JobSummary } from '../../../storage/jobs.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { time } from '../layout.ts';
 import { documentHref } from './search.ts';

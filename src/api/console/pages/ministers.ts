@@ -3,7 +3,7 @@
  * counts, a sample of its entries, and its export (`/ui/ministers/export?minister=…`: JSON Lines,
  * the profile then one line per current entry, as `era-ingest ministers export` writes them).
  */
-import type { MinisterAggregate } from '../../storage/ministers.ts';
+import type { MinisterAggregate } from '../../../storage/ministers.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { documentHref } from './search.ts';
 

@@ -4,9 +4,9 @@
  * needed). Each hit: rank, score, title linking to its document, heading path, minister and
  * category, source, and the matched passage with the matched words marked (`«…»` → <mark>).
  */
-import type { SearchMode } from '../../storage/hybrid-search.ts';
-import type { MinisterAggregate } from '../../storage/ministers.ts';
-import type { SearchHit } from '../../storage/search.ts';
+import type { SearchMode } from '../../../storage/hybrid-search.ts';
+import type { MinisterAggregate } from '../../../storage/ministers.ts';
+import type { SearchHit } from '../../../storage/search.ts';
 import { html, type SafeHtml } from '../html.ts';
 
 export interface SearchForm {
