@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import type { Config } from '../config/schema.ts';
 import { DependencyError } from '../errors/pipeline-error.ts';
 import type { Logger } from '../log/logger.ts';
@@ -42,6 +42,23 @@ export function kafkaConfig(config: KafkaSettings, logger?: Logger, clientSuffix
 
 export function createKafka(config: KafkaSettings, logger?: Logger, clientSuffix = ''): Kafka {
   return new Kafka(kafkaConfig(config, logger, clientSuffix));
+}
+
+/** Bytes of one fetch response, and of one partition in it (kafkajs: 10 MiB and 1 MiB). */
+const FETCH_MAX_BYTES = 2 * 1024 * 1024;
+const FETCH_MAX_BYTES_PER_PARTITION = 256 * 1024;
+
+/** The consumer of a stage's group: reads committed records only, in small fetches. */
+export function stageConsumer(kafka: Kafka, groupId: string): Consumer {
+  return kafka.consumer({
+    groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250, sessionTimeout: 30_000, heartbeatInterval: 3_000,
+    // Outputs of aborted transactions (exactly-once upstream stages, the priority lane) are never read.
+    readUncommitted: false,
+    // Fetch responses are whole Buffers until every message of them is copied out; kafkajs'
+    // defaults (10 MiB, 1 MiB a partition) let a draining stage hold tens of MB of them.
+    // A message larger than the limit still arrives alone (the broker returns the first batch).
+    maxBytes: FETCH_MAX_BYTES, maxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION,
+  });
 }
 
 /**

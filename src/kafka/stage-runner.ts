@@ -2,10 +2,13 @@
  * The Kafka runner: one stage (a transform bound to its topics, ./stage-binding.ts) as a
  * consumer-producer service:
  *
- *   KafkaSource ─▶ batchStep ─▶ orderedParallelStep(processBatch, encode) ─▶ sinkStream(record sink)
- *        ▲                                                                   │ acked
- *        └──── pause/resume ◀── in-flight limits ◀── OffsetTracker ◀────────┘ ─▶ OffsetCommitter
+ *   KafkaSource ─▶ batchStep ─▶ orderedParallelStep(inputProcessor) ─▶ sinkStream(record sink)
+ *        ▲                                                              │ acked
+ *        └──── pause/resume ◀── in-flight limits ◀── OffsetTracker ◀───┘ ─▶ OffsetCommitter
  *        └──── pause/resume ◀── flow gate ◀── FlowSampler (lag, every FLOW_SAMPLE_MS; ./flow-sampler.ts)
+ *
+ * inputProcessor (./process-inputs.ts): spans, priority lane, transform, encoding of one batch;
+ * in-flight limits and flow gate: ./admission.ts.
  *
  * Delivery (DELIVERY): at-least-once produces through one idempotent producer and commits
  * completed offsets every COMMIT_INTERVAL_MS; exactly-once writes each input partition's
@@ -24,12 +27,9 @@ import { pipeline } from 'node:stream/promises';
 import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import type { Config } from '../config/schema.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../config/retry-policy.ts';
-import { retry } from '../engine/backoff.ts';
 import { DlqLimiter } from '../engine/dlq-limiter.ts';
 import { OffsetCommitter } from '../engine/offset-committer.ts';
 import { OffsetTracker } from '../engine/offset-tracker.ts';
-import type { Outcome } from '../engine/outcome.ts';
-import { isFatal, processBatch } from '../engine/process-batch.ts';
 import { sinkStream, type OutcomeSink } from '../engine/sink-stream.ts';
 import { batchStep, orderedParallelStep } from '../engine/steps.ts';
 import { PipelineError, toPipelineError } from '../errors/pipeline-error.ts';
@@ -39,10 +39,11 @@ import type { Metrics } from '../metrics/metrics.ts';
 import { HEADERS } from '../topics/headers.ts';
 import { SERVICE_STREAMS, topicName, type TopicSpec } from '../topics/names.ts';
 import { ensureTopics, topicSettings } from './admin.ts';
+import { stageConsumer } from './client.ts';
 import { stageGroupId } from './groups.ts';
 import { LagMonitor, type LagTarget } from './lag-monitor.ts';
 import { FlowSampler } from './flow-sampler.ts';
-import type { Encoded, InputMessage, OutputRecord, StageOutcome } from './records.ts';
+import type { InputMessage, OutputRecord, StageOutcome } from './records.ts';
 import { encodedSink } from './encoded-sink.ts';
 import { kafkaResultSink } from './sink.ts';
 import { TransactionalSink } from './transactional-sink.ts';
@@ -50,13 +51,10 @@ import { PriorityForwarder } from './priority-forwarder.ts';
 import { KafkaSource } from './source.ts';
 import type { KafkaStageBinding } from './stage-binding.ts';
 import { confirmedCommit } from './confirmed-commit.ts';
-import type { Span } from '@opentelemetry/api';
-import { endSpan, startStageSpan, withBatchSpans, withTraceContext } from '../tracing/spans.ts';
+import { Admission } from './admission.ts';
+import { InputSpans } from './input-spans.ts';
+import { inputProcessor } from './process-inputs.ts';
 
-
-/** Bytes of one fetch response, and of one partition in it (kafkajs: 10 MiB and 1 MiB). */
-const FETCH_MAX_BYTES = 2 * 1024 * 1024;
-const FETCH_MAX_BYTES_PER_PARTITION = 256 * 1024;
 
 export type RunnerConfig = Pick<Config, 'topicPrefix' | 'topicPartitions' | 'topicReplicationFactor' | 'groupPrefix' | 'maxDocumentBytes' | 'maxInFlight' | 'maxInFlightBytes' | 'commitIntervalMs' | 'delivery' | 'dlqMaxRatio' | 'dlqWindow' | 'shutdownTimeoutMs'>;
 
@@ -95,8 +93,7 @@ export class StageRunner<In, Out> {
   private readonly tracker = new OffsetTracker();
   private readonly committer: OffsetCommitter;
   private readonly abort = new AbortController();
-  /** The span of each input in flight (../tracing/spans.ts): from taken to durable. */
-  private readonly spans = new Map<InputMessage, Span>();
+  private readonly spans: InputSpans;
   private consumer?: Consumer;
   private producer?: Producer;
   private transactions?: TransactionalSink;
@@ -104,7 +101,7 @@ export class StageRunner<In, Out> {
   private forwarder?: PriorityForwarder;
   private commitTimer?: NodeJS.Timeout;
   private sampleTimer?: NodeJS.Timeout;
-  private resumeTimer?: NodeJS.Timeout;
+  private admission?: Admission;
   private admin?: Admin;
   private sampler?: FlowSampler;
   private pipelineDone?: Promise<void>;
@@ -116,6 +113,7 @@ export class StageRunner<In, Out> {
   constructor(private readonly options: StageRunnerOptions<In, Out>) {
     const { binding, config } = options;
     this.groupId = options.groupId ?? stageGroupId(config.groupPrefix, binding.name);
+    this.spans = new InputSpans(binding.name);
     this.committer = new OffsetCommitter(this.tracker, async (offsets) => {
       const sentAt = Date.now();
       // Exactly-once: the transactions commit offsets; the committer only moves past transaction markers (./transactional-sink.ts).
@@ -170,15 +168,7 @@ export class StageRunner<In, Out> {
     } else {
       this.producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
     }
-    this.consumer = kafka.consumer({
-      groupId: this.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250, sessionTimeout: 30_000, heartbeatInterval: 3_000,
-      // Outputs of aborted transactions (exactly-once upstream stages, the priority lane) are never read.
-      readUncommitted: false,
-      // Fetch responses are whole Buffers until every message of them is copied out; kafkajs'
-      // defaults (10 MiB, 1 MiB a partition) let a draining stage hold tens of MB of them.
-      // A message larger than the limit still arrives alone (the broker returns the first batch).
-      maxBytes: FETCH_MAX_BYTES, maxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION,
-    });
+    this.consumer = stageConsumer(kafka, this.groupId);
     await this.producer?.connect();
     await this.consumer.connect();
     this.admin = kafka.admin();
@@ -188,25 +178,18 @@ export class StageRunner<In, Out> {
     if (binding.priorityLane) {
       this.forwarder = new PriorityForwarder({ kafka, groupId: this.groupId, ...binding.priorityLane, onCommitted: (topic, partition, offset) => this.committer.committedElsewhere(topic, partition, offset) });
     }
-    // A message larger than the byte limit is still admitted when nothing else is in flight,
-    // or its partition would stall for good.
-    const gate = this.options.flow?.gate;
-    const roomFor = (bytes: number): boolean =>
-      this.tracker.inFlight === 0 || (this.tracker.inFlight < config.maxInFlight && this.tracker.inFlightBytes + bytes <= config.maxInFlightBytes);
-    const admitLimits = (topic: string, _partition: number, bytes: number): boolean => {
-      if (!roomFor(bytes)) return false;
-      if (!gate || gate.admit(topic, Date.now())) return true;
-      this.scheduleResume();
-      return false;
-    };
-    const canResume = (topic: string): boolean => roomFor(0) && (!gate || gate.canResume(topic, Date.now()));
+    const admission = new Admission({
+      tracker: this.tracker, maxInFlight: config.maxInFlight, maxInFlightBytes: config.maxInFlightBytes,
+      ...(this.options.flow ? { gate: this.options.flow.gate } : {}), resume: () => this.source?.maybeResume(),
+    });
+    this.admission = admission;
     const source = new KafkaSource({
       consumer: this.consumer,
       topics: inputTopics,
       tracker: this.tracker,
       committer: this.committer,
-      admit: admitLimits,
-      canResume,
+      admit: admission.admit,
+      canResume: admission.canResume,
       highWaterMark: Math.min(256, config.maxInFlight),
       onAssign: (assignment, revoked) => {
         this.joined = true;
@@ -242,27 +225,15 @@ export class StageRunner<In, Out> {
     const kafkaSink = this.transactions ?? kafkaResultSink({ producer: this.producer!, dlq });
     const sink = encodedSink<Out>(this.options.wrapSink?.(kafkaSink) ?? kafkaSink);
     const { transform } = binding;
-    const hooks = { signal, onRetry };
+    const process = inputProcessor({
+      binding, metrics, spans: this.spans, retryPolicy, hooks: { signal, onRetry },
+      ...(this.forwarder ? { forwarder: this.forwarder } : {}), ...(this.options.onTaken ? { onTaken: this.options.onTaken } : {}),
+    });
 
     this.pipelineDone = pipeline(
       source,
       batchStep<InputMessage>(transform.batch.size, transform.batch.lingerMs),
-      orderedParallelStep(async (inputs: InputMessage[]) => {
-        const end = metrics.processingSeconds.startTimer(label);
-        for (const input of inputs) metrics.messagesIn.inc({ ...label, topic: input.topic });
-        this.options.onTaken?.(inputs);
-        for (const input of inputs) this.spans.set(input, startStageSpan(binding.name, input));
-        try {
-          const { taken, abandoned } = await this.forwardPriority(inputs, retryPolicy, hooks);
-          for (const input of abandoned) this.endSpan(input, { message: 'abandoned: the priority lane partition was revoked' });
-          const spans = taken.map((input) => this.spans.get(input)!);
-          const outcomes = await withBatchSpans(spans, () => processBatch(transform, taken, { decode: (m) => binding.decode(m), retryPolicy, hooks }));
-          const encoded = await Promise.all(outcomes.map((o) => this.encode(o, retryPolicy, hooks)));
-          return [...encoded, ...abandoned.map((input): StageOutcome<Out> => ({ input, outputs: [] }))];
-        } finally {
-          end();
-        }
-      }, transform.concurrency),
+      orderedParallelStep(process, transform.concurrency),
       sinkStream({
         sink,
         limiter: new DlqLimiter({ maxRatio: config.dlqMaxRatio, window: config.dlqWindow }),
@@ -270,7 +241,7 @@ export class StageRunner<In, Out> {
         signal,
         onRetry,
         onDurable: (outcome) => this.onDurable(outcome),
-        onDropped: (outcome) => this.endSpan(outcome.input, { message: 'dropped: the partition was taken over; its new owner redoes this input' }),
+        onDropped: (outcome) => this.spans.end(outcome.input, { message: 'dropped: the partition was taken over; its new owner redoes this input' }),
       }),
       { signal },
     );
@@ -296,42 +267,11 @@ export class StageRunner<In, Out> {
     logger.info({ group: this.groupId, inputTopics }, `stage ${binding.name} started`);
   }
 
-  /**
-   * Appends the priority lane's inputs to the main topic (./priority-forwarder.ts) and writes the
-   * version each got into its `era.version` header, where decoding reads it. Inputs of a lane
-   * partition this member lost meanwhile are abandoned: their new owner appends them.
-   */
-  private async forwardPriority(inputs: InputMessage[], policy: RetryPolicy, hooks: { signal: AbortSignal; onRetry: (error: unknown, attempt: number, delayMs: number) => void }): Promise<{ taken: InputMessage[]; abandoned: InputMessage[] }> {
-    if (!this.forwarder) return { taken: inputs, abandoned: [] };
-    const { value: forwarded } = await retry(() => this.forwarder!.forward(inputs), policy, hooks);
-    for (const [message, version] of forwarded.versions) (message.headers as Record<string, string>)[HEADERS.version] = String(version);
-    const abandoned = new Set(forwarded.abandoned);
-    return { taken: inputs.filter((m) => !abandoned.has(m)), abandoned: forwarded.abandoned };
-  }
-
-  /** Encodes an outcome's outputs; an output that cannot be encoded makes its input poison (INTERNAL). */
-  private async encode(outcome: Outcome<InputMessage, Out>, policy: RetryPolicy, hooks: { signal: AbortSignal; onRetry: (error: unknown, attempt: number, delayMs: number) => void }): Promise<StageOutcome<Out>> {
-    if (outcome.poison) return outcome;
-    try {
-      // One retry loop for the outcome (a registry outage would otherwise retry every output on its own).
-      const span = this.spans.get(outcome.input);
-      const encode = () => Promise.all(outcome.outputs.map(async (value) => {
-        const record = await this.options.binding.encode(value, outcome.input);
-        // The outputs' traceparent is this stage's span (the input's is carried when tracing is off).
-        return { value, record: span ? { ...record, headers: withTraceContext(record.headers, span) } : record };
-      }));
-      return { input: outcome.input, outputs: (await retry(encode, policy, hooks)).value };
-    } catch (error) {
-      if (isFatal(error)) throw error;
-      return { input: outcome.input, outputs: [], poison: toPipelineError(error), attempts: 1 };
-    }
-  }
-
   private onDurable(outcome: StageOutcome<Out>): void {
     const { metrics, binding } = this.options;
     const label = { stage: binding.name };
     this.tracker.complete(outcome.input.ticket);
-    this.endSpan(outcome.input, outcome.poison);
+    this.spans.end(outcome.input, outcome.poison);
     if (outcome.poison) {
       metrics.dlqRecords.inc({ ...label, code: outcome.poison.code });
       metrics.errors.inc({ ...label, code: outcome.poison.code });
@@ -343,18 +283,6 @@ export class StageRunner<In, Out> {
     }
     this.options.onResult?.(outcome);
     this.source?.maybeResume();
-  }
-
-  /** One timer to resume paused partitions when the token bucket refills. */
-  private scheduleResume(): void {
-    const gate = this.options.flow?.gate;
-    if (!gate || this.resumeTimer) return;
-    const wait = gate.msUntilOpen(Date.now());
-    if (!Number.isFinite(wait)) return; // paused by the controller: the next sample resumes
-    this.resumeTimer = setTimeout(() => {
-      this.resumeTimer = undefined;
-      this.source?.maybeResume();
-    }, Math.max(1, wait));
   }
 
   /** Commits completed offsets now; failures are logged and retried on the next tick. */
@@ -381,7 +309,7 @@ export class StageRunner<In, Out> {
     const steps: Array<[string, () => Promise<unknown> | unknown]> = [
       ['stop fetching', () => this.source?.stopFetching()],
       ['drain', () => this.drain(config.shutdownTimeoutMs)],
-      ['stop timers', () => { clearInterval(this.commitTimer); clearInterval(this.sampleTimer); clearTimeout(this.resumeTimer); }],
+      ['stop timers', () => { clearInterval(this.commitTimer); clearInterval(this.sampleTimer); this.admission?.close(); }],
       ['final commit', () => this.consumer && this.committer.commit()],
       ['detach', () => this.source?.detach()],
       ['disconnect consumer', () => this.consumer?.disconnect()],
@@ -389,7 +317,7 @@ export class StageRunner<In, Out> {
       ['disconnect transactional producers', () => this.transactions?.close()],
       ['disconnect priority producers', () => this.forwarder?.close()],
       ['disconnect admin', () => this.admin?.disconnect()],
-      ['end spans', () => { for (const input of [...this.spans.keys()]) this.endSpan(input, { message: 'abandoned at shutdown: redelivered after the restart' }); }],
+      ['end spans', () => this.spans.endAll('abandoned at shutdown: redelivered after the restart')],
     ];
     for (const [name, step] of steps) {
       try {
@@ -401,13 +329,6 @@ export class StageRunner<In, Out> {
     logger.info({ inFlightAbandoned: this.tracker.inFlight, halted: this.halted?.code }, `stage ${binding.name} stopped`);
     if (this.halted) this.settle.reject(this.halted);
     else this.settle.resolve();
-  }
-
-  private endSpan(input: InputMessage, error?: { code?: string; message: string }): void {
-    const span = this.spans.get(input);
-    if (!span) return;
-    this.spans.delete(input);
-    endSpan(span, error);
   }
 
   private async drain(deadlineMs: number): Promise<void> {
