@@ -1,8 +1,9 @@
 /**
  * The spans of the inputs a stage has in flight (../tracing/spans.ts): one per consumed record,
  * opened when the record is taken for processing and ended once — durable, dead-lettered
- * (marked failed), dropped after a partition was taken over, or abandoned at shutdown. With
- * tracing off every span is the API's no-op one.
+ * (marked failed), abandoned because its priority-lane partition was revoked, dropped after a
+ * partition was taken over, or abandoned at shutdown. With tracing off every span is the API's
+ * no-op one.
  */
 import type { Span } from '@opentelemetry/api';
 import { endSpan, startStageSpan } from '../tracing/spans.ts';

@@ -7,8 +7,9 @@
  *
  * Contract: one outcome per input, in input order for the inputs taken, then one empty outcome
  * for each input abandoned because its lane partition was lost meanwhile (its new owner appends
- * it). An output that cannot be encoded makes its input poison (INTERNAL). Fatal errors
- * (dependency down past the deadline, SHUTDOWN, CONFIG_INVALID) are thrown.
+ * it). An output that cannot be encoded makes its input poison (INTERNAL). What is not one
+ * input's fault is thrown and halts the stage: a dependency down past the deadline, SHUTDOWN,
+ * CONFIG_INVALID, and any failure of the priority lane's forwarding that is not retriable.
  */
 import type { RetryPolicy } from '../config/retry-policy.ts';
 import { retry, type RetryHooks } from '../engine/backoff.ts';

@@ -20,6 +20,17 @@ describe('admission of records into a stage', () => {
     expect(admission.canResume('t')).toBe(false);
   });
 
+  it('refuses at MAX_IN_FLIGHT records however small, before it asks the gate (no token spent on a refusal)', () => {
+    const tracker = new OffsetTracker();
+    const gate = new FlowGate({ ratePerSec: 1, burst: 1, nowMs: Date.now() });
+    const admission = new Admission({ tracker, maxInFlight: 2, maxInFlightBytes: 1_000_000, gate, resume: () => undefined });
+    tracker.track('t', 0, '0', 1);
+    tracker.track('t', 0, '1', 1);
+    expect(admission.admit('t', 0, 1)).toBe(false);
+    expect(gate.tokens(Date.now())).toBe(1);
+    expect(vi.getTimerCount()).toBe(0); // the limits refused: nothing to wait for in the bucket
+  });
+
   it('asks the flow gate, and resumes once when the token bucket refills however often it refused', () => {
     const gate = new FlowGate({ ratePerSec: 10, burst: 1, nowMs: Date.now() });
     const resume = vi.fn();
@@ -34,6 +45,21 @@ describe('admission of records into a stage', () => {
     expect(resume).toHaveBeenCalledTimes(1);
     expect(admission.canResume('t')).toBe(true);
     expect(admission.admit('t', 0, 1)).toBe(true);
+    // Refused again after the refill: a new timer, a second resume.
+    expect(admission.admit('t', 0, 1)).toBe(false);
+    vi.advanceTimersByTime(100);
+    expect(resume).toHaveBeenCalledTimes(2);
+  });
+
+  it('sets no timer while the controller holds everything paused (the next flow sample resumes)', () => {
+    // A gate paused by the adaptive controller: it refuses and has no time at which it opens.
+    const paused = { admit: () => false, canResume: () => false, msUntilOpen: () => Number.POSITIVE_INFINITY } as unknown as FlowGate;
+    const resume = vi.fn();
+    const admission = new Admission({ tracker: new OffsetTracker(), maxInFlight: 10, maxInFlightBytes: 1_000, gate: paused, resume });
+    expect(admission.admit('t', 0, 1)).toBe(false);
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(60_000);
+    expect(resume).not.toHaveBeenCalled();
   });
 
   it('cancels the pending resume when closed', () => {
