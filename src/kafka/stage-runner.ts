@@ -180,7 +180,7 @@ export class StageRunner<In, Out> {
     }
     const admission = new Admission({
       tracker: this.tracker, maxInFlight: config.maxInFlight, maxInFlightBytes: config.maxInFlightBytes,
-      ...(this.options.flow ? { gate: this.options.flow.gate } : {}), resume: () => this.source?.maybeResume(),
+      gate: this.options.flow?.gate, resume: () => this.source?.maybeResume(),
     });
     this.admission = admission;
     const source = new KafkaSource({
@@ -225,15 +225,14 @@ export class StageRunner<In, Out> {
     const kafkaSink = this.transactions ?? kafkaResultSink({ producer: this.producer!, dlq });
     const sink = encodedSink<Out>(this.options.wrapSink?.(kafkaSink) ?? kafkaSink);
     const { transform } = binding;
-    const process = inputProcessor({
-      binding, metrics, spans: this.spans, retryPolicy, hooks: { signal, onRetry },
-      ...(this.forwarder ? { forwarder: this.forwarder } : {}), ...(this.options.onTaken ? { onTaken: this.options.onTaken } : {}),
+    const processInputs = inputProcessor({
+      binding, metrics, spans: this.spans, retryPolicy, hooks: { signal, onRetry }, forwarder: this.forwarder, onTaken: this.options.onTaken,
     });
 
     this.pipelineDone = pipeline(
       source,
       batchStep<InputMessage>(transform.batch.size, transform.batch.lingerMs),
-      orderedParallelStep(process, transform.concurrency),
+      orderedParallelStep(processInputs, transform.concurrency),
       sinkStream({
         sink,
         limiter: new DlqLimiter({ maxRatio: config.dlqMaxRatio, window: config.dlqWindow }),
