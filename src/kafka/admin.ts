@@ -8,6 +8,7 @@ import type { Admin, ITopicConfig } from 'kafkajs';
 import { abortableSleep } from '../engine/backoff.ts';
 import { DependencyError } from '../errors/pipeline-error.ts';
 import type { TopicSpec } from '../topics/names.ts';
+import { kafkaErrorType } from './client.ts';
 
 export interface TopicSettings {
   partitions: number;
@@ -80,7 +81,7 @@ export async function waitForLeaders(admin: Admin, topics: readonly string[], { 
       }
       waitingFor = `partitions without a leader: ${leaderless.join(', ') || 'topics missing from the metadata'}`;
     } catch (error) {
-      const type = (error as { type?: string }).type;
+      const type = kafkaErrorType(error);
       if (!type || !SETTLING.has(type)) throw error;
       waitingFor = `${type} (${(error as Error).message})`;
     }

@@ -61,6 +61,12 @@ export function stageConsumer(kafka: Kafka, groupId: string): Consumer {
   });
 }
 
+/** The Kafka error type of a kafkajs error (`LEADER_NOT_AVAILABLE`, `PRODUCER_FENCED`, …), or of the error it wraps (a retrier's last failure). */
+export function kafkaErrorType(error: unknown): string | undefined {
+  const e = error as { type?: string; cause?: { type?: string } } | undefined;
+  return e?.type ?? e?.cause?.type;
+}
+
 /**
  * A kafkajs failure that may pass (not the leader yet, coordinator loading, broker unreachable:
  * KafkaJSError.retriable) as a retriable DependencyError, for `retry`; anything else unchanged.

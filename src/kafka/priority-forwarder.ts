@@ -20,6 +20,7 @@
 import type { Kafka, Producer } from 'kafkajs';
 import { DependencyError } from '../errors/pipeline-error.ts';
 import { HEADERS } from '../topics/headers.ts';
+import { kafkaErrorType } from './client.ts';
 import type { InputMessage } from './records.ts';
 
 /** Header on an appended copy: where it came from (`<topic>/<partition>/<offset>`). */
@@ -123,7 +124,7 @@ export class PriorityForwarder {
       return versions;
     } catch (error) {
       await txn.abort().catch(() => undefined);
-      const type = (error as { type?: string }).type;
+      const type = kafkaErrorType(error);
       if (type && FENCED.has(type)) await this.drop(partition); // another owner took over: a fresh producer next time, if still owned
       throw new DependencyError('kafka', `appending priority records of ${from}[${partition}] to ${to} failed: ${(error as Error).message}`, error);
     }

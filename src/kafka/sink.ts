@@ -8,6 +8,7 @@
 import type { Message, Producer, TopicMessages } from 'kafkajs';
 import type { OutcomeSink } from '../engine/sink-stream.ts';
 import { DependencyError, PipelineError } from '../errors/pipeline-error.ts';
+import { kafkaErrorType } from './client.ts';
 import { dlqRecord, type DlqContext } from './dlq-record.ts';
 import type { InputMessage, OutputRecord, RecordOutcome } from './records.ts';
 
@@ -33,11 +34,6 @@ export function topicMessages(records: readonly OutputRecord[]): TopicMessages[]
     list.push({ key: r.key, value: r.value, headers: r.headers });
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-}
-
-/** The Kafka error type of a kafkajs error, or of the error it wraps (a retrier's last failure). */
-export function kafkaErrorType(error: unknown): string | undefined {
-  return (error as { type?: string }).type ?? (error as { cause?: { type?: string } }).cause?.type;
 }
 
 /** A produce failure as the runner handles it: a refusal that retrying cannot fix is INTERNAL, the rest retriable. */

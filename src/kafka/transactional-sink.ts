@@ -38,7 +38,8 @@ import type { CommitOffset, OffsetTracker } from '../engine/offset-tracker.ts';
 import type { OutcomeSink } from '../engine/sink-stream.ts';
 import type { DlqContext } from './dlq-record.ts';
 import type { InputMessage, OutputRecord, RecordOutcome } from './records.ts';
-import { kafkaErrorType, outcomeRecords, produceError, topicMessages } from './sink.ts';
+import { kafkaErrorType } from './client.ts';
+import { outcomeRecords, produceError, topicMessages } from './sink.ts';
 import { DependencyError } from '../errors/pipeline-error.ts';
 
 export interface TransactionalSinkOptions {
