@@ -105,13 +105,32 @@ export class OffsetTracker {
    * (transaction markers, records of aborted transactions: the broker gives them offsets, a
    * read_committed consumer never sees them), so commits may move past them once everything
    * before is done. Ignored when `offset` is not above the highest offset tracked, and before
-   * anything was tracked on the partition (since it was assigned): what comes before it is
-   * unknown then.
+   * anything was tracked on the partition (since it was assigned) unless `startAt` said where
+   * it is read from: what comes before it is unknown then.
    */
   skip(topic: string, partition: number, offset: string): void {
     const highest = this.partitions.get(keyOf(topic, partition))?.highest;
     if (highest === undefined || BigInt(offset) <= highest) return;
     this.complete(this.track(topic, partition, offset, 0));
+  }
+
+  /** Whether anything was tracked on the partition (or `startAt` set) since it was assigned. */
+  knows(topic: string, partition: number): boolean {
+    return this.partitions.has(keyOf(topic, partition));
+  }
+
+  /**
+   * The partition is read from `offset`, which the group has committed (everything before it is
+   * settled): a `skip` may follow at once. Ignored once the partition is known (`knows`).
+   */
+  startAt(topic: string, partition: number, offset: bigint): void {
+    const key = keyOf(topic, partition);
+    if (this.partitions.has(key)) return;
+    const state = new PartitionState();
+    state.highest = offset - 1n;
+    state.commitOffset = offset;
+    state.committed = offset;
+    this.partitions.set(key, state);
   }
 
   /** False once the ticket's partition was revoked after it was tracked (its work counts for nothing). */

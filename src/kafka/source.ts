@@ -18,7 +18,10 @@
  *   offset it returns and then lets them go: a partition is consumed only after its previous
  *   owner was fenced, from what its transactions committed.
  * - Offsets a read_committed consumer never sees (transaction markers, aborted records) are
- *   recorded in the tracker as skipped, so the group's commit reaches the end of the topic.
+ *   recorded in the tracker as skipped, so the group's commit reaches the end of the topic. A
+ *   fetch of nothing but those on a partition nothing was tracked on yet (its read starts at a
+ *   marker: a member restarted right after its last commit) asks `readFrom` where the group
+ *   reads the partition, and skips only when the fetch is known to cover that offset.
  * - `heartbeat()` is called at least every `heartbeatEveryMs` during a long batch.
  * - kafkajs drops its consumer group when the consumer crashes and builds a new one when it
  *   restarts; in between `consumer.pause()` / `resume()` throw. This source's `paused` map is the
@@ -55,11 +58,13 @@ export interface KafkaSourceOptions {
   claim?: (assignment: TopicPartition[]) => Promise<CommitOffset[]>;
   /** A claim failed and is retried. */
   onClaimRetry?: (error: Error, attempt: number) => void;
+  /** Where the group reads a partition from now: its committed offset, else where a new group starts. */
+  readFrom?: (topic: string, partition: number) => Promise<bigint>;
 }
 
 const tpKey = (topic: string, partition: number): string => `${topic}:${partition}`;
 
-type Optional = 'onAssign' | 'onPauseChange' | 'canResume' | 'onCrash' | 'claim' | 'onClaimRetry';
+type Optional = 'onAssign' | 'onPauseChange' | 'canResume' | 'onCrash' | 'claim' | 'onClaimRetry' | 'readFrom';
 
 export class KafkaSource extends Readable {
   private readonly paused = new Map<string, TopicPartition>();
@@ -85,8 +90,10 @@ export class KafkaSource extends Readable {
       consumer.on(consumer.events.GROUP_JOIN, (event) => void this.onGroupJoin(event.payload.memberAssignment)),
       // A fetched batch of transaction markers or aborted records only: kafkajs moves past it
       // without calling eachBatch; the tracker learns of it here, so commits move past it too.
-      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-        if (payload.batchSize === 0 && !this.stopped && !this.held.has(tpKey(payload.topic, payload.partition))) this.options.tracker.skip(payload.topic, payload.partition, payload.lastOffset);
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload: { topic, partition, batchSize, firstOffset, lastOffset } }) => {
+        if (batchSize !== 0 || this.stopped || this.held.has(tpKey(topic, partition))) return;
+        if (this.options.tracker.knows(topic, partition)) this.options.tracker.skip(topic, partition, lastOffset);
+        else if (firstOffset !== null) void this.skipFromStart(topic, partition, BigInt(firstOffset), lastOffset);
       }),
     );
     this.removers.push(consumer.on(consumer.events.CRASH, (event) => {
@@ -193,6 +200,33 @@ export class KafkaSource extends Readable {
     const free = assignment.filter((tp) => !this.paused.has(tpKey(tp.topic, tp.partition)));
     this.held = new Set();
     this.toKafka('resume', free.map((tp) => ({ topic: tp.topic, partitions: [tp.partition] })));
+  }
+
+  /**
+   * A batch of nothing (offsets `first`..`last`) on a partition nothing was tracked on: where
+   * its read started is unknown here, so ask where the group reads it (retried until it answers,
+   * unless a group join came meanwhile). The fetch began at or before `first`: when the group
+   * reads from `first` or later, everything from there to `last` carries nothing. Otherwise the
+   * batch may be a stale fetch from past records still unprocessed: it is left alone.
+   */
+  private async skipFromStart(topic: string, partition: number, first: bigint, last: string): Promise<void> {
+    const { tracker, readFrom } = this.options;
+    if (!readFrom) return;
+    const join = this.joins;
+    const current = (): boolean => join === this.joins && !this.stopped && !this.held.has(tpKey(topic, partition));
+    let from: bigint | undefined;
+    for (let attempt = 0; current() && from === undefined; attempt++) {
+      from = await readFrom(topic, partition).catch(async () => {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 200 * 2 ** attempt)));
+        return undefined;
+      });
+    }
+    if (from === undefined || !current()) return;
+    if (!tracker.knows(topic, partition)) {
+      if (from < first) return;
+      tracker.startAt(topic, partition, from);
+    }
+    tracker.skip(topic, partition, last);
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }: EachBatchPayload): Promise<void> {

@@ -38,7 +38,7 @@ import type { Logger } from '../log/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { HEADERS } from '../topics/headers.ts';
 import { SERVICE_STREAMS, topicName, type TopicSpec } from '../topics/names.ts';
-import { ensureTopics, topicSettings } from './admin.ts';
+import { ensureTopics, groupPositions, readFrom, topicSettings } from './admin.ts';
 import { stageConsumer } from './client.ts';
 import { stageGroupId } from './groups.ts';
 import { LagMonitor, type LagTarget } from './lag-monitor.ts';
@@ -198,6 +198,11 @@ export class StageRunner<In, Out> {
         logger.info({ assignment: assignment.length, partitions: assignment.map((tp) => `${tp.topic}:${tp.partition}`), revoked }, 'group joined');
       },
       onPauseChange: (paused) => metrics.pausedPartitions.set(label, paused),
+      readFrom: async (topic, partition) => {
+        const position = (await groupPositions(this.admin!, this.groupId, topic)).find((p) => p.partition === partition);
+        if (!position) throw new Error(`${topic} has no partition ${partition}`);
+        return readFrom(position);
+      },
       ...(this.transactions ? {
         // The lane's forwarder fences its partitions' previous owner first (its commits are the lane's offsets).
         claim: async (assignment) => {

@@ -7,6 +7,7 @@ import { topicNames } from '../../../src/dataflow/topics.ts';
 import { fanoutStage, type FanoutInput } from '../../helpers/fanout-stage.ts';
 import { KafkaTestKit } from '../../helpers/kafka.ts';
 import { allTopics, testConfig, testRunner } from '../../helpers/runner.ts';
+import { uniqueName } from '../../helpers/names.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
 const json = (value: FanoutInput | Record<string, unknown>) => ({ key: String(value.id), value: JSON.stringify(value) });
@@ -145,6 +146,34 @@ describe('stage runtime on the real broker', () => {
     await kit.produce(input, [json({ id: 'new', n: 1 })]);
     await waitFor(() => secondRun.includes('new'), { what: 'the new input' });
     expect(secondRun).toEqual(['new']);
+  });
+
+  // The read starts at offsets a read_committed consumer never gets, and nothing follows them:
+  // the fetch hands on nothing, yet the group must commit the end (lag 0, KEDA scales in).
+  it.each([
+    { delivery: 'exactly-once', start: 'resuming at a commit marker', abort: false },
+    { delivery: 'at-least-once', start: 'resuming at a commit marker', abort: false },
+    { delivery: 'exactly-once', start: 'new, on an aborted transaction', abort: true },
+    { delivery: 'at-least-once', start: 'new, on an aborted transaction', abort: true },
+  ])('$delivery: the group commits past what carries nothing, $start', async ({ delivery, abort }) => {
+    const { config, input, output } = await setup(1, { DELIVERY: delivery });
+    // An upstream transaction: three records (offsets 0-2) and its marker (offset 3).
+    const upstream = kit.kafka.producer({ transactionalId: uniqueName('upstream'), idempotent: true, maxInFlightRequests: 1 });
+    await upstream.connect();
+    const txn = await upstream.transaction();
+    await txn.send({ topic: input, acks: -1, messages: [0, 1, 2].map((i) => json({ id: `d${i}`, n: 1 })) });
+    await (abort ? txn.abort() : txn.commit());
+    await upstream.disconnect();
+    // The coordinator writes the marker just after the commit returns.
+    await waitFor(async () => (await kit.endOffsets(input)).get(0) === 4n, { what: 'the marker at offset 3' });
+    const processed: string[] = [];
+    const runner = testRunner({ binding: fanoutStage({ input, output, onProcessed: (id) => processed.push(id) }), config });
+    runners.push(runner as StageRunner<unknown, unknown>);
+    // The group's last commit took the three records: a member SIGKILLed right after it (as in test/faults/exactly-once.test.ts).
+    if (!abort) await (await kit.adminClient()).setOffsets({ groupId: runner.groupId, topic: input, partitions: [{ partition: 0, offset: '3' }] });
+    await runner.start();
+    await kit.waitForCommittedToEnd(runner.groupId, input, 30_000);
+    expect(processed).toEqual([]);
   });
 
   it('loses nothing when a second consumer joins mid-run, and leaves no partition paused', async () => {

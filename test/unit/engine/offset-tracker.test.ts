@@ -16,6 +16,27 @@ describe('offset tracker', () => {
     expect(t.inFlightBytes).toBe(0);
   });
 
+  it('skips offsets that carry nothing after what it tracked, and from a start it was told of, never before either', () => {
+    const t = new OffsetTracker();
+    t.skip('t', 0, '3'); // nothing tracked: what comes before offset 3 is unknown
+    expect(t.knows('t', 0)).toBe(false);
+    expect(t.committable()).toEqual([]);
+    t.startAt('t', 0, 3n); // the group reads from 3 (its commit)
+    expect(t.knows('t', 0)).toBe(true);
+    expect(t.committable()).toEqual([]); // 3 is committed already
+    expect(t.isDuplicate('t', 0, '2')).toBe(true);
+    t.skip('t', 0, '3');
+    expect(t.committable()).toEqual([{ topic: 't', partition: 0, offset: '4' }]);
+    t.startAt('t', 0, 9n); // known now: ignored
+    t.markCommitted(t.committable());
+    const next = t.track('t', 0, '4', 1);
+    t.skip('t', 0, '6'); // a marker after 4, still in flight: held back by it
+    expect(t.committable()).toEqual([]);
+    t.complete(next);
+    expect(t.committable()).toEqual([{ topic: 't', partition: 0, offset: '7' }]);
+    expect(t.inFlight).toBe(0);
+  });
+
   it('keeps partitions independent and reports only advanced offsets', () => {
     const t = new OffsetTracker();
     const p0 = t.track('t', 0, '0', 1);
