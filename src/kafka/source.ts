@@ -73,6 +73,8 @@ export class KafkaSource extends Readable {
   private held = new Set<string>();
   /** Group joins seen: a claim of an older join is abandoned. */
   private joins = 0;
+  /** Partitions whose start `skipFromStart` is asking for, with the last offset to skip. */
+  private readonly asking = new Map<string, { last: bigint }>();
   private stopped = false;
   private recovering = false;
   private readonly removers: Array<() => void> = [];
@@ -93,7 +95,7 @@ export class KafkaSource extends Readable {
       consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload: { topic, partition, batchSize, firstOffset, lastOffset } }) => {
         if (batchSize !== 0 || this.stopped || this.held.has(tpKey(topic, partition))) return;
         if (this.options.tracker.knows(topic, partition)) this.options.tracker.skip(topic, partition, lastOffset);
-        else if (firstOffset !== null) void this.skipFromStart(topic, partition, BigInt(firstOffset), lastOffset);
+        else if (firstOffset !== null) void this.skipFromStart(topic, partition, BigInt(firstOffset), BigInt(lastOffset));
       }),
     );
     this.removers.push(consumer.on(consumer.events.CRASH, (event) => {
@@ -122,6 +124,7 @@ export class KafkaSource extends Readable {
   private async recover(cause: Error): Promise<void> {
     if (this.recovering || this.stopped) return;
     this.recovering = true;
+    this.joins++; // what was started for the old group (a claim, a start question) is abandoned
     this.options.onCrash?.(cause);
     try {
       await this.options.committer.rebalanceStarted();
@@ -205,28 +208,42 @@ export class KafkaSource extends Readable {
   /**
    * A batch of nothing (offsets `first`..`last`) on a partition nothing was tracked on: where
    * its read started is unknown here, so ask where the group reads it (retried until it answers,
-   * unless a group join came meanwhile). The fetch began at or before `first`: when the group
-   * reads from `first` or later, everything from there to `last` carries nothing. Otherwise the
-   * batch may be a stale fetch from past records still unprocessed: it is left alone.
+   * unless a group join or a crash came meanwhile). The fetch began at or before `first`: when
+   * the group reads from `first` or later, everything from there to `last` carries nothing.
+   * Otherwise the batch may be a stale fetch from past records still unprocessed: it is left
+   * alone. More such batches while the question is out extend it (kafkajs fetches a partition
+   * from where the last batch ended).
    */
-  private async skipFromStart(topic: string, partition: number, first: bigint, last: string): Promise<void> {
+  private async skipFromStart(topic: string, partition: number, first: bigint, last: bigint): Promise<void> {
     const { tracker, readFrom } = this.options;
+    const key = tpKey(topic, partition);
+    const asking = this.asking.get(key);
+    if (asking) {
+      if (last > asking.last) asking.last = last;
+      return;
+    }
     if (!readFrom) return;
+    const range = { last };
+    this.asking.set(key, range);
     const join = this.joins;
-    const current = (): boolean => join === this.joins && !this.stopped && !this.held.has(tpKey(topic, partition));
+    const current = (): boolean => join === this.joins && !this.stopped && !this.held.has(key);
     let from: bigint | undefined;
-    for (let attempt = 0; current() && from === undefined; attempt++) {
-      from = await readFrom(topic, partition).catch(async () => {
-        await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 200 * 2 ** attempt)));
-        return undefined;
-      });
+    try {
+      for (let attempt = 0; current() && from === undefined; attempt++) {
+        from = await readFrom(topic, partition).catch(async () => {
+          await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 200 * 2 ** attempt)));
+          return undefined;
+        });
+      }
+    } finally {
+      this.asking.delete(key);
     }
     if (from === undefined || !current()) return;
     if (!tracker.knows(topic, partition)) {
-      if (from < first) return;
+      if (from < first || from > range.last) return; // not known to be covered; or committed past it already
       tracker.startAt(topic, partition, from);
     }
-    tracker.skip(topic, partition, last);
+    tracker.skip(topic, partition, range.last.toString());
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }: EachBatchPayload): Promise<void> {
