@@ -83,7 +83,11 @@ build_ollama() {
   # then runs only on CPUs with this one's instruction set (delete $OLLAMA_DIR to rebuild elsewhere).
   # -X version.Version: `go install` leaves it at 0.0.0 otherwise (shown by /api/version).
   # -modcacherw: Go makes its module cache read-only; this keeps `rm -rf` of the cache working.
-  if ! CGO_ENABLED=1 CGO_CFLAGS="-O3 -march=native" CGO_CXXFLAGS="-O3 -march=native" \
+  # -mno-amx-*: on a CPU with AMX (Sapphire Rapids and later) -march=native turns on ggml's AMX
+  # path, whose code (ggml-cpu/amx/) `go install` does not compile: the link fails with
+  # "undefined reference to ggml_backend_amx_buffer_type()". AMX serves quantised matrices only.
+  local flags="-O3 -march=native -mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+  if ! CGO_ENABLED=1 CGO_CFLAGS="$flags" CGO_CXXFLAGS="$flags" \
     GOBIN="$OLLAMA_DIR/bin" GOCACHE="$GO_BUILD_DIR/gocache" GOMODCACHE="$GO_BUILD_DIR/gomod" \
     GOFLAGS="${GOFLAGS:+$GOFLAGS }-modcacherw" \
     go install -ldflags "-X github.com/ollama/ollama/version.Version=$OLLAMA_VERSION" \
