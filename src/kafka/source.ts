@@ -18,10 +18,9 @@
  *   offset it returns and then lets them go: a partition is consumed only after its previous
  *   owner was fenced, from what its transactions committed.
  * - Offsets a read_committed consumer never sees (transaction markers, aborted records) are
- *   recorded in the tracker as skipped, so the group's commit reaches the end of the topic. A
- *   fetch of nothing but those on a partition nothing was tracked on yet (its read starts at a
- *   marker: a member restarted right after its last commit) asks `readFrom` where the group
- *   reads the partition, and skips only when the fetch is known to cover that offset.
+ *   recorded in the tracker as skipped, so the group's commit reaches the end of the topic;
+ *   where nothing was tracked on the partition yet, from where the group reads it (`readFrom`,
+ *   ./read-start.ts).
  * - `heartbeat()` is called at least every `heartbeatEveryMs` during a long batch.
  * - kafkajs drops its consumer group when the consumer crashes and builds a new one when it
  *   restarts; in between `consumer.pause()` / `resume()` throw. This source's `paused` map is the
@@ -33,6 +32,7 @@ import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { OffsetCommitter, TopicPartition } from '../engine/offset-committer.ts';
 import type { CommitOffset, OffsetTracker } from '../engine/offset-tracker.ts';
 import { headersToStrings } from './headers.ts';
+import { ReadStarts } from './read-start.ts';
 import type { InputMessage } from './records.ts';
 
 export interface KafkaSourceOptions {
@@ -73,8 +73,8 @@ export class KafkaSource extends Readable {
   private held = new Set<string>();
   /** Group joins seen: a claim of an older join is abandoned. */
   private joins = 0;
-  /** Partitions whose start `skipFromStart` is asking for, with the last offset to skip. */
-  private readonly asking = new Map<string, { last: bigint }>();
+  /** Asks where a partition's read starts when a fetch there hands on nothing (./read-start.ts). */
+  private readonly starts: ReadStarts | undefined;
   private stopped = false;
   private recovering = false;
   private readonly removers: Array<() => void> = [];
@@ -82,6 +82,7 @@ export class KafkaSource extends Readable {
   constructor(options: KafkaSourceOptions) {
     super({ objectMode: true, highWaterMark: options.highWaterMark ?? 256 });
     this.options = { admit: () => true, highWaterMark: 256, heartbeatEveryMs: 3_000, fromBeginning: true, ...options };
+    this.starts = options.readFrom && new ReadStarts(options.tracker, options.readFrom);
   }
 
   /** Subscribes and starts consuming. Resolves once `consumer.run` has started. */
@@ -95,7 +96,11 @@ export class KafkaSource extends Readable {
       consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload: { topic, partition, batchSize, firstOffset, lastOffset } }) => {
         if (batchSize !== 0 || this.stopped || this.held.has(tpKey(topic, partition))) return;
         if (this.options.tracker.knows(topic, partition)) this.options.tracker.skip(topic, partition, lastOffset);
-        else if (firstOffset !== null) void this.skipFromStart(topic, partition, BigInt(firstOffset), BigInt(lastOffset));
+        else if (firstOffset !== null && this.starts) {
+          const join = this.joins;
+          const current = (): boolean => join === this.joins && !this.stopped && !this.held.has(tpKey(topic, partition));
+          void this.starts.skipFrom(topic, partition, BigInt(firstOffset), BigInt(lastOffset), current);
+        }
       }),
     );
     this.removers.push(consumer.on(consumer.events.CRASH, (event) => {
@@ -203,47 +208,6 @@ export class KafkaSource extends Readable {
     const free = assignment.filter((tp) => !this.paused.has(tpKey(tp.topic, tp.partition)));
     this.held = new Set();
     this.toKafka('resume', free.map((tp) => ({ topic: tp.topic, partitions: [tp.partition] })));
-  }
-
-  /**
-   * A batch of nothing (offsets `first`..`last`) on a partition nothing was tracked on: where
-   * its read started is unknown here, so ask where the group reads it (retried until it answers,
-   * unless a group join or a crash came meanwhile). The fetch began at or before `first`: when
-   * the group reads from `first` or later, everything from there to `last` carries nothing.
-   * Otherwise the batch may be a stale fetch from past records still unprocessed: it is left
-   * alone. More such batches while the question is out extend it (kafkajs fetches a partition
-   * from where the last batch ended).
-   */
-  private async skipFromStart(topic: string, partition: number, first: bigint, last: bigint): Promise<void> {
-    const { tracker, readFrom } = this.options;
-    const key = tpKey(topic, partition);
-    const asking = this.asking.get(key);
-    if (asking) {
-      if (last > asking.last) asking.last = last;
-      return;
-    }
-    if (!readFrom) return;
-    const range = { last };
-    this.asking.set(key, range);
-    const join = this.joins;
-    const current = (): boolean => join === this.joins && !this.stopped && !this.held.has(key);
-    let from: bigint | undefined;
-    try {
-      for (let attempt = 0; current() && from === undefined; attempt++) {
-        from = await readFrom(topic, partition).catch(async () => {
-          await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 200 * 2 ** attempt)));
-          return undefined;
-        });
-      }
-    } finally {
-      this.asking.delete(key);
-    }
-    if (from === undefined || !current()) return;
-    if (!tracker.knows(topic, partition)) {
-      if (from < first || from > range.last) return; // not known to be covered; or committed past it already
-      tracker.startAt(topic, partition, from);
-    }
-    tracker.skip(topic, partition, range.last.toString());
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }: EachBatchPayload): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * The source's answer to a fetch of nothing (transaction markers, aborted records) on a
- * partition nothing was tracked on (src/kafka/source.ts, `skipFromStart`): the races around its
- * question to the broker, driven through a stand-in for the kafkajs consumer's events. The real
+ * partition nothing was tracked on (src/kafka/read-start.ts, from src/kafka/source.ts): the
+ * races around its question to the broker, driven through a stand-in for the kafkajs
+ * consumer's events. The real
  * broker's cases are in test/integration/kafka/stage-runner.test.ts ("commits past what carries
  * nothing"); a stand-in here because the order of kafkajs events against the broker's answer
  * cannot be chosen there.
