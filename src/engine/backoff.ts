@@ -60,3 +60,22 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, policy: Retr
     }
   }
 }
+
+/**
+ * Calls `fn` until it resolves, while `current()` holds (checked before each call): every
+ * failure is reported to `onFailure` and retried after 200 ms, doubling to at most 10 s — for
+ * questions to the broker that must be answered, however long it is away, unless what asked
+ * them is over (a group join came). Resolves with the answer, or undefined once `current()`
+ * no longer holds.
+ */
+export async function askWhile<T>(fn: () => Promise<T>, current: () => boolean, onFailure?: (error: unknown, attempt: number) => void): Promise<T | undefined> {
+  for (let attempt = 0; current(); attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      onFailure?.(error, attempt + 1);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 200 * 2 ** attempt)));
+    }
+  }
+  return undefined;
+}

@@ -8,8 +8,8 @@
  *
  * Contract of `skipFrom(topic, partition, first, last, current)`, for such a fetch of offsets
  * `first`..`last`:
- * - asks `readFrom` where the group reads the partition (retried with backoff until it answers,
- *   while `current()` holds: no group join, crash or stop since the fetch);
+ * - asks `readFrom` where the group reads the partition (`askWhile`: until it answers, while
+ *   `current()` holds — no group join, crash or stop since the fetch);
  * - the fetch began at or before `first`: when the group reads from `first` or later,
  *   everything from there to `last` carries nothing, so the tracker starts the partition there
  *   and skips to `last`. A read from before `first` may mean a stale fetch beyond records still
@@ -18,6 +18,7 @@
  *   `last` (kafkajs fetches a partition from where the previous batch ended);
  * - once something was tracked on the partition meanwhile, the tracker's own skip applies.
  */
+import { askWhile } from '../engine/backoff.ts';
 import type { OffsetTracker } from '../engine/offset-tracker.ts';
 
 export class ReadStarts {
@@ -40,12 +41,7 @@ export class ReadStarts {
     this.asking.set(key, range);
     let from: bigint | undefined;
     try {
-      for (let attempt = 0; current() && from === undefined; attempt++) {
-        from = await this.readFrom(topic, partition).catch(async () => {
-          await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 200 * 2 ** attempt)));
-          return undefined;
-        });
-      }
+      from = await askWhile(() => this.readFrom(topic, partition), current);
     } finally {
       this.asking.delete(key);
     }

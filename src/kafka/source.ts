@@ -29,6 +29,7 @@
  */
 import { Readable } from 'node:stream';
 import type { Consumer, EachBatchPayload } from 'kafkajs';
+import { askWhile } from '../engine/backoff.ts';
 import type { OffsetCommitter, TopicPartition } from '../engine/offset-committer.ts';
 import type { CommitOffset, OffsetTracker } from '../engine/offset-tracker.ts';
 import { headersToStrings } from './headers.ts';
@@ -188,15 +189,7 @@ export class KafkaSource extends Readable {
   /** Claims the join's partitions (retried), seeks them to the offsets given and lets them go. */
   private async claimed(join: number, assignment: TopicPartition[]): Promise<void> {
     const current = (): boolean => join === this.joins && !this.stopped;
-    let offsets: CommitOffset[] | undefined;
-    for (let attempt = 0; current() && !offsets; attempt++) {
-      try {
-        offsets = await this.options.claim!(assignment);
-      } catch (error) {
-        this.options.onClaimRetry?.(error as Error, attempt + 1);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 200 * 2 ** attempt)));
-      }
-    }
+    const offsets = await askWhile(() => this.options.claim!(assignment), current, (error, attempt) => this.options.onClaimRetry?.(error as Error, attempt));
     if (!offsets || !current()) return;
     for (const { topic, partition, offset } of offsets) {
       try {

@@ -1,12 +1,48 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DependencyError, PipelineError, ValidationError } from '../../../src/errors/pipeline-error.ts';
-import { backoffDelay, retry } from '../../../src/engine/backoff.ts';
+import { askWhile, backoffDelay, retry } from '../../../src/engine/backoff.ts';
 import { DlqLimiter } from '../../../src/engine/dlq-limiter.ts';
 import { dlqRecord } from '../../../src/kafka/dlq-record.ts';
 import type { InputMessage } from '../../../src/kafka/records.ts';
 import { DLQ_HEADERS } from '../../../src/topics/headers.ts';
 
 const fast = { initialMs: 1, maxMs: 4, factor: 2, maxAttempts: Number.POSITIVE_INFINITY, deadlineMs: Number.POSITIVE_INFINITY };
+
+describe('asking while it counts', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('asks again after 200 ms, then 400 ms, until an answer, and reports each failure', async () => {
+    vi.useFakeTimers();
+    const failures: number[] = [];
+    let calls = 0;
+    const answer = askWhile(async () => {
+      if (++calls < 3) throw new Error('coordinator not available');
+      return 'answer';
+    }, () => true, (_, attempt) => failures.push(attempt));
+    await vi.advanceTimersByTimeAsync(199);
+    expect(calls).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(calls).toBe(2);
+    await vi.advanceTimersByTimeAsync(400);
+    await expect(answer).resolves.toBe('answer');
+    expect(failures).toEqual([1, 2]);
+  });
+
+  it('stops asking once the question no longer counts, with no answer', async () => {
+    vi.useFakeTimers();
+    let counts = true;
+    let calls = 0;
+    const answer = askWhile(async () => {
+      calls++;
+      throw new Error('down');
+    }, () => counts);
+    await vi.advanceTimersByTimeAsync(200);
+    counts = false;
+    await vi.advanceTimersByTimeAsync(10_000);
+    await expect(answer).resolves.toBeUndefined();
+    expect(calls).toBe(2);
+  });
+});
 
 describe('retry with backoff', () => {
   it('retries retriable failures until success', async () => {
